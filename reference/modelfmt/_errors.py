@@ -1,0 +1,185 @@
+"""Errors: one base class, a stable code per failure, categories that also subclass builtins.
+
+Callers catch `ModelfmtError` (everything the format can report), a category (`FormatError`,
+`TruncatedError`, `IntegrityError`, ...) or a builtin (`ValueError`, `EOFError`). Conformance vectors
+assert `.code`, never the prose, so codes are stable forever and the prose may improve.
+
+OS errors (file not found, permission denied, disk full) are not wrapped: they pass through unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+class ModelfmtError(Exception):
+    """Base of every error the format reports. `.code` is stable; the message is for people."""
+
+    category: str = "format"
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        offset: int | None = None,
+        tensor: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        if code not in ERROR_CODES:
+            raise KeyError(f"unregistered error code {code!r}")  # a bug in the package, not bad input
+        self.code = code
+        self.offset = offset
+        self.tensor = tensor
+        self.hint = hint
+        text = message if offset is None else f"{message} (at byte {offset})"
+        super().__init__(text)
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+    def diagnostics(self) -> str:
+        """What went wrong and, when known, what to do next."""
+        text = f"{self.code}: {self}"
+        return text if self.hint is None else f"{text}\n  hint: {self.hint}"
+
+
+class FormatError(ModelfmtError, ValueError):
+    """The bytes do not follow SPEC.md."""
+
+
+class TruncatedError(FormatError, EOFError):
+    """The file ends before the bytes its own header (or preamble) promises."""
+
+    category = "truncated"
+
+
+class LimitError(FormatError):
+    """A size or count exceeds a limit of SPEC.md §5 (or a lower one the caller set)."""
+
+    category = "limit"
+
+
+class UnsupportedError(FormatError):
+    """A well-formed file this reader cannot read: another major version, or a newer minor's feature."""
+
+    category = "unsupported"
+
+
+class IntegrityError(ModelfmtError, ValueError):
+    """Bytes differ from what the header commits to."""
+
+    category = "integrity"
+
+
+class SignatureError(ModelfmtError, ValueError):
+    """A signature block is malformed, a signature is invalid, or no trusted signature is present."""
+
+    category = "signature"
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    category: str
+    meaning: str
+    section: str
+
+
+_CATEGORY_CLASS: Final[dict[str, type[ModelfmtError]]] = {
+    "format": FormatError,
+    "truncated": TruncatedError,
+    "limit": LimitError,
+    "unsupported": UnsupportedError,
+    "integrity": IntegrityError,
+    "signature": SignatureError,
+}
+
+
+def _registry(*rows: tuple[str, str, str, str]) -> dict[str, ErrorCode]:
+    return {code: ErrorCode(code, category, meaning, section) for code, category, meaning, section in rows}
+
+
+# The registry of SPEC.md §16. tests/test_spec_sync.py fails when the two differ.
+ERROR_CODES: Final[dict[str, ErrorCode]] = _registry(
+    # -- container (§3) --
+    ("BAD_MAGIC", "format", "the file does not start with the modelfmt magic", "3.1"),
+    ("UNSUPPORTED_VERSION", "unsupported", "major version is not 1, or a newer minor's feature is used", "15"),
+    ("RESERVED_NOT_ZERO", "format", "reserved preamble bytes are not zero", "3.1"),
+    ("TRUNCATED", "truncated", "the file is shorter than its preamble and header require", "3.4"),
+    ("TRAILING_BYTES", "format", "bytes follow the data section and are not a signature block", "3.4"),
+    ("HEADER_TOO_LARGE", "limit", "header length exceeds the limit", "5"),
+    ("PADDING_NOT_ZERO", "format", "a header padding or tensor gap byte is not 0x00", "3.3"),
+    # -- header JSON (§4) --
+    ("HEADER_ENCODING", "format", "header is not valid UTF-8, has a BOM or an escaped lone surrogate", "4.1"),
+    ("HEADER_SYNTAX", "format", "header is not valid JSON", "4.1"),
+    ("HEADER_DUPLICATE_KEY", "format", "an object in the header has a key twice", "4.2"),
+    ("HEADER_NUMBER", "format", "a number is NaN, infinite, or an integer beyond 2^53-1", "4.3"),
+    ("HEADER_DEPTH", "limit", "header nesting is deeper than the limit", "4.4"),
+    ("HEADER_TYPE", "format", "a header value has the wrong JSON type or form", "7"),
+    ("HEADER_UNKNOWN_KEY", "format", "an object of a closed section has a key the spec does not define", "4.5"),
+    ("HEADER_MISSING_KEY", "format", "a required key is absent", "4.5"),
+    # -- tensor table (§7) --
+    ("TENSOR_COUNT", "limit", "more tensors than the limit", "5"),
+    ("TENSOR_NAME", "format", "a tensor name is empty, too long or has a control character", "7.2"),
+    ("TENSOR_NAME_DUPLICATE", "format", "two tensors have the same name", "7.2"),
+    ("DTYPE_UNKNOWN", "format", "a dtype is not in the registry", "6"),
+    ("ROLE_UNKNOWN", "format", "a tensor role is not one of the defined roles", "7.6"),
+    ("SHAPE_INVALID", "format", "rank above the limit, or a dimension negative or too large", "7.3"),
+    ("TENSOR_LENGTH", "format", "length differs from product(shape) x element size", "7.4"),
+    ("TENSOR_MISALIGNED", "format", "a tensor offset is not a multiple of 64", "7.5"),
+    ("TENSOR_OVERLAP", "format", "a tensor starts before the previous one ends", "7.5"),
+    ("TENSOR_GAP", "format", "a tensor starts later than the next 64-byte boundary after the previous one", "7.5"),
+    ("DIGEST_MISMATCH", "integrity", "a tensor's SHA-256 differs from its header digest", "7.7"),
+    ("BOOL_VALUE", "format", "a bool element is neither 0x00 nor 0x01", "6"),
+    # -- metadata and extensions (§8) --
+    ("METADATA_TOO_LARGE", "limit", "metadata canonical encoding exceeds the limit", "8.1"),
+    ("METADATA_TYPE", "format", "a recommended metadata key has the wrong type", "8.1"),
+    ("EXTENSION_NAME", "format", "an extensions key is not a reverse-DNS name", "8.2"),
+    # -- signatures (§12) --
+    ("SIGNATURE_BLOCK", "signature", "the signature block is malformed", "12"),
+    # -- architecture (§9, §10) --
+    ("GRAPH_OPSET", "format", "the op set declaration is malformed or names a reserved domain", "9.3"),
+    ("GRAPH_OPSET_VERSION", "unsupported", "the graph needs a modelfmt.core version this reader lacks", "9.3"),
+    ("GRAPH_LIMIT", "limit", "the graph has more nodes, values or list items than the limit", "9.12"),
+    ("GRAPH_NAME", "format", "a node name, value name or symbolic dimension is malformed", "9.4"),
+    ("GRAPH_NODE_DUPLICATE", "format", "two nodes have the same name", "9.6"),
+    ("GRAPH_OP_UNKNOWN", "format", "a node's op is neither in modelfmt.core nor a declared extension", "9.3"),
+    ("GRAPH_ARITY", "format", "a node has the wrong number of inputs or outputs for its op", "9.6"),
+    ("GRAPH_ATTRIBUTE_UNKNOWN", "format", "a node has an attribute its op does not define", "9.7"),
+    ("GRAPH_ATTRIBUTE_MISSING", "format", "a required attribute is absent", "9.7"),
+    ("GRAPH_ATTRIBUTE_TYPE", "format", "an attribute value has the wrong type", "9.7"),
+    ("GRAPH_ATTRIBUTE_VALUE", "format", "an attribute value is out of its allowed range", "9.7"),
+    ("GRAPH_PARAMETER_UNKNOWN", "format", "a node binds a parameter slot its op does not define", "9.8"),
+    ("GRAPH_PARAMETER_MISSING", "format", "a required parameter slot is not bound", "9.8"),
+    ("GRAPH_TENSOR_MISSING", "format", "a parameter binding names a tensor not in the tensor table", "9.8"),
+    ("GRAPH_PARAMETER_SHAPE", "format", "a bound tensor's shape differs from the slot's shape", "9.8"),
+    ("GRAPH_PARAMETER_DTYPE", "format", "a bound tensor's dtype is not the one the slot requires", "9.8"),
+    ("GRAPH_VALUE_DUPLICATE", "format", "a value is defined twice", "9.6"),
+    ("GRAPH_VALUE_UNDEFINED", "format", "a value is used before it is defined (or never defined)", "9.6"),
+    ("GRAPH_OUTPUT_UNKNOWN", "format", "a graph output names no defined value", "9.5"),
+    ("GRAPH_OUTPUT_DUPLICATE", "format", "a graph output is listed twice", "9.5"),
+    ("GRAPH_DTYPE", "format", "a value's dtype is not accepted by the op that uses it", "9.10"),
+    ("GRAPH_SHAPE", "format", "shapes are incompatible, or a declared shape differs from the inferred one", "9.10"),
+    ("RUN_NO_ARCHITECTURE", "unsupported", "the file has no architecture to execute", "9.11"),
+    ("RUN_UNSUPPORTED", "unsupported", "the graph uses an extension op or a dtype the runtime does not execute", "9.11"),
+    ("RUN_INPUT", "input", "the inputs given to the runtime do not match the graph's inputs", "9.11"),
+    ("RUN_INDEX", "input", "an index value is out of range during execution", "9.11"),
+    # -- training state (§11) --
+    ("TRAINING_OPTIMIZER", "format", "the optimizer type is unknown", "11.2"),
+    ("TRAINING_HYPERPARAMETER", "format", "a hyperparameter is unknown, missing, of the wrong type or out of range", "11.3"),
+    ("TRAINING_PARAMETER", "format", "a parameter is listed twice or has state without being in a group", "11.4"),
+    ("TRAINING_SLOT", "format", "an optimizer slot is unknown, missing, or differs in shape or dtype from its parameter", "11.4"),
+    ("TRAINING_TENSOR_MISSING", "format", "the training state names a tensor not in the tensor table", "11.4"),
+    ("TRAINING_TENSOR_ROLE", "format", "a tensor named by the training state has the wrong role", "11.4"),
+)
+
+
+def error(
+    code: str, message: str, *, offset: int | None = None, tensor: str | None = None, hint: str | None = None
+) -> ModelfmtError:
+    """Build the exception of the category registered for `code`."""
+    cls = _CATEGORY_CLASS[ERROR_CODES[code].category]
+    return cls(code, message, offset=offset, tensor=tensor, hint=hint)

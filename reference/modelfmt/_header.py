@@ -1,0 +1,367 @@
+"""The header object of SPEC.md §7-8: validation of a parsed header, and the model a reader gets.
+
+No I/O: `validate` takes the parsed JSON and the preamble and returns a `Header`, or raises the error
+of the first rule that fails, in the order of §13 phases 2-3.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+from . import _json
+from ._dtypes import DTYPES, DType
+from ._errors import FormatError, error
+from ._framing import ALIGNMENT, MINOR_VERSION, Preamble, align
+from ._limits import DEFAULT_LIMITS, MAX_SAFE_INTEGER, Limits
+
+ROLES: Final = ("parameter", "buffer", "optimizer", "other")
+_ROLE_SET: Final = frozenset(ROLES)
+
+TOP_LEVEL_REQUIRED: Final = ("tensors", "metadata")
+TOP_LEVEL_OPTIONAL: Final = ("architecture", "training", "extensions")
+_TOP_LEVEL_KEYS: Final = frozenset(TOP_LEVEL_REQUIRED + TOP_LEVEL_OPTIONAL)
+
+TENSOR_KEYS: Final = ("name", "dtype", "shape", "offset", "length", "sha256", "role")
+_TENSOR_KEY_SET: Final = frozenset(TENSOR_KEYS)
+
+# Recommended metadata keys and their JSON types (§8.1); other keys are free-form.
+METADATA_TYPES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "name": "string",
+        "version": "string",
+        "license": "string",
+        "authors": "array of strings",
+        "description": "string",
+        "source": "string",
+        "tags": "array of strings",
+    }
+)
+
+_NAME_FORBIDDEN: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SHA256: Final = re.compile(r"[0-9a-f]{64}")
+_EXTENSION_NAME: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+# Codes that mean "something this reader does not know": for a file of a newer minor version they
+# are reported as UNSUPPORTED_VERSION (§15), since a newer minor may define that very thing.
+_UNKNOWN_FEATURE_CODES: Final = frozenset({"HEADER_UNKNOWN_KEY", "DTYPE_UNKNOWN", "ROLE_UNKNOWN"})
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """One row of the tensor table. `offset` is relative to the start of the data section."""
+
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    offset: int
+    length: int
+    sha256: str
+    role: str
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.length
+
+    @property
+    def element_count(self) -> int:
+        return math.prod(self.shape)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "dtype": self.dtype,
+            "shape": list(self.shape),
+            "offset": self.offset,
+            "length": self.length,
+            "sha256": self.sha256,
+            "role": self.role,
+        }
+
+
+@dataclass(frozen=True)
+class Header:
+    """A validated header and the layout it implies."""
+
+    major: int
+    minor: int
+    header_length: int
+    tensors: tuple[TensorInfo, ...]
+    metadata: Mapping[str, object]
+    architecture: Mapping[str, object] | None = None
+    training: Mapping[str, object] | None = None
+    extensions: Mapping[str, object] | None = None
+    _by_name: Mapping[str, TensorInfo] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def data_start(self) -> int:
+        return align(24 + self.header_length)
+
+    @property
+    def data_length(self) -> int:
+        return self.tensors[-1].end if self.tensors else 0
+
+    @property
+    def data_end(self) -> int:
+        return self.data_start + self.data_length
+
+    def tensor(self, name: str) -> TensorInfo:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"no tensor named {name!r} in this file") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def as_json(self) -> dict[str, object]:
+        """The header as JSON-ready data (what `inspect --json` prints)."""
+        result: dict[str, object] = {
+            "tensors": [info.as_json() for info in self.tensors],
+            "metadata": dict(self.metadata),
+        }
+        for key, value in (
+            ("architecture", self.architecture),
+            ("training", self.training),
+            ("extensions", self.extensions),
+        ):
+            if value is not None:
+                result[key] = value
+        return result
+
+
+def validate(parsed: object, preamble: Preamble, limits: Limits = DEFAULT_LIMITS) -> Header:
+    """Phases 2 (tree rules) and 3 (structure) of §13 for a parsed header."""
+    try:
+        _check_tree_outside_tensors(parsed, limits)
+        return _validate_structure(parsed, preamble, limits)
+    except FormatError as structural:
+        # Phase 2 rules take precedence over phase 3 wherever they are broken. The tensor table is
+        # only walked generically when something is already wrong, which keeps valid loads fast.
+        _json.check_tree(parsed, depth=0, max_depth=limits.max_depth)
+        if structural.code in _UNKNOWN_FEATURE_CODES and preamble.minor > MINOR_VERSION:
+            raise error(
+                "UNSUPPORTED_VERSION",
+                f"this file is modelfmt {preamble.major}.{preamble.minor} and uses a feature this reader "
+                f"(1.{MINOR_VERSION}) does not know: {structural}",
+                offset=structural.offset,
+                tensor=structural.tensor,
+                hint="a newer modelfmt release may read it",
+            ) from None
+        raise
+
+
+def _check_tree_outside_tensors(parsed: object, limits: Limits) -> None:
+    if isinstance(parsed, dict):
+        for key, value in parsed.items():
+            if key == "tensors" and isinstance(value, list):
+                continue  # checked entry by entry in phase 3; see validate()
+            _json.check_tree({key: value}, depth=0, max_depth=limits.max_depth)
+    else:
+        _json.check_tree(parsed, depth=0, max_depth=limits.max_depth)
+
+
+def _validate_structure(parsed: object, preamble: Preamble, limits: Limits) -> Header:
+    if not isinstance(parsed, dict):
+        raise error("HEADER_TYPE", f"the header must be a JSON object, got {_json_type(parsed)}")
+    _check_keys(parsed, _TOP_LEVEL_KEYS, TOP_LEVEL_REQUIRED, where="the header")
+    tensors_value = parsed["tensors"]
+    if not isinstance(tensors_value, list):
+        raise error("HEADER_TYPE", f"`tensors` must be an array, got {_json_type(tensors_value)}")
+    if len(tensors_value) > limits.max_tensors:
+        raise error(
+            "TENSOR_COUNT",
+            f"{len(tensors_value)} tensors exceed the limit {limits.max_tensors} "
+            f"({limits.describe('max_tensors')})",
+        )
+    tensors, by_name = _validate_tensor_table(tensors_value, limits)
+    metadata = _validate_metadata(parsed["metadata"], limits)
+    extensions = _validate_extensions(parsed.get("extensions"))
+    architecture = _validate_section(parsed, "architecture")
+    training = _validate_section(parsed, "training")
+    return Header(
+        major=preamble.major,
+        minor=preamble.minor,
+        header_length=preamble.header_length,
+        tensors=tensors,
+        metadata=metadata,
+        architecture=architecture,
+        training=training,
+        extensions=extensions,
+        _by_name=by_name,
+    )
+
+
+def _check_keys(
+    obj: dict[str, object], allowed: frozenset[str], required: tuple[str, ...], *, where: str
+) -> None:
+    for key in obj:
+        if key not in allowed:
+            raise error("HEADER_UNKNOWN_KEY", f"{where} has an unknown key {_json._show(key)}")
+    for key in required:
+        if key not in obj:
+            raise error("HEADER_MISSING_KEY", f"{where} lacks the required key `{key}`")
+
+
+def _validate_tensor_table(
+    entries: list[object], limits: Limits
+) -> tuple[tuple[TensorInfo, ...], dict[str, TensorInfo]]:
+    infos: list[TensorInfo] = []
+    by_name: dict[str, TensorInfo] = {}
+    previous_end = 0
+    for index, entry in enumerate(entries):
+        info = _validate_tensor_entry(entry, index, previous_end, limits)
+        if info.name in by_name:
+            raise error("TENSOR_NAME_DUPLICATE", f"tensor name `{info.name}` appears twice", tensor=info.name)
+        by_name[info.name] = info
+        infos.append(info)
+        previous_end = info.end
+    return tuple(infos), by_name
+
+
+def _validate_tensor_entry(entry: object, index: int, previous_end: int, limits: Limits) -> TensorInfo:
+    where = f"tensor entry {index}"
+    if type(entry) is not dict:
+        raise error("HEADER_TYPE", f"{where} must be an object, got {_json_type(entry)}")
+    if entry.keys() != _TENSOR_KEY_SET:
+        _check_keys(entry, _TENSOR_KEY_SET, TENSOR_KEYS, where=where)
+    name, dtype_name, shape, offset, length, sha256, role = (entry[key] for key in TENSOR_KEYS)
+    # -- JSON types and forms
+    if type(name) is not str:
+        raise error("HEADER_TYPE", f"{where}: `name` must be a string, got {_json_type(name)}")
+    where = f"tensor `{name}`" if name.isprintable() and len(name) <= 200 else where
+    for key, value in (("dtype", dtype_name), ("role", role), ("sha256", sha256)):
+        if type(value) is not str:
+            raise error("HEADER_TYPE", f"{where}: `{key}` must be a string, got {_json_type(value)}", tensor=name)
+    if type(shape) is not list:
+        raise error("HEADER_TYPE", f"{where}: `shape` must be an array, got {_json_type(shape)}", tensor=name)
+    for dim in shape:
+        if type(dim) is not int:
+            raise error(
+                "HEADER_TYPE", f"{where}: shape dimensions must be integers, got {_json_type(dim)}", tensor=name
+            )
+    for key, value in (("offset", offset), ("length", length)):
+        if type(value) is not int:
+            raise error("HEADER_TYPE", f"{where}: `{key}` must be an integer, got {_json_type(value)}", tensor=name)
+        if not 0 <= value <= MAX_SAFE_INTEGER:
+            code = "HEADER_NUMBER" if value > MAX_SAFE_INTEGER else "HEADER_TYPE"
+            raise error(code, f"{where}: `{key}` must be in 0..2^53-1, got {value}", tensor=name)
+    if _SHA256.fullmatch(sha256) is None:
+        raise error("HEADER_TYPE", f"{where}: `sha256` must be 64 lowercase hex digits", tensor=name)
+    # -- name
+    name_bytes = len(name) if name.isascii() else len(name.encode("utf-8", "surrogatepass"))
+    if name_bytes == 0 or name_bytes > limits.max_name_bytes:
+        raise error(
+            "TENSOR_NAME",
+            f"{where}: name is {name_bytes} bytes; names are 1 to {limits.max_name_bytes} bytes of UTF-8",
+            tensor=name,
+        )
+    if _NAME_FORBIDDEN.search(name) is not None:
+        raise error("TENSOR_NAME", f"{where}: name contains a control character", tensor=name)
+    # -- dtype and role
+    dtype: DType | None = DTYPES.get(dtype_name)
+    if dtype is None:
+        raise error("DTYPE_UNKNOWN", f"{where}: unknown dtype {_json._show(dtype_name)}", tensor=name)
+    if role not in _ROLE_SET:
+        raise error(
+            "ROLE_UNKNOWN", f"{where}: unknown role {_json._show(role)}; roles are {', '.join(ROLES)}", tensor=name
+        )
+    # -- shape and length, in exact integer arithmetic
+    if len(shape) > limits.max_rank:
+        raise error(
+            "SHAPE_INVALID",
+            f"{where}: rank {len(shape)} exceeds the limit {limits.max_rank} ({limits.describe('max_rank')})",
+            tensor=name,
+        )
+    for dim in shape:
+        if dim < 0:
+            raise error("SHAPE_INVALID", f"{where}: negative dimension {dim}", tensor=name)
+        if dim > MAX_SAFE_INTEGER:
+            raise error("HEADER_NUMBER", f"{where}: dimension {dim} exceeds 2^53-1", tensor=name)
+    expected_length = dtype.byte_length(math.prod(shape))
+    if length != expected_length:
+        raise error(
+            "TENSOR_LENGTH",
+            f"{where}: length is {length}, expected {expected_length} for shape {shape} of {dtype_name}",
+            tensor=name,
+        )
+    # -- offset: exactly the next 64-byte boundary after the previous tensor (§7.5)
+    if offset % ALIGNMENT:
+        raise error("TENSOR_MISALIGNED", f"{where}: offset {offset} is not a multiple of {ALIGNMENT}", tensor=name)
+    if offset < previous_end:
+        raise error(
+            "TENSOR_OVERLAP",
+            f"{where}: offset {offset} is inside the previous tensor, which ends at {previous_end}",
+            tensor=name,
+        )
+    if offset != align(previous_end):
+        raise error(
+            "TENSOR_GAP",
+            f"{where}: offset {offset} leaves a hole; expected {align(previous_end)}",
+            tensor=name,
+        )
+    return TensorInfo(name, dtype_name, tuple(shape), offset, length, sha256, role)
+
+
+def _validate_metadata(metadata: object, limits: Limits) -> Mapping[str, object]:
+    if not isinstance(metadata, dict):
+        raise error("HEADER_TYPE", f"`metadata` must be an object, got {_json_type(metadata)}")
+    size = len(_json.canonical(metadata).encode("utf-8"))
+    if size > limits.max_metadata_bytes:
+        raise error(
+            "METADATA_TOO_LARGE",
+            f"metadata is {size} bytes in canonical form, above the limit {limits.max_metadata_bytes} "
+            f"({limits.describe('max_metadata_bytes')}); store bulk data as a uint8 tensor",
+        )
+    for key, expected in METADATA_TYPES.items():
+        if key not in metadata:
+            continue
+        value = metadata[key]
+        ok = isinstance(value, str) if expected == "string" else (
+            isinstance(value, list) and all(isinstance(item, str) for item in value)
+        )
+        if not ok:
+            raise error("METADATA_TYPE", f"metadata `{key}` must be {expected}, got {_json_type(value)}")
+    return metadata
+
+
+def _validate_extensions(extensions: object) -> Mapping[str, object] | None:
+    if extensions is None:
+        return None
+    if not isinstance(extensions, dict):
+        raise error("HEADER_TYPE", f"`extensions` must be an object, got {_json_type(extensions)}")
+    for key in extensions:
+        if _EXTENSION_NAME.fullmatch(key) is None:
+            raise error(
+                "EXTENSION_NAME",
+                f"extension key {_json._show(key)} is not a reverse-DNS name such as `com.example.tool`",
+            )
+    return extensions
+
+
+def _validate_section(parsed: dict[str, object], key: str) -> Mapping[str, object] | None:
+    value = parsed.get(key)
+    if value is None and key not in parsed:
+        return None
+    if not isinstance(value, dict):
+        raise error("HEADER_TYPE", f"`{key}` must be an object, got {_json_type(value)}")
+    return value
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"

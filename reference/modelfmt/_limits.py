@@ -1,0 +1,75 @@
+"""Limits of SPEC.md §5: the format's maxima, and a `Limits` object a reader may tighten.
+
+Every limit is checked before the thing it bounds is allocated, sliced or parsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Final
+
+# Exact integers in JSON: every IEEE double implementation (JavaScript among them) reads these exactly.
+MAX_SAFE_INTEGER: Final = 2**53 - 1
+# Header JSON: ~250 bytes per tensor entry at the tensor limit is ~64 MiB; more is an attack, not a model.
+MAX_HEADER_BYTES: Final = 64 * 1024 * 1024
+# Deep enough for any real architecture or metadata; shallow enough that recursive parsers cannot be exhausted.
+MAX_DEPTH: Final = 64
+# Real names are under 200 bytes; 1 KiB leaves room for long hierarchical names without inviting abuse.
+MAX_NAME_BYTES: Final = 1024
+# Real networks use rank <= 6; 16 leaves room while bounding shape arithmetic.
+MAX_RANK: Final = 16
+# The largest published checkpoints have under 100k tensors per file.
+MAX_TENSORS: Final = 262_144
+# Metadata describes a model (configs are tens of KiB); bulk data belongs in tensors.
+MAX_METADATA_BYTES: Final = 1024 * 1024
+# A signature block holds a handful of signatures of a few hundred bytes each.
+MAX_SIGNATURE_BLOCK_BYTES: Final = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits a reader enforces. Defaults are the format maxima; a caller may lower any of them (for
+    example a service accepting uploads), never raise them above the format maxima."""
+
+    max_header_bytes: int = MAX_HEADER_BYTES
+    max_depth: int = MAX_DEPTH
+    max_name_bytes: int = MAX_NAME_BYTES
+    max_rank: int = MAX_RANK
+    max_tensors: int = MAX_TENSORS
+    max_metadata_bytes: int = MAX_METADATA_BYTES
+    # Not a format limit: a reader may refuse files above a size it is prepared to handle. None = no limit.
+    max_file_bytes: int | None = None
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)  # own fields, not file content
+            if field.name == "max_file_bytes" and value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise TypeError(f"Limits.{field.name} must be a non-negative int, got {value!r}")
+            maximum = _FORMAT_MAXIMA.get(field.name)
+            if maximum is not None and value > maximum:
+                raise ValueError(
+                    f"Limits.{field.name}={value} exceeds the format maximum {maximum} (SPEC.md §5); "
+                    "files beyond it are not modelfmt files"
+                )
+
+    def describe(self, name: str) -> str:
+        """How to change the limit `name`, for error messages."""
+        value = getattr(self, name)
+        maximum = _FORMAT_MAXIMA.get(name)
+        if maximum is not None and value >= maximum:
+            return f"{value} is the format maximum (SPEC.md §5)"
+        return f"the caller set Limits({name}={value}); the format allows up to {maximum}"
+
+
+_FORMAT_MAXIMA: Final[dict[str, int]] = {
+    "max_header_bytes": MAX_HEADER_BYTES,
+    "max_depth": MAX_DEPTH,
+    "max_name_bytes": MAX_NAME_BYTES,
+    "max_rank": MAX_RANK,
+    "max_tensors": MAX_TENSORS,
+    "max_metadata_bytes": MAX_METADATA_BYTES,
+}
+
+DEFAULT_LIMITS: Final = Limits()

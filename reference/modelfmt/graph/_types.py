@@ -1,0 +1,109 @@
+"""The architecture data model (SPEC.md §9): values, nodes and the validated graph.
+
+Everything here is immutable and built only by the validator, so code holding a `Graph` can rely on
+every rule of §9 having been checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+# A dimension during shape inference: an int is a known size, a str is a symbolic size bound by the
+# graph inputs at run time, None is a size that only becomes known at run time.
+Dim = int | str | None
+Shape = tuple[Dim, ...]
+# A dimension as declared in the file: never unknown.
+DeclaredDim = int | str
+
+# Attribute values after validation: what JSON can carry for the attribute kinds of §9.7.
+AttributeValue = int | float | bool | str | tuple[int, ...] | None
+
+
+class TensorEntry(Protocol):
+    """What the validator needs from a tensor-table row (the core's TensorInfo satisfies it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def dtype(self) -> str: ...
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+    @property
+    def role(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ValueType:
+    """The dtype and shape of a graph value as far as they are known before run time."""
+
+    dtype: str | None  # None: produced by an extension op
+    shape: Shape | None  # None: rank unknown (produced by an extension op)
+
+    @property
+    def rank(self) -> int | None:
+        return None if self.shape is None else len(self.shape)
+
+    @property
+    def known(self) -> bool:
+        return self.dtype is not None and self.shape is not None
+
+
+@dataclass(frozen=True)
+class ValueDecl:
+    """A graph input or output: a named value with a declared dtype and shape."""
+
+    name: str
+    dtype: str
+    shape: tuple[DeclaredDim, ...]
+
+    def as_type(self) -> ValueType:
+        return ValueType(self.dtype, tuple(self.shape))
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node, its attributes completed with the op's defaults (core ops only)."""
+
+    index: int
+    name: str
+    op: str
+    inputs: tuple[str | None, ...]
+    outputs: tuple[str | None, ...]
+    attributes: Mapping[str, object]
+    parameters: Mapping[str, str]  # slot -> tensor name
+    is_extension: bool = False
+
+    def describe(self) -> str:
+        """How error messages name the node."""
+        return f"node `{self.name}` (#{self.index}, {self.op})"
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A validated architecture: every value defined once, nodes in topological order, every core op's
+    attributes, bindings, dtypes and shapes checked, and the inferred type of every value."""
+
+    opset: Mapping[str, int]
+    inputs: tuple[ValueDecl, ...]
+    outputs: tuple[ValueDecl, ...]
+    nodes: tuple[Node, ...]
+    value_types: Mapping[str, ValueType]
+
+    @property
+    def extension_nodes(self) -> tuple[Node, ...]:
+        return tuple(node for node in self.nodes if node.is_extension)
+
+    @property
+    def symbols(self) -> frozenset[str]:
+        """Symbolic dimension names bound by the graph inputs."""
+        return frozenset(dim for decl in self.inputs for dim in decl.shape if isinstance(dim, str))
+
+    def bound_tensors(self) -> tuple[str, ...]:
+        """Tensor names bound by any node, in first-use order, each once."""
+        seen: dict[str, None] = {}
+        for node in self.nodes:
+            for tensor in node.parameters.values():
+                seen.setdefault(tensor)
+        return tuple(seen)
