@@ -1,0 +1,230 @@
+"""How an op of the closed vocabulary is described: ports, attributes, parameter slots, inference.
+
+An `OpSpec` is data plus one shape-inference function. The registry (`_registry.py`) maps op names to
+specs with a plain dict; nothing is ever looked up by attribute access or import from file content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final, NoReturn
+
+from .._errors import error
+from ._types import Node, Shape, TensorEntry, ValueType
+
+FLOAT_DTYPES: Final = ("float16", "bfloat16", "float32", "float64")
+INDEX_DTYPES: Final = ("int32", "int64")
+INTEGER_DTYPES: Final = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+# Dtypes the arithmetic ops (Add, Sub, Mul) accept besides floats.
+ARITHMETIC_INT_DTYPES: Final = ("int32", "int64")
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Final = _Required()
+"""Default marker: the attribute has no default and MUST be given."""
+
+ATTRIBUTE_KINDS: Final = ("int", "float", "bool", "string", "ints", "number")
+
+DefaultValue = object  # a JSON-ready value, REQUIRED, None (optional, absent) or DerivedDefault
+
+
+@dataclass(frozen=True)
+class DerivedDefault:
+    """A default computed from other attributes (e.g. MaxPool2d's stride defaults to kernel_size)."""
+
+    describe: str
+    compute: Callable[[Mapping[str, object]], object]
+
+
+@dataclass(frozen=True)
+class Attr:
+    """One attribute: its JSON kind, default and range. `None` as default means optional without value."""
+
+    name: str
+    kind: str
+    default: DefaultValue = REQUIRED
+    doc: str = ""
+    minimum: float | None = None  # for int/float, and each element of ints
+    maximum: float | None = None
+    choices: tuple[str, ...] | None = None  # for string
+    length: int | None = None  # exact length, for ints
+    min_length: int = 0  # for ints
+
+    def __post_init__(self) -> None:
+        assert self.kind in ATTRIBUTE_KINDS, self.kind
+
+
+@dataclass(frozen=True)
+class Port:
+    """A positional input or output of an op."""
+
+    name: str
+    doc: str = ""
+    optional: bool = False
+    variadic: bool = False  # only the last port; one or more values
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A parameter slot: bound by name to a tensor of the tensor table.
+
+    `dtype` says which dtypes the tensor may have: "T" (the node's floating type, the dtype of its first
+    input), "float" (any floating dtype) or "any".
+    """
+
+    name: str
+    shape: tuple[int, ...] | None  # None: any shape
+    required: bool = True
+    dtype: str = "T"
+    doc: str = ""
+
+
+SlotRule = Callable[[Mapping[str, object]], Sequence[Slot]]
+
+
+class InferContext:
+    """What an op's inference function sees: the node, its completed attributes, its input types and its
+    bound tensors. `fail` raises the error naming the node."""
+
+    def __init__(
+        self,
+        node: Node,
+        inputs: Sequence[ValueType | None],
+        params: Mapping[str, TensorEntry],
+    ) -> None:
+        self.node = node
+        self.attrs = node.attributes
+        self.inputs = tuple(inputs)
+        self.params = params
+
+    def fail(self, code: str, message: str) -> NoReturn:
+        raise error(code, f"{self.node.describe()}: {message}")
+
+    # -- inputs --
+    def value(self, index: int) -> ValueType:
+        value = self.inputs[index] if index < len(self.inputs) else None
+        assert value is not None, "required input checked by the validator"
+        return value
+
+    def optional(self, index: int) -> ValueType | None:
+        return self.inputs[index] if index < len(self.inputs) else None
+
+    def shape(self, index: int) -> Shape:
+        shape = self.value(index).shape
+        assert shape is not None, "unknown inputs never reach inference"
+        return shape
+
+    def dtype(self, index: int) -> str:
+        dtype = self.value(index).dtype
+        assert dtype is not None, "unknown inputs never reach inference"
+        return dtype
+
+    def port_name(self, index: int) -> str:
+        return f"input {index}"
+
+    def require_dtype(self, index: int, allowed: Sequence[str], what: str = "") -> str:
+        dtype = self.dtype(index)
+        if dtype not in allowed:
+            name = what or self.port_name(index)
+            self.fail("GRAPH_DTYPE", f"{name} has dtype {dtype}; expected one of {', '.join(allowed)}")
+        return dtype
+
+    def require_float(self, index: int) -> str:
+        return self.require_dtype(index, FLOAT_DTYPES)
+
+    def require_same_dtype(self, index: int, dtype: str) -> None:
+        actual = self.dtype(index)
+        if actual != dtype:
+            self.fail("GRAPH_DTYPE", f"{self.port_name(index)} has dtype {actual}; expected {dtype} like input 0")
+
+    def require_rank(self, index: int, *ranks: int) -> Shape:
+        shape = self.shape(index)
+        if len(shape) not in ranks:
+            expected = " or ".join(str(rank) for rank in ranks)
+            self.fail("GRAPH_SHAPE", f"{self.port_name(index)} has rank {len(shape)}; expected {expected}")
+        return shape
+
+    def require_min_rank(self, index: int, minimum: int) -> Shape:
+        shape = self.shape(index)
+        if len(shape) < minimum:
+            self.fail("GRAPH_SHAPE", f"{self.port_name(index)} has rank {len(shape)}; expected at least {minimum}")
+        return shape
+
+    # -- attributes (validated and completed before inference) --
+    def int(self, name: str) -> int:
+        value = self.attrs[name]
+        assert isinstance(value, int)
+        return value
+
+    def float(self, name: str) -> float:
+        value = self.attrs[name]
+        assert isinstance(value, float)
+        return value
+
+    def bool(self, name: str) -> bool:
+        value = self.attrs[name]
+        assert isinstance(value, bool)
+        return value
+
+    def str(self, name: str) -> str:
+        value = self.attrs[name]
+        assert isinstance(value, str)
+        return value
+
+    def ints(self, name: str) -> tuple[int, ...]:
+        value = self.attrs[name]
+        assert isinstance(value, tuple)
+        return value
+
+
+InferFunction = Callable[[InferContext], Sequence[ValueType]]
+AttributeCheck = Callable[[Mapping[str, object]], "str | None"]
+
+
+def no_slots(_attrs: Mapping[str, object]) -> Sequence[Slot]:
+    return ()
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """An op of modelfmt.core: the data SPEC.md §10 tabulates, and its shape inference."""
+
+    name: str
+    summary: str
+    inputs: tuple[Port, ...]
+    outputs: tuple[Port, ...]
+    infer: InferFunction
+    attributes: tuple[Attr, ...] = ()
+    slots: SlotRule = no_slots
+    # Slots that are bound all together or not at all (e.g. all biases of an LSTM).
+    slot_groups: Callable[[Mapping[str, object]], Sequence[tuple[str, ...]]] = field(default=lambda _a: ())
+    # Cross-attribute constraints: returns a message when violated (reported as GRAPH_ATTRIBUTE_VALUE).
+    check: AttributeCheck | None = None
+    section: str = ""
+
+    @property
+    def attribute_map(self) -> dict[str, Attr]:
+        return {attr.name: attr for attr in self.attributes}
+
+    def input_range(self) -> tuple[int, int | None]:
+        """(minimum, maximum) number of inputs; maximum None when the last port is variadic."""
+        return _port_range(self.inputs)
+
+    def output_range(self) -> tuple[int, int | None]:
+        return _port_range(self.outputs)
+
+
+def _port_range(ports: tuple[Port, ...]) -> tuple[int, int | None]:
+    minimum = sum(1 for port in ports if not port.optional)
+    if ports and ports[-1].variadic:
+        return minimum, None
+    return minimum, len(ports)
+
+
+def same_type(value: ValueType) -> list[ValueType]:
+    return [ValueType(value.dtype, value.shape)]
