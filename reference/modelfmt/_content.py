@@ -66,9 +66,7 @@ def _batches(tensors: Sequence[TensorInfo], workers: int) -> list[list[int]]:
     return batches
 
 
-def compute_digests(
-    data: memoryview, tensors: Sequence[TensorInfo], progress: Progress | None = None
-) -> list[str]:
+def compute_digests(data: memoryview, tensors: Sequence[TensorInfo], progress: Progress | None = None) -> list[str]:
     """SHA-256 of every tensor's bytes; `data` is the data section. Runs on all cores."""
     digests = [""] * len(tensors)
     lock = threading.Lock()

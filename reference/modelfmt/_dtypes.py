@@ -61,7 +61,5 @@ def dtype_of_array(array: np.ndarray) -> DType:
     """The registry entry for an array's dtype, or TypeError naming the supported ones."""
     entry = _BY_NUMPY.get(array.dtype.newbyteorder("="))
     if entry is None:
-        raise TypeError(
-            f"dtype {array.dtype} has no modelfmt equivalent; supported: {', '.join(DTYPES)}"
-        )
+        raise TypeError(f"dtype {array.dtype} has no modelfmt equivalent; supported: {', '.join(DTYPES)}")
     return entry

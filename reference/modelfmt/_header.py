@@ -174,8 +174,7 @@ def _validate_structure(parsed: object, preamble: Preamble, limits: Limits) -> H
     if len(tensors_value) > limits.max_tensors:
         raise error(
             "TENSOR_COUNT",
-            f"{len(tensors_value)} tensors exceed the limit {limits.max_tensors} "
-            f"({limits.describe('max_tensors')})",
+            f"{len(tensors_value)} tensors exceed the limit {limits.max_tensors} ({limits.describe('max_tensors')})",
         )
     tensors, by_name = _validate_tensor_table(tensors_value, limits)
     metadata = _validate_metadata(parsed["metadata"], limits)
@@ -195,9 +194,7 @@ def _validate_structure(parsed: object, preamble: Preamble, limits: Limits) -> H
     )
 
 
-def _check_keys(
-    obj: dict[str, object], allowed: frozenset[str], required: tuple[str, ...], *, where: str
-) -> None:
+def _check_keys(obj: dict[str, object], allowed: frozenset[str], required: tuple[str, ...], *, where: str) -> None:
     for key in obj:
         if key not in allowed:
             raise error("HEADER_UNKNOWN_KEY", f"{where} has an unknown key {_json._show(key)}")
@@ -320,8 +317,10 @@ def _validate_metadata(metadata: object, limits: Limits) -> Mapping[str, object]
         if key not in metadata:
             continue
         value = metadata[key]
-        ok = isinstance(value, str) if expected == "string" else (
-            isinstance(value, list) and all(isinstance(item, str) for item in value)
+        ok = (
+            isinstance(value, str)
+            if expected == "string"
+            else (isinstance(value, list) and all(isinstance(item, str) for item in value))
         )
         if not ok:
             raise error("METADATA_TYPE", f"metadata `{key}` must be {expected}, got {_json_type(value)}")

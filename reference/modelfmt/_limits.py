@@ -5,7 +5,7 @@ Every limit is checked before the thing it bounds is allocated, sliced or parsed
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Final
 
 # Exact integers in JSON: every IEEE double implementation (JavaScript among them) reads these exactly.
@@ -37,28 +37,22 @@ class Limits:
     max_rank: int = MAX_RANK
     max_tensors: int = MAX_TENSORS
     max_metadata_bytes: int = MAX_METADATA_BYTES
-    # Not a format limit: a reader may refuse files above a size it is prepared to handle. None = no limit.
-    max_file_bytes: int | None = None
 
     def __post_init__(self) -> None:
-        for field in fields(self):
-            value = getattr(self, field.name)  # own fields, not file content
-            if field.name == "max_file_bytes" and value is None:
-                continue
+        for name, value in asdict(self).items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise TypeError(f"Limits.{field.name} must be a non-negative int, got {value!r}")
-            maximum = _FORMAT_MAXIMA.get(field.name)
-            if maximum is not None and value > maximum:
+                raise TypeError(f"Limits.{name} must be a non-negative int, got {value!r}")
+            if value > _FORMAT_MAXIMA[name]:
                 raise ValueError(
-                    f"Limits.{field.name}={value} exceeds the format maximum {maximum} (SPEC.md §5); "
+                    f"Limits.{name}={value} exceeds the format maximum {_FORMAT_MAXIMA[name]} (SPEC.md §5); "
                     "files beyond it are not modelfmt files"
                 )
 
     def describe(self, name: str) -> str:
         """How to change the limit `name`, for error messages."""
-        value = getattr(self, name)
-        maximum = _FORMAT_MAXIMA.get(name)
-        if maximum is not None and value >= maximum:
+        value = asdict(self)[name]
+        maximum = _FORMAT_MAXIMA[name]
+        if value >= maximum:
             return f"{value} is the format maximum (SPEC.md §5)"
         return f"the caller set Limits({name}={value}); the format allows up to {maximum}"
 

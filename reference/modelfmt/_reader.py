@@ -105,19 +105,19 @@ def load_file(path: PathLike, *, verify: bool = True, limits: Limits = DEFAULT_L
         structure = read_structure(lambda offset, count: _pread_all(fd, offset, count), size, limits)
         header = structure.header
         data = np.empty(header.data_length, dtype=np.uint8)
-        _readinto_all(stream, memoryview(data), header.data_start)
+        _readinto_all(stream, data.data, header.data_start)
         padding = b""
         if verify:
             padding_start = PREAMBLE_SIZE + header.header_length
             padding = _pread_all(fd, padding_start, header.data_start - padding_start)
     if verify:
-        _content.verify(header, memoryview(data), padding)
+        _content.verify(header, data.data, padding)
     return _arrays(header, data)
 
 
-def load(data: bytes | bytearray | memoryview, *, verify: bool = True, limits: Limits = DEFAULT_LIMITS) -> dict[
-    str, np.ndarray
-]:
+def load(
+    data: bytes | bytearray | memoryview, *, verify: bool = True, limits: Limits = DEFAULT_LIMITS
+) -> dict[str, np.ndarray]:
     """Read every tensor from a complete file held in memory. The arrays own a copy of the data section."""
     view = memoryview(data).cast("B")
     size = len(view)
@@ -129,8 +129,10 @@ def load(data: bytes | bytearray | memoryview, *, verify: bool = True, limits: L
     header = structure.header
     section = np.frombuffer(view, dtype=np.uint8, count=header.data_length, offset=header.data_start).copy()
     if verify:
-        padding = read_at(PREAMBLE_SIZE + header.header_length, header.data_start - PREAMBLE_SIZE - header.header_length)
-        _content.verify(header, memoryview(section), padding)
+        padding = read_at(
+            PREAMBLE_SIZE + header.header_length, header.data_start - PREAMBLE_SIZE - header.header_length
+        )
+        _content.verify(header, section.data, padding)
     return _arrays(header, section)
 
 
@@ -216,7 +218,8 @@ class SafeOpen:
         """Check every tensor now (in parallel), as `load_file` does."""
         header = self._structure.header
         start = PREAMBLE_SIZE + header.header_length
-        padding = bytes(memoryview(self._map)[start : header.data_start])
+        assert self._view is not None  # set in __init__, which raised otherwise
+        padding = bytes(self._view[start : header.data_start])
         _content.verify(header, self._data, padding, progress)
         self._verified.update(range(len(header.tensors)))
 
@@ -239,7 +242,9 @@ class SafeOpen:
         self.close()
 
 
-def safe_open(path: PathLike, framework: str = "numpy", *, verify: bool = True, limits: Limits = DEFAULT_LIMITS) -> SafeOpen:
+def safe_open(
+    path: PathLike, framework: str = "numpy", *, verify: bool = True, limits: Limits = DEFAULT_LIMITS
+) -> SafeOpen:
     """Open a file for lazy, zero-copy access: `with safe_open(path) as f: f.get_tensor(name)`.
 
     `framework` exists for safetensors compatibility; only "numpy" ("np") is supported by the core.

@@ -87,7 +87,9 @@ def identify(prefix: bytes, file_size: int, path: Path | None = None) -> Finding
             "transfer it again in binary mode",
         )
     if prefix.startswith(MAGIC[:4]) and not prefix.startswith(MAGIC):
-        return Finding("damaged-magic", "a damaged modelfmt file: the magic is altered; transfer it again in binary mode")
+        return Finding(
+            "damaged-magic", "a damaged modelfmt file: the magic is altered; transfer it again in binary mode"
+        )
     if prefix.startswith(b"GGUF"):
         return Finding("gguf", "a GGUF file (llama.cpp), not modelfmt")
     if prefix.startswith(b"\x93NUMPY"):
@@ -98,7 +100,7 @@ def identify(prefix: bytes, file_size: int, path: Path | None = None) -> Finding
         return Finding(
             "pickle",
             "a Python pickle (legacy PyTorch checkpoint?), not modelfmt; pickles can run code when loaded: "
-            "convert it in a sandbox with `modelfmt convert`",
+            "convert it in a sandboxed process",
         )
     if prefix.startswith(b"\x89HDF\r\n\x1a\n"):
         return Finding("hdf5", "an HDF5 file (Keras .h5?), not modelfmt")

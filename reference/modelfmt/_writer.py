@@ -8,6 +8,7 @@ a writer reserves it, streams the data while hashing, then writes the header in 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import math
@@ -120,7 +121,7 @@ def _array_bytes(array: np.ndarray) -> memoryview:
     flat = array.reshape(-1).view(np.uint8)
     if array.dtype == np.bool_ and flat.size and int(flat.max()) > 1:
         flat = (flat != 0).view(np.uint8)  # numpy bools built from raw bytes may hold 2..255
-    return memoryview(flat)
+    return flat.data
 
 
 def _as_array(value: object, name: str) -> np.ndarray:
@@ -351,10 +352,8 @@ class StreamWriter:
             return
         self._closed = True
         error = ValueError("StreamWriter aborted")
-        try:
+        with contextlib.suppress(ValueError):  # the context re-raises what it is told about
             self._context.__exit__(ValueError, error, None)
-        except ValueError:
-            pass
 
     def __enter__(self) -> StreamWriter:
         return self

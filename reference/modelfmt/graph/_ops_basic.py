@@ -91,15 +91,6 @@ def _unary(name: str, summary: str, *attributes: Attr) -> OpSpec:
 AB = (Port("A", "left operand"), Port("B", "right operand"))
 
 
-def _binary_infer(allowed: tuple[str, ...]) -> object:
-    def infer(ctx: InferContext) -> Sequence[ValueType]:
-        dtype = ctx.require_dtype(0, allowed)
-        ctx.require_same_dtype(1, dtype)
-        return [ValueType(dtype, broadcast(ctx, ctx.shape(0), ctx.shape(1)))]
-
-    return infer
-
-
 def _infer_add(ctx: InferContext) -> Sequence[ValueType]:
     dtype = ctx.require_dtype(0, (*FLOAT_DTYPES, *ARITHMETIC_INT_DTYPES))
     ctx.require_same_dtype(1, dtype)

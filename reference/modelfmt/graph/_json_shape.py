@@ -1,0 +1,81 @@
+"""JSON-shape checks shared by the architecture and training validators (closed objects, types).
+
+They raise the core's structural codes (HEADER_TYPE, HEADER_UNKNOWN_KEY, HEADER_MISSING_KEY) so that a
+schema validator and this code report the same failure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from typing import Final
+
+from .._errors import error
+from .._limits import MAX_NAME_BYTES
+
+_NAME_FORBIDDEN: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def show(text: str, limit: int = 60) -> str:
+    """A name as error messages print it: backticks, escaped, shortened."""
+    shown = text if len(text) <= limit else text[:limit] + "…"
+    return "`" + shown.encode("unicode_escape").decode("ascii") + "`"
+
+
+def expect_object(value: object, where: str) -> dict[str, object]:
+    if type(value) is not dict:
+        raise error("HEADER_TYPE", f"{where} must be an object, got {json_type(value)}")
+    return value
+
+
+def expect_array(value: object, where: str) -> list[object]:
+    if type(value) is not list:
+        raise error("HEADER_TYPE", f"{where} must be an array, got {json_type(value)}")
+    return value
+
+
+def expect_string(value: object, where: str) -> str:
+    if type(value) is not str:
+        raise error("HEADER_TYPE", f"{where} must be a string, got {json_type(value)}")
+    return value
+
+
+def expect_int(value: object, where: str) -> int:
+    if type(value) is not int:
+        raise error("HEADER_TYPE", f"{where} must be an integer, got {json_type(value)}")
+    return value
+
+
+def check_keys(obj: dict[str, object], allowed: Collection[str], required: Collection[str], where: str) -> None:
+    for key in obj:
+        if key not in allowed:
+            raise error("HEADER_UNKNOWN_KEY", f"{where} has an unknown key {show(key)}")
+    for key in required:
+        if key not in obj:
+            raise error("HEADER_MISSING_KEY", f"{where} lacks the required key `{key}`")
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` is not a valid node or value name (the tensor-name rule of §7.2), or None."""
+    size = len(name) if name.isascii() else len(name.encode("utf-8", "surrogatepass"))
+    if size == 0 or size > MAX_NAME_BYTES:
+        return f"is {size} bytes; names are 1 to {MAX_NAME_BYTES} bytes of UTF-8"
+    if _NAME_FORBIDDEN.search(name) is not None:
+        return "contains a control character"
+    return None

@@ -1,0 +1,97 @@
+"""modelfmt.core v1, SPEC.md §10.11: multi-head attention with PyTorch's packed projection layout."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ._shapes import conflict, show
+from ._spec import Attr, InferContext, OpSpec, Port, Slot
+from ._types import Dim, ValueType
+
+
+def _int(attrs: Mapping[str, object], name: str) -> int:
+    value = attrs[name]
+    assert isinstance(value, int)
+    return value
+
+
+def _slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
+    embed = _int(attrs, "embed_dim")
+    return (
+        Slot("in_proj_weight", (3 * embed, embed), doc="[3E, E]: rows 0..E-1 query, E..2E-1 key, 2E..3E-1 value"),
+        Slot("in_proj_bias", (3 * embed,), required=False, doc="[3E]"),
+        Slot("out_proj_weight", (embed, embed), doc="[E, E]"),
+        Slot("out_proj_bias", (embed,), required=False, doc="[E]"),
+    )
+
+
+def _check(attrs: Mapping[str, object]) -> str | None:
+    embed, heads = _int(attrs, "embed_dim"), _int(attrs, "num_heads")
+    if embed % heads:
+        return f"embed_dim {embed} is not divisible by num_heads {heads}"
+    return None
+
+
+def _infer(ctx: InferContext) -> Sequence[ValueType]:
+    dtype = ctx.require_float(0)
+    embed = ctx.int("embed_dim")
+    batch_first = ctx.bool("batch_first")
+    shapes = []
+    for index in range(3):
+        ctx.require_same_dtype(index, dtype)
+        shape = ctx.require_rank(index, 3)
+        if conflict(shape[2], embed):
+            ctx.fail("GRAPH_SHAPE", f"input {index} {show(shape)} does not end with embed_dim {embed}")
+        shapes.append(shape)
+    query, key, value = shapes
+
+    def batch_and_length(shape: Sequence[Dim]) -> tuple[Dim, Dim]:
+        return (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
+
+    batch, target = batch_and_length(query)
+    key_batch, source = batch_and_length(key)
+    value_batch, value_source = batch_and_length(value)
+    if conflict(batch, key_batch) or conflict(batch, value_batch) or conflict(source, value_source):
+        ctx.fail("GRAPH_SHAPE", f"query {show(query)}, key {show(key)} and value {show(value)} do not agree")
+    mask = ctx.optional(3)
+    if mask is not None:
+        ctx.require_dtype(3, ("bool", dtype), "key_padding_mask")
+        shape = ctx.require_rank(3, 2)
+        if conflict(shape[0], batch) or conflict(shape[1], source):
+            ctx.fail("GRAPH_SHAPE", f"key_padding_mask {show(shape)} is not [batch, source length]")
+    bias = ctx.optional(4)
+    if bias is not None:
+        ctx.require_dtype(4, ("bool", dtype), "attn_mask")
+        shape = ctx.require_rank(4, 2, 3)
+        if conflict(shape[-1], source) or conflict(shape[-2], target):
+            ctx.fail("GRAPH_SHAPE", f"attn_mask {show(shape)} is not [target length, source length]")
+        if len(shape) == 3 and isinstance(batch, int) and conflict(shape[0], batch * ctx.int("num_heads")):
+            ctx.fail("GRAPH_SHAPE", f"attn_mask {show(shape)} is not [batch * num_heads, target, source]")
+    return [ValueType(dtype, query)]
+
+
+OPS: tuple[OpSpec, ...] = (
+    OpSpec(
+        "MultiHeadAttention",
+        "softmax(Q K^T / sqrt(E/heads) + masks) V per head, then the output projection",
+        (
+            Port("query", "[L, N, E], or [N, L, E] when batch_first"),
+            Port("key", "[S, N, E], or [N, S, E] when batch_first"),
+            Port("value", "[S, N, E], or [N, S, E] when batch_first"),
+            Port("key_padding_mask", "[N, S]; bool: true = ignore that key; float: added", optional=True),
+            Port("attn_mask", "[L, S] or [N*heads, L, S]; bool: true = not allowed; float: added", optional=True),
+        ),
+        (Port("Y", "[L, N, E], or [N, L, E] when batch_first"),),
+        _infer,
+        attributes=(
+            Attr("embed_dim", "int", minimum=1),
+            Attr("num_heads", "int", minimum=1),
+            Attr("batch_first", "bool", False),
+            Attr("dropout", "float", 0.0, minimum=0.0, maximum=1.0, doc="on attention weights in training; none at inference"),
+        ),
+        slots=_slots,
+        slot_groups=lambda _attrs: (("in_proj_bias", "out_proj_bias"),),
+        check=_check,
+        section="10.11",
+    ),
+)

@@ -1,0 +1,121 @@
+"""modelfmt.core v1, SPEC.md §10.10: RNN, LSTM and GRU with PyTorch's parameter names and gate orders.
+
+Gate blocks are stacked along the first weight axis: LSTM i, f, g, o; GRU r, z, n; RNN a single block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from ._shapes import conflict, show
+from ._spec import Attr, InferContext, InferFunction, OpSpec, Port, Slot
+from ._types import Dim, ValueType
+
+GATES: Final[Mapping[str, int]] = {"RNN": 1, "LSTM": 4, "GRU": 3}
+MAX_LAYERS: Final = 1024  # deeper stacks do not exist; the bound keeps slot lists small
+
+
+def _int(attrs: Mapping[str, object], name: str) -> int:
+    value = attrs[name]
+    assert isinstance(value, int)
+    return value
+
+
+def directions(attrs: Mapping[str, object]) -> int:
+    return 2 if attrs["bidirectional"] else 1
+
+
+def layer_suffixes(attrs: Mapping[str, object]) -> list[str]:
+    """Suffixes of the slots of every layer and direction, in PyTorch's order: l0, l0_reverse, l1, ..."""
+    return [
+        f"_l{layer}{'_reverse' if direction else ''}"
+        for layer in range(_int(attrs, "num_layers"))
+        for direction in range(directions(attrs))
+    ]
+
+
+def _slot_rule(op: str) -> object:
+    def slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
+        hidden, gates = _int(attrs, "hidden_size"), GATES[op]
+        result: list[Slot] = []
+        for suffix in layer_suffixes(attrs):
+            layer_input = _int(attrs, "input_size") if suffix.startswith("_l0") else hidden * directions(attrs)
+            result += [
+                Slot(f"weight_ih{suffix}", (gates * hidden, layer_input)),
+                Slot(f"weight_hh{suffix}", (gates * hidden, hidden)),
+                Slot(f"bias_ih{suffix}", (gates * hidden,), required=False),
+                Slot(f"bias_hh{suffix}", (gates * hidden,), required=False),
+            ]
+        return result
+
+    return slots
+
+
+def _bias_group(attrs: Mapping[str, object]) -> Sequence[tuple[str, ...]]:
+    return (tuple(f"bias_{kind}{suffix}" for suffix in layer_suffixes(attrs) for kind in ("ih", "hh")),)
+
+
+def _infer_rnn(op: str) -> InferFunction:
+    def infer(ctx: InferContext) -> Sequence[ValueType]:
+        dtype = ctx.require_float(0)
+        shape = ctx.require_rank(0, 3)
+        batch_first = ctx.bool("batch_first")
+        batch, steps = (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
+        if conflict(shape[2], ctx.int("input_size")):
+            ctx.fail("GRAPH_SHAPE", f"input {show(shape)} has {shape[2]} features; input_size is {ctx.int('input_size')}")
+        hidden = ctx.int("hidden_size")
+        state_shape: tuple[Dim, ...] = (ctx.int("num_layers") * directions(ctx.attrs), batch, hidden)
+        for index in range(1, len(ctx.inputs)):
+            if ctx.optional(index) is None:
+                continue
+            ctx.require_same_dtype(index, dtype)
+            given = ctx.require_rank(index, 3)
+            if any(conflict(a, b) for a, b in zip(given, state_shape, strict=True)):
+                ctx.fail("GRAPH_SHAPE", f"initial state {index} has shape {show(given)}; expected {show(state_shape)}")
+        features = directions(ctx.attrs) * hidden
+        output: tuple[Dim, ...] = (batch, steps, features) if batch_first else (steps, batch, features)
+        states = [ValueType(dtype, state_shape)] * (2 if op == "LSTM" else 1)
+        return [ValueType(dtype, output), *states]
+
+    return infer
+
+
+def _attributes(op: str) -> tuple[Attr, ...]:
+    common = (
+        Attr("input_size", "int", minimum=1),
+        Attr("hidden_size", "int", minimum=1),
+        Attr("num_layers", "int", 1, minimum=1, maximum=MAX_LAYERS),
+        Attr("bidirectional", "bool", False),
+        Attr("batch_first", "bool", False),
+        Attr("dropout", "float", 0.0, minimum=0.0, maximum=1.0, doc="between layers in training; none at inference"),
+    )
+    if op == "RNN":
+        return (*common, Attr("nonlinearity", "string", "tanh", choices=("tanh", "relu")))
+    return common
+
+
+def _recurrent(op: str, summary: str) -> OpSpec:
+    state_inputs = [Port("H0", "initial hidden state [L*D, N, H]; absent: zeros", optional=True)]
+    state_outputs = [Port("H_n", "final hidden state [L*D, N, H]", optional=True)]
+    if op == "LSTM":
+        state_inputs.append(Port("C0", "initial cell state [L*D, N, H]; absent: zeros", optional=True))
+        state_outputs.append(Port("C_n", "final cell state [L*D, N, H]", optional=True))
+    return OpSpec(
+        op,
+        summary,
+        (Port("X", "[S, N, input_size], or [N, S, input_size] when batch_first"), *state_inputs),
+        (Port("Y", "[S, N, D*H], or [N, S, D*H] when batch_first"), *state_outputs),
+        _infer_rnn(op),
+        attributes=_attributes(op),
+        slots=_slot_rule(op),  # type: ignore[arg-type]
+        slot_groups=_bias_group,
+        section="10.10",
+    )
+
+
+OPS: tuple[OpSpec, ...] = (
+    _recurrent("RNN", "Elman RNN: h' = act(W_ih x + b_ih + W_hh h + b_hh)"),
+    _recurrent("LSTM", "LSTM, gates i, f, g, o"),
+    _recurrent("GRU", "GRU, gates r, z, n, with b_hn inside r * (...)"),
+)

@@ -1,0 +1,328 @@
+"""modelfmt.core v1, SPEC.md §10.5-10.6: shape ops and reductions. They accept any castable dtype."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .._limits import MAX_RANK, MAX_SAFE_INTEGER
+from ._ops_basic import CASTABLE_DTYPES
+from ._shapes import conflict, normalize_axis, product, show
+from ._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INDEX_DTYPES, Attr, InferContext, OpSpec, Port
+from ._types import Dim, ValueType
+
+X = (Port("X", "input"),)
+Y = (Port("Y", "output"),)
+
+
+def _axes(ctx: InferContext, axes: Sequence[int], rank: int, what: str = "axes") -> list[int]:
+    normalized = [normalize_axis(ctx, axis, rank, what) for axis in axes]
+    if len(set(normalized)) != len(normalized):
+        ctx.fail("GRAPH_ATTRIBUTE_VALUE", f"{what} {list(axes)} name an axis twice")
+    return normalized
+
+
+def _collapse(dims: Sequence[Dim]) -> Dim:
+    """The size of several dimensions flattened into one."""
+    known = product(dims)
+    if known is not None:
+        return known
+    unknown = [dim for dim in dims if not isinstance(dim, int)]
+    ints = product([dim for dim in dims if isinstance(dim, int)])
+    if len(unknown) == 1 and ints == 1:
+        return unknown[0]
+    return None
+
+
+def _infer_flatten(ctx: InferContext) -> Sequence[ValueType]:
+    ctx.require_dtype(0, CASTABLE_DTYPES)
+    shape = ctx.require_min_rank(0, 1)
+    start = normalize_axis(ctx, ctx.int("start_dim"), len(shape), "start_dim")
+    end = normalize_axis(ctx, ctx.int("end_dim"), len(shape), "end_dim")
+    if start > end:
+        ctx.fail("GRAPH_ATTRIBUTE_VALUE", f"start_dim {start} is after end_dim {end}")
+    flat = (*shape[:start], _collapse(shape[start : end + 1]), *shape[end + 1 :])
+    return [ValueType(ctx.dtype(0), flat)]
+
+
+def _check_reshape(attrs: Mapping[str, object]) -> str | None:
+    target = attrs["shape"]
+    assert isinstance(target, tuple)
+    if sum(1 for dim in target if dim == -1) > 1:
+        return f"shape {list(target)} has more than one -1"
+    return None
+
+
+def _infer_reshape(ctx: InferContext) -> Sequence[ValueType]:
+    ctx.require_dtype(0, CASTABLE_DTYPES)
+    shape = ctx.shape(0)
+    target = ctx.ints("shape")
+    if len(target) > MAX_RANK:
+        ctx.fail("GRAPH_SHAPE", f"target rank {len(target)} exceeds {MAX_RANK}")
+    out: list[Dim] = []
+    copied: set[int] = set()
+    for index, size in enumerate(target):
+        if size == 0:
+            if index >= len(shape):
+                ctx.fail("GRAPH_SHAPE", f"shape entry {index} copies an input dimension, but the input {show(shape)} "
+                         f"has rank {len(shape)}")
+            out.append(shape[index])
+            copied.add(index)
+        else:
+            out.append(size)
+    rest_in = [dim for index, dim in enumerate(shape) if index not in copied]
+    rest_out = [size for index, size in enumerate(target) if index not in copied and size != -1]
+    out_count = product(rest_out)
+    assert isinstance(out_count, int)
+    in_count = product(rest_in)
+    if -1 in target:
+        inferred: Dim
+        if in_count is not None:
+            if out_count == 0 or in_count % out_count:
+                ctx.fail("GRAPH_SHAPE", f"cannot reshape {show(shape)} to {list(target)}")
+            inferred = in_count // out_count
+        else:
+            symbols = [dim for dim in rest_in if not isinstance(dim, int)]
+            ints = product([dim for dim in rest_in if isinstance(dim, int)])
+            inferred = symbols[0] if len(symbols) == 1 and ints == out_count else None
+        out[target.index(-1)] = inferred
+    elif in_count is not None and in_count != out_count:
+        ctx.fail("GRAPH_SHAPE", f"cannot reshape {show(shape)} ({in_count} elements) to {list(target)}")
+    return [ValueType(ctx.dtype(0), tuple(out))]
+
+
+def _infer_transpose(ctx: InferContext) -> Sequence[ValueType]:
+    ctx.require_dtype(0, CASTABLE_DTYPES)
+    shape = ctx.shape(0)
+    perm = ctx.ints("perm")
+    if sorted(perm) != list(range(len(shape))):
+        ctx.fail("GRAPH_ATTRIBUTE_VALUE", f"perm {list(perm)} is not a permutation of the {len(shape)} axes")
+    return [ValueType(ctx.dtype(0), tuple(shape[axis] for axis in perm))]
+
+
+def _infer_concat(ctx: InferContext) -> Sequence[ValueType]:
+    dtype = ctx.require_dtype(0, CASTABLE_DTYPES)
+    first = ctx.require_min_rank(0, 1)
+    axis = normalize_axis(ctx, ctx.int("axis"), len(first))
+    sizes: list[Dim] = []
+    for index in range(len(ctx.inputs)):
+        ctx.require_same_dtype(index, dtype)
+        shape = ctx.require_rank(index, len(first))
+        for dim_index, (a, b) in enumerate(zip(first, shape, strict=True)):
+            if dim_index != axis and conflict(a, b):
+                ctx.fail("GRAPH_SHAPE", f"input {index} has shape {show(shape)}, incompatible with {show(first)}")
+        sizes.append(shape[axis])
+    total = product(sizes)
+    joined: Dim = total if total is not None else (sizes[0] if len(sizes) == 1 else None)
+    return [ValueType(dtype, (*first[:axis], joined, *first[axis + 1 :]))]
+
+
+def _infer_split(ctx: InferContext) -> Sequence[ValueType]:
+    dtype = ctx.require_dtype(0, CASTABLE_DTYPES)
+    shape = ctx.require_min_rank(0, 1)
+    axis = normalize_axis(ctx, ctx.int("axis"), len(shape))
+    split = ctx.ints("split")
+    if len(ctx.node.outputs) != len(split):
+        ctx.fail("GRAPH_ARITY", f"split has {len(split)} parts but the node has {len(ctx.node.outputs)} outputs")
+    if isinstance(shape[axis], int) and sum(split) != shape[axis]:
+        ctx.fail("GRAPH_SHAPE", f"split {list(split)} sums to {sum(split)}, but axis {axis} has size {shape[axis]}")
+    return [ValueType(dtype, (*shape[:axis], part, *shape[axis + 1 :])) for part in split]
+
+
+def _check_slice(attrs: Mapping[str, object]) -> str | None:
+    starts, ends, axes, steps = attrs["starts"], attrs["ends"], attrs["axes"], attrs["steps"]
+    assert isinstance(starts, tuple) and isinstance(ends, tuple)
+    if len(starts) != len(ends):
+        return f"starts has {len(starts)} entries but ends has {len(ends)}"
+    for name, value in (("axes", axes), ("steps", steps)):
+        if value is not None and len(value) != len(starts):  # type: ignore[arg-type]
+            return f"{name} has {len(value)} entries but starts has {len(starts)}"  # type: ignore[arg-type]
+    return None
+
+
+def slice_length(size: int, start: int, end: int, step: int) -> int:
+    """Python slicing semantics: negative positions count from the end, then clamp."""
+    return len(range(*slice(start, end, step).indices(size)))
+
+
+def _infer_slice(ctx: InferContext) -> Sequence[ValueType]:
+    ctx.require_dtype(0, CASTABLE_DTYPES)
+    shape = ctx.require_min_rank(0, 1)
+    starts, ends = ctx.ints("starts"), ctx.ints("ends")
+    raw_axes = ctx.attrs["axes"]
+    axes = _axes(ctx, raw_axes if isinstance(raw_axes, tuple) else tuple(range(len(starts))), len(shape))
+    raw_steps = ctx.attrs["steps"]
+    steps = raw_steps if isinstance(raw_steps, tuple) else (1,) * len(starts)
+    out = list(shape)
+    for axis, start, end, step in zip(axes, starts, ends, steps, strict=True):
+        size = shape[axis]
+        if isinstance(size, int):
+            out[axis] = slice_length(size, start, end, step)
+        elif start == 0 and step == 1 and end == MAX_SAFE_INTEGER:
+            out[axis] = size  # the whole axis
+        else:
+            out[axis] = None
+    return [ValueType(ctx.dtype(0), tuple(out))]
+
+
+def _infer_gather(ctx: InferContext) -> Sequence[ValueType]:
+    dtype = ctx.require_dtype(0, CASTABLE_DTYPES)
+    data = ctx.require_min_rank(0, 1)
+    ctx.require_dtype(1, INDEX_DTYPES, "input 1 (indices)")
+    indices = ctx.shape(1)
+    axis = normalize_axis(ctx, ctx.int("axis"), len(data))
+    out = (*data[:axis], *indices, *data[axis + 1 :])
+    if len(out) > MAX_RANK:
+        ctx.fail("GRAPH_SHAPE", f"result rank {len(out)} exceeds {MAX_RANK}")
+    return [ValueType(dtype, out)]
+
+
+def _infer_squeeze(ctx: InferContext) -> Sequence[ValueType]:
+    ctx.require_dtype(0, CASTABLE_DTYPES)
+    shape = ctx.shape(0)
+    axes = _axes(ctx, ctx.ints("axes"), len(shape))
+    for axis in axes:
+        if conflict(shape[axis], 1):
+            ctx.fail("GRAPH_SHAPE", f"axis {axis} of {show(shape)} has size {shape[axis]}, not 1")
+    return [ValueType(ctx.dtype(0), tuple(dim for index, dim in enumerate(shape) if index not in axes))]
+
+
+def _infer_unsqueeze(ctx: InferContext) -> Sequence[ValueType]:
+    ctx.require_dtype(0, CASTABLE_DTYPES)
+    shape = ctx.shape(0)
+    axes_attr = ctx.ints("axes")
+    rank = len(shape) + len(axes_attr)
+    if rank > MAX_RANK:
+        ctx.fail("GRAPH_SHAPE", f"result rank {rank} exceeds {MAX_RANK}")
+    axes = set(_axes(ctx, axes_attr, rank))
+    rest = iter(shape)
+    return [ValueType(ctx.dtype(0), tuple(1 if index in axes else next(rest) for index in range(rank)))]
+
+
+def _infer_reduce(ctx: InferContext, allowed: tuple[str, ...]) -> Sequence[ValueType]:
+    dtype = ctx.require_dtype(0, allowed)
+    shape = ctx.shape(0)
+    raw = ctx.attrs["axes"]
+    axes = set(_axes(ctx, raw, len(shape)) if isinstance(raw, tuple) else range(len(shape)))
+    keep = ctx.bool("keepdims")
+    out = tuple(1 if index in axes else dim for index, dim in enumerate(shape) if keep or index not in axes)
+    return [ValueType(dtype, out)]
+
+
+def _infer_reduce_mean(ctx: InferContext) -> Sequence[ValueType]:
+    return _infer_reduce(ctx, FLOAT_DTYPES)
+
+
+def _infer_reduce_sum(ctx: InferContext) -> Sequence[ValueType]:
+    return _infer_reduce(ctx, (*FLOAT_DTYPES, *ARITHMETIC_INT_DTYPES))
+
+
+_AXES_OPTIONAL = Attr("axes", "ints", None, doc="axes to reduce; absent: all", min_length=1)
+
+OPS: tuple[OpSpec, ...] = (
+    OpSpec(
+        "Flatten",
+        "Y = X with axes start_dim..end_dim merged into one",
+        X,
+        Y,
+        _infer_flatten,
+        attributes=(Attr("start_dim", "int", 1), Attr("end_dim", "int", -1)),
+        section="10.5",
+    ),
+    OpSpec(
+        "Reshape",
+        "Y = X with a new shape (0 copies an input dimension, -1 is inferred)",
+        X,
+        Y,
+        _infer_reshape,
+        attributes=(Attr("shape", "ints", minimum=-1, maximum=MAX_SAFE_INTEGER),),
+        check=_check_reshape,
+        section="10.5",
+    ),
+    OpSpec(
+        "Transpose",
+        "Y = X with axes permuted: Y.shape[i] = X.shape[perm[i]]",
+        X,
+        Y,
+        _infer_transpose,
+        attributes=(Attr("perm", "ints"),),
+        section="10.5",
+    ),
+    OpSpec(
+        "Concat",
+        "Y = inputs joined along axis",
+        (Port("inputs", "one or more tensors", variadic=True),),
+        Y,
+        _infer_concat,
+        attributes=(Attr("axis", "int"),),
+        section="10.5",
+    ),
+    OpSpec(
+        "Split",
+        "outputs = X cut along axis into parts of the given sizes",
+        X,
+        (Port("outputs", "one per entry of split", variadic=True),),
+        _infer_split,
+        attributes=(Attr("axis", "int"), Attr("split", "ints", minimum=0, min_length=1)),
+        section="10.5",
+    ),
+    OpSpec(
+        "Slice",
+        "Y = X[start:end:step] along each given axis (Python slicing semantics)",
+        X,
+        Y,
+        _infer_slice,
+        attributes=(
+            Attr("starts", "ints", min_length=1),
+            Attr("ends", "ints", min_length=1),
+            Attr("axes", "ints", None, doc="absent: 0, 1, ..., len(starts)-1"),
+            Attr("steps", "ints", None, doc="absent: all 1", minimum=1),
+        ),
+        check=_check_slice,
+        section="10.5",
+    ),
+    OpSpec(
+        "Gather",
+        "Y = take(data, indices, axis)",
+        (Port("data", "tensor to index"), Port("indices", "int32 or int64 tensor")),
+        Y,
+        _infer_gather,
+        attributes=(Attr("axis", "int", 0),),
+        section="10.5",
+    ),
+    OpSpec(
+        "Squeeze",
+        "Y = X without the given axes of size 1",
+        X,
+        Y,
+        _infer_squeeze,
+        attributes=(Attr("axes", "ints", min_length=1),),
+        section="10.5",
+    ),
+    OpSpec(
+        "Unsqueeze",
+        "Y = X with axes of size 1 inserted at the given output positions",
+        X,
+        Y,
+        _infer_unsqueeze,
+        attributes=(Attr("axes", "ints", min_length=1),),
+        section="10.5",
+    ),
+    OpSpec(
+        "ReduceMean",
+        "Y = mean of X over axes",
+        X,
+        Y,
+        _infer_reduce_mean,
+        attributes=(_AXES_OPTIONAL, Attr("keepdims", "bool", False)),
+        section="10.6",
+    ),
+    OpSpec(
+        "ReduceSum",
+        "Y = sum of X over axes",
+        X,
+        Y,
+        _infer_reduce_sum,
+        attributes=(_AXES_OPTIONAL, Attr("keepdims", "bool", False)),
+        section="10.6",
+    ),
+)
