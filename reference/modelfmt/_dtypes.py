@@ -59,7 +59,7 @@ _BY_NUMPY: Final[dict[np.dtype[np.generic], DType]] = {row.numpy.newbyteorder("=
 
 def dtype_of_array(array: np.ndarray) -> DType:
     """The registry entry for an array's dtype, or TypeError naming the supported ones."""
-    entry = _BY_NUMPY.get(array.dtype.newbyteorder("="))
+    entry = _BY_NUMPY.get(array.dtype) or _BY_NUMPY.get(array.dtype.newbyteorder("="))
     if entry is None:
         raise TypeError(f"dtype {array.dtype} has no modelfmt equivalent; supported: {', '.join(DTYPES)}")
     return entry

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final
+from typing import Final, NamedTuple
 
 from . import _json
 from ._dtypes import DTYPES, DType
@@ -50,9 +50,10 @@ _EXTENSION_NAME: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-
 _UNKNOWN_FEATURE_CODES: Final = frozenset({"HEADER_UNKNOWN_KEY", "DTYPE_UNKNOWN", "ROLE_UNKNOWN"})
 
 
-@dataclass(frozen=True)
-class TensorInfo:
-    """One row of the tensor table. `offset` is relative to the start of the data section."""
+class TensorInfo(NamedTuple):
+    """One row of the tensor table. `offset` is relative to the start of the data section.
+
+    A NamedTuple rather than a dataclass: a file may hold 262144 of them, and tuples are built fastest."""
 
     name: str
     dtype: str
@@ -157,30 +158,19 @@ def validate(parsed: object, preamble: Preamble, limits: Limits = DEFAULT_LIMITS
 def _check_tree_outside_tensors(parsed: object, limits: Limits) -> None:
     if isinstance(parsed, dict):
         for key, value in parsed.items():
-            if key == "tensors" and isinstance(value, list):
-                continue  # checked entry by entry in phase 3; see validate()
+            # A valid tensor table nests 4 deep (root, tensors, entry, shape): checked entry by entry in
+            # phase 3 (see validate()), unless the caller lowered the depth limit below that.
+            if key == "tensors" and isinstance(value, list) and limits.max_depth >= 4:
+                continue
             _json.check_tree({key: value}, depth=0, max_depth=limits.max_depth)
     else:
         _json.check_tree(parsed, depth=0, max_depth=limits.max_depth)
 
 
 def _validate_structure(parsed: object, preamble: Preamble, limits: Limits) -> Header:
-    if not isinstance(parsed, dict):
-        raise error("HEADER_TYPE", f"the header must be a JSON object, got {_json_type(parsed)}")
-    _check_keys(parsed, _TOP_LEVEL_KEYS, TOP_LEVEL_REQUIRED, where="the header")
-    tensors_value = parsed["tensors"]
-    if not isinstance(tensors_value, list):
-        raise error("HEADER_TYPE", f"`tensors` must be an array, got {_json_type(tensors_value)}")
-    if len(tensors_value) > limits.max_tensors:
-        raise error(
-            "TENSOR_COUNT",
-            f"{len(tensors_value)} tensors exceed the limit {limits.max_tensors} ({limits.describe('max_tensors')})",
-        )
+    tensors_value = _validate_top_level(parsed, limits)
     tensors, by_name = _validate_tensor_table(tensors_value, limits)
-    metadata = _validate_metadata(parsed["metadata"], limits)
-    extensions = _validate_extensions(parsed.get("extensions"))
-    architecture = _validate_section(parsed, "architecture")
-    training = _validate_section(parsed, "training")
+    metadata, extensions, architecture, training = _validate_structure_rest(parsed, by_name, limits)  # type: ignore[arg-type]
     return Header(
         major=preamble.major,
         minor=preamble.minor,
@@ -192,6 +182,60 @@ def _validate_structure(parsed: object, preamble: Preamble, limits: Limits) -> H
         extensions=extensions,
         _by_name=by_name,
     )
+
+
+def _validate_top_level(parsed: object, limits: Limits) -> list[object]:
+    """Phase 3 steps 1-3: the header object, its keys and their types, the tensor count."""
+    if not isinstance(parsed, dict):
+        raise error("HEADER_TYPE", f"the header must be a JSON object, got {_json_type(parsed)}")
+    _check_keys(parsed, _TOP_LEVEL_KEYS, TOP_LEVEL_REQUIRED, where="the header")
+    tensors_value = parsed["tensors"]
+    if not isinstance(tensors_value, list):
+        raise error("HEADER_TYPE", f"`tensors` must be an array, got {_json_type(tensors_value)}")
+    for key in ("metadata", *TOP_LEVEL_OPTIONAL):  # step 2: every top-level type before any entry
+        if key in parsed and not isinstance(parsed[key], dict):
+            raise error("HEADER_TYPE", f"`{key}` must be an object, got {_json_type(parsed[key])}")
+    if len(tensors_value) > limits.max_tensors:
+        raise error(
+            "TENSOR_COUNT",
+            f"{len(tensors_value)} tensors exceed the limit {limits.max_tensors} ({limits.describe('max_tensors')})",
+        )
+    return tensors_value
+
+
+def validate_for_writer(infos: Sequence[TensorInfo], sections: Mapping[str, object]) -> None:
+    """What a writer must check before writing: the same rules as a reader, but the table's offsets,
+    lengths and digests are computed by the writer itself, so only its names and shapes are judged.
+    `sections` (metadata, architecture, ...) must be parsed JSON, as a reader would see it."""
+    parsed = {**sections, "tensors": []}
+    _json.check_tree(parsed, depth=0, max_depth=DEFAULT_LIMITS.max_depth)
+    _validate_top_level(parsed, DEFAULT_LIMITS)
+    if len(infos) > DEFAULT_LIMITS.max_tensors:
+        raise error("TENSOR_COUNT", f"{len(infos)} tensors exceed the limit {DEFAULT_LIMITS.max_tensors}")
+    by_name: dict[str, TensorInfo] = {}
+    for index, info in enumerate(infos):
+        check_name(info.name, f"tensor {index}")
+        check_shape(info.shape, info.name, f"tensor {index}")
+        if info.name in by_name:
+            raise error("TENSOR_NAME_DUPLICATE", f"tensor name `{info.name}` appears twice", tensor=info.name)
+        by_name[info.name] = info
+    _validate_structure_rest(parsed, by_name, DEFAULT_LIMITS)
+
+
+_Sections = tuple[
+    Mapping[str, object], Mapping[str, object] | None, Mapping[str, object] | None, Mapping[str, object] | None
+]
+
+
+def _validate_structure_rest(
+    parsed: dict[str, object], tensors: Mapping[str, TensorInfo], limits: Limits
+) -> _Sections:
+    """Phase 3 steps 5-8: metadata, extensions, architecture, training (which refer to `tensors`)."""
+    metadata = _validate_metadata(parsed["metadata"], limits)
+    extensions = _validate_extensions(parsed.get("extensions"))
+    architecture = _validate_section(parsed, "architecture")
+    training = _validate_section(parsed, "training")
+    return metadata, extensions, architecture, training
 
 
 def _check_keys(obj: dict[str, object], allowed: frozenset[str], required: tuple[str, ...], *, where: str) -> None:
@@ -210,13 +254,57 @@ def _validate_tensor_table(
     by_name: dict[str, TensorInfo] = {}
     previous_end = 0
     for index, entry in enumerate(entries):
-        info = _validate_tensor_entry(entry, index, previous_end, limits)
+        info = _valid_entry_fast(entry, previous_end, limits)
+        if info is None:  # something is wrong: find out what, checking in the order of §7.2
+            info = _validate_tensor_entry(entry, index, previous_end, limits)
         if info.name in by_name:
             raise error("TENSOR_NAME_DUPLICATE", f"tensor name `{info.name}` appears twice", tensor=info.name)
         by_name[info.name] = info
         infos.append(info)
-        previous_end = info.end
+        previous_end = info.offset + info.length
     return tuple(infos), by_name
+
+
+def _valid_entry_fast(entry: object, previous_end: int, limits: Limits) -> TensorInfo | None:
+    """The entry if it passes every check of §7.2 (steps 1-9), else None. Answers only yes or no, in
+    whatever order is quickest; `_validate_tensor_entry` then reports the error the spec's order defines.
+    Valid files with 10^5 tensors spend most of their header time here."""
+    if type(entry) is not dict or entry.keys() != _TENSOR_KEY_SET:
+        return None
+    name = entry["name"]
+    dtype_name = entry["dtype"]
+    shape = entry["shape"]
+    offset = entry["offset"]
+    length = entry["length"]
+    sha256 = entry["sha256"]
+    role = entry["role"]
+    if not (
+        type(name) is str
+        and name.isascii()
+        and name.isprintable()  # for ASCII: no C0 control character and no DEL
+        and 0 < len(name) <= limits.max_name_bytes
+        and type(dtype_name) is str
+        and type(role) is str
+        and role in _ROLE_SET
+        and type(shape) is list
+        and len(shape) <= limits.max_rank
+        and type(offset) is int
+        and type(length) is int
+        and type(sha256) is str
+        and len(sha256) == 64
+    ):
+        return None
+    dtype = DTYPES.get(dtype_name)
+    if dtype is None or _SHA256.fullmatch(sha256) is None:
+        return None
+    for dim in shape:
+        if type(dim) is not int or not 0 <= dim <= MAX_SAFE_INTEGER:
+            return None
+    if length != dtype.byte_length(math.prod(shape)) or offset != align(previous_end):
+        return None
+    if offset + length > MAX_SAFE_INTEGER:
+        return None
+    return TensorInfo(name, dtype_name, tuple(shape), offset, length, sha256, role)
 
 
 def _validate_tensor_entry(entry: object, index: int, previous_end: int, limits: Limits) -> TensorInfo:
@@ -226,13 +314,12 @@ def _validate_tensor_entry(entry: object, index: int, previous_end: int, limits:
     if entry.keys() != _TENSOR_KEY_SET:
         _check_keys(entry, _TENSOR_KEY_SET, TENSOR_KEYS, where=where)
     name, dtype_name, shape, offset, length, sha256, role = (entry[key] for key in TENSOR_KEYS)
-    # -- JSON types and forms
+    # -- JSON types and forms, in the field order of §7.2 step 3
     if type(name) is not str:
         raise error("HEADER_TYPE", f"{where}: `name` must be a string, got {_json_type(name)}")
     where = f"tensor `{name}`" if name.isprintable() and len(name) <= 200 else where
-    for key, value in (("dtype", dtype_name), ("role", role), ("sha256", sha256)):
-        if type(value) is not str:
-            raise error("HEADER_TYPE", f"{where}: `{key}` must be a string, got {_json_type(value)}", tensor=name)
+    if type(dtype_name) is not str:
+        raise error("HEADER_TYPE", f"{where}: `dtype` must be a string, got {_json_type(dtype_name)}", tensor=name)
     if type(shape) is not list:
         raise error("HEADER_TYPE", f"{where}: `shape` must be an array, got {_json_type(shape)}", tensor=name)
     for dim in shape:
@@ -246,18 +333,11 @@ def _validate_tensor_entry(entry: object, index: int, previous_end: int, limits:
         if not 0 <= value <= MAX_SAFE_INTEGER:
             code = "HEADER_NUMBER" if value > MAX_SAFE_INTEGER else "HEADER_TYPE"
             raise error(code, f"{where}: `{key}` must be in 0..2^53-1, got {value}", tensor=name)
-    if _SHA256.fullmatch(sha256) is None:
+    if type(sha256) is not str or _SHA256.fullmatch(sha256) is None:
         raise error("HEADER_TYPE", f"{where}: `sha256` must be 64 lowercase hex digits", tensor=name)
-    # -- name
-    name_bytes = len(name) if name.isascii() else len(name.encode("utf-8", "surrogatepass"))
-    if name_bytes == 0 or name_bytes > limits.max_name_bytes:
-        raise error(
-            "TENSOR_NAME",
-            f"{where}: name is {name_bytes} bytes; names are 1 to {limits.max_name_bytes} bytes of UTF-8",
-            tensor=name,
-        )
-    if _NAME_FORBIDDEN.search(name) is not None:
-        raise error("TENSOR_NAME", f"{where}: name contains a control character", tensor=name)
+    if type(role) is not str:
+        raise error("HEADER_TYPE", f"{where}: `role` must be a string, got {_json_type(role)}", tensor=name)
+    check_name(name, where, limits)
     # -- dtype and role
     dtype: DType | None = DTYPES.get(dtype_name)
     if dtype is None:
@@ -267,17 +347,7 @@ def _validate_tensor_entry(entry: object, index: int, previous_end: int, limits:
             "ROLE_UNKNOWN", f"{where}: unknown role {_json._show(role)}; roles are {', '.join(ROLES)}", tensor=name
         )
     # -- shape and length, in exact integer arithmetic
-    if len(shape) > limits.max_rank:
-        raise error(
-            "SHAPE_INVALID",
-            f"{where}: rank {len(shape)} exceeds the limit {limits.max_rank} ({limits.describe('max_rank')})",
-            tensor=name,
-        )
-    for dim in shape:
-        if dim < 0:
-            raise error("SHAPE_INVALID", f"{where}: negative dimension {dim}", tensor=name)
-        if dim > MAX_SAFE_INTEGER:
-            raise error("HEADER_NUMBER", f"{where}: dimension {dim} exceeds 2^53-1", tensor=name)
+    check_shape(shape, name, where, limits)
     expected_length = dtype.byte_length(math.prod(shape))
     if length != expected_length:
         raise error(
@@ -303,9 +373,36 @@ def _validate_tensor_entry(entry: object, index: int, previous_end: int, limits:
     return TensorInfo(name, dtype_name, tuple(shape), offset, length, sha256, role)
 
 
+def check_name(name: str, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """§7.3: 1 to 1024 UTF-8 bytes, no control characters (uniqueness is checked by the caller)."""
+    name_bytes = len(name) if name.isascii() else len(name.encode("utf-8", "surrogatepass"))
+    if name_bytes == 0 or name_bytes > limits.max_name_bytes:
+        raise error(
+            "TENSOR_NAME",
+            f"{where}: name is {name_bytes} bytes; names are 1 to {limits.max_name_bytes} bytes of UTF-8",
+            tensor=name,
+        )
+    if _NAME_FORBIDDEN.search(name) is not None:
+        raise error("TENSOR_NAME", f"{where}: name contains a control character", tensor=name)
+
+
+def check_shape(shape: Sequence[int], name: str, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """§7.4: rank within the limit, every dimension 0..2^53-1."""
+    if len(shape) > limits.max_rank:
+        raise error(
+            "SHAPE_INVALID",
+            f"{where}: rank {len(shape)} exceeds the limit {limits.max_rank} ({limits.describe('max_rank')})",
+            tensor=name,
+        )
+    for dim in shape:
+        if dim < 0:
+            raise error("SHAPE_INVALID", f"{where}: negative dimension {dim}", tensor=name)
+        if dim > MAX_SAFE_INTEGER:
+            raise error("HEADER_NUMBER", f"{where}: dimension {dim} exceeds 2^53-1", tensor=name)
+
+
 def _validate_metadata(metadata: object, limits: Limits) -> Mapping[str, object]:
-    if not isinstance(metadata, dict):
-        raise error("HEADER_TYPE", f"`metadata` must be an object, got {_json_type(metadata)}")
+    assert isinstance(metadata, dict)  # checked with the other top-level types
     size = len(_json.canonical(metadata).encode("utf-8"))
     if size > limits.max_metadata_bytes:
         raise error(
@@ -328,10 +425,8 @@ def _validate_metadata(metadata: object, limits: Limits) -> Mapping[str, object]
 
 
 def _validate_extensions(extensions: object) -> Mapping[str, object] | None:
-    if extensions is None:
+    if not isinstance(extensions, dict):  # absent; its type was checked with the other top-level types
         return None
-    if not isinstance(extensions, dict):
-        raise error("HEADER_TYPE", f"`extensions` must be an object, got {_json_type(extensions)}")
     for key in extensions:
         if _EXTENSION_NAME.fullmatch(key) is None:
             raise error(
@@ -343,11 +438,7 @@ def _validate_extensions(extensions: object) -> Mapping[str, object] | None:
 
 def _validate_section(parsed: dict[str, object], key: str) -> Mapping[str, object] | None:
     value = parsed.get(key)
-    if value is None and key not in parsed:
-        return None
-    if not isinstance(value, dict):
-        raise error("HEADER_TYPE", f"`{key}` must be an object, got {_json_type(value)}")
-    return value
+    return value if isinstance(value, dict) else None  # its type was checked with the other top-level types
 
 
 def _json_type(value: object) -> str:

@@ -16,12 +16,14 @@ from typing import BinaryIO
 
 import numpy as np
 
-from . import _content, _json
+from . import _content, _json, _signing, _trust
 from ._dtypes import DTYPES
 from ._errors import error
 from ._framing import PREAMBLE_SIZE, SIGNATURE_TRAILER_SIZE, Layout, locate_end, parse_preamble
 from ._header import Header, TensorInfo, validate
+from ._keys import TrustInput
 from ._limits import DEFAULT_LIMITS, Limits
+from ._signing import Verification
 
 ReadAt = Callable[[int, int], bytes]
 PathLike = str | os.PathLike[str]
@@ -50,6 +52,7 @@ def read_structure(read_at: ReadAt, file_size: int, limits: Limits = DEFAULT_LIM
     body = None
     if layout.signature_body_offset is not None:
         body = read_at(layout.signature_body_offset, layout.signature_body_length)
+        _signing.parse_block(body, offset=data_end, minor=header.minor)  # §12.3, for every reader
     return Structure(header, layout, body)
 
 
@@ -77,11 +80,10 @@ def _readinto_all(stream: BinaryIO, target: memoryview, offset: int) -> None:
 
 def _arrays(header: Header, data: np.ndarray) -> dict[str, np.ndarray]:
     """Views of `data` (the data section) for every tensor: no copies."""
-    result: dict[str, np.ndarray] = {}
-    for info in header.tensors:
-        dtype = DTYPES[info.dtype].numpy
-        result[info.name] = data[info.offset : info.end].view(dtype).reshape(info.shape)
-    return result
+    return {
+        info.name: np.ndarray(info.shape, DTYPES[info.dtype].numpy, buffer=data, offset=info.offset)
+        for info in header.tensors
+    }
 
 
 def read_header(path: PathLike, *, limits: Limits = DEFAULT_LIMITS) -> Header:
@@ -92,26 +94,41 @@ def read_header(path: PathLike, *, limits: Limits = DEFAULT_LIMITS) -> Header:
         return read_structure(lambda offset, count: _pread_all(fd, offset, count), size, limits).header
 
 
-def load_file(path: PathLike, *, verify: bool = True, limits: Limits = DEFAULT_LIMITS) -> dict[str, np.ndarray]:
+def load_file(
+    path: PathLike, *, verify: bool = True, limits: Limits = DEFAULT_LIMITS, trusted_keys: TrustInput | None = None
+) -> dict[str, np.ndarray]:
     """Read every tensor of a file into memory.
 
     The data section is read once into one buffer and the arrays are views of it (writable, aligned).
     With `verify` (the default) every digest, padding byte and bool value is checked first, so a
     corrupt file raises instead of returning tensors.
+
+    With `trusted_keys` (public keys, key files, directories of `.pub` files; see `verify_file`) the
+    file must also carry a valid signature by one of them (SPEC.md §12.9), checked before the data is
+    read; an unsigned, untrusted or tampered file raises `SignatureError` or `IntegrityError`.
     """
+    gate = _trust.gate(trusted_keys, verify=verify)
     with open(path, "rb") as stream:
         fd = stream.fileno()
         size = os.fstat(fd).st_size
-        structure = read_structure(lambda offset, count: _pread_all(fd, offset, count), size, limits)
+
+        def read_at(offset: int, count: int) -> bytes:
+            return _pread_all(fd, offset, count)
+
+        structure = read_structure(read_at if gate is None else gate.reader(read_at), size, limits)
         header = structure.header
-        data = np.empty(header.data_length, dtype=np.uint8)
-        _readinto_all(stream, data.data, header.data_start)
         padding = b""
         if verify:
             padding_start = PREAMBLE_SIZE + header.header_length
             padding = _pread_all(fd, padding_start, header.data_start - padding_start)
+        if gate is not None:  # signatures first: an untrusted file costs no data reads
+            gate.check(header, structure.signature_body, padding)
+        data = np.empty(header.data_length, dtype=np.uint8)
+        _readinto_all(stream, data.data, header.data_start)
     if verify:
         _content.verify(header, data.data, padding)
+    else:
+        _content.check_bools(header, data.data)
     return _arrays(header, data)
 
 
@@ -133,6 +150,8 @@ def load(
             PREAMBLE_SIZE + header.header_length, header.data_start - PREAMBLE_SIZE - header.header_length
         )
         _content.verify(header, section.data, padding)
+    else:
+        _content.check_bools(header, section.data)
     return _arrays(header, section)
 
 
@@ -141,9 +160,22 @@ class SafeOpen:
 
     `get_tensor` returns a read-only array over the mapping (no copy). With `verify` (the default) each
     tensor's digest, leading padding and bool values are checked the first time it is accessed.
+
+    With `trusted_keys`, the signature (SPEC.md §12.9) and then every tensor are verified at open, so an
+    unsigned, untrusted or tampered file raises before any tensor is available; `verification` names
+    the key that signed.
     """
 
-    def __init__(self, path: PathLike, *, verify: bool = True, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self,
+        path: PathLike,
+        *,
+        verify: bool = True,
+        limits: Limits = DEFAULT_LIMITS,
+        trusted_keys: TrustInput | None = None,
+    ) -> None:
+        gate = _trust.gate(trusted_keys, verify=verify)  # key file errors before the model is opened
+        self.verification: Verification | None = None
         self.path = Path(path)
         self._map: mmap.mmap | None = None
         self._view: memoryview | None = None
@@ -158,10 +190,18 @@ class SafeOpen:
             self._map = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
         try:
             self._view = view = memoryview(self._map)
-            self._structure = read_structure(lambda offset, count: bytes(view[offset : offset + count]), size, limits)
+
+            def read_at(offset: int, count: int) -> bytes:
+                return bytes(view[offset : offset + count])
+
+            self._structure = read_structure(read_at if gate is None else gate.reader(read_at), size, limits)
             header = self._structure.header
             self._data = view[header.data_start : header.data_end]
             self._index = {info.name: index for index, info in enumerate(header.tensors)}
+            if gate is not None:
+                padding = bytes(view[PREAMBLE_SIZE + header.header_length : header.data_start])
+                self.verification = gate.check(header, self._structure.signature_body, padding)
+                self.verify_all()
             if verify:
                 start = PREAMBLE_SIZE + header.header_length
                 _content._check_padding(bytes(view[start : header.data_start]), start)
@@ -202,10 +242,13 @@ class SafeOpen:
         if index is None:
             raise KeyError(f"no tensor named {name!r} in {self.path.name}")
         header = self._structure.header
-        if self._verify and index not in self._verified:
-            _content.verify_one(header, index, self._data)
-            self._verified.add(index)
         info = header.tensors[index]
+        if index not in self._verified:
+            if self._verify:
+                _content.verify_one(header, index, self._data)
+            elif info.dtype == "bool":
+                _content.check_bool(header, info, self._data)
+            self._verified.add(index)
         dtype = DTYPES[info.dtype].numpy
         if info.length == 0:
             empty = np.empty(info.shape, dtype=dtype)
@@ -243,7 +286,12 @@ class SafeOpen:
 
 
 def safe_open(
-    path: PathLike, framework: str = "numpy", *, verify: bool = True, limits: Limits = DEFAULT_LIMITS
+    path: PathLike,
+    framework: str = "numpy",
+    *,
+    verify: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
+    trusted_keys: TrustInput | None = None,
 ) -> SafeOpen:
     """Open a file for lazy, zero-copy access: `with safe_open(path) as f: f.get_tensor(name)`.
 
@@ -251,4 +299,4 @@ def safe_open(
     """
     if framework not in ("numpy", "np"):
         raise ValueError(f"framework {framework!r} is not supported; use 'numpy'")
-    return SafeOpen(path, verify=verify, limits=limits)
+    return SafeOpen(path, verify=verify, limits=limits, trusted_keys=trusted_keys)

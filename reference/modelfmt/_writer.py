@@ -12,27 +12,32 @@ import contextlib
 import hashlib
 import io
 import math
+import operator
 import os
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from types import TracebackType
-from typing import BinaryIO, Final
+from typing import BinaryIO, Final, NamedTuple
 
 import numpy as np
 
 from . import _content, _json
 from ._atomic import atomic_write
 from ._dtypes import DTYPES, dtype_of_array
-from ._framing import MINOR_VERSION, PREAMBLE_SIZE, Preamble, align, pack_preamble
-from ._header import ROLES, TensorInfo, validate
+from ._framing import PREAMBLE_SIZE, align, pack_preamble
+from ._header import ROLES, TensorInfo, validate_for_writer
 
 _PLACEHOLDER_DIGEST: Final = "0" * 64
+_ROLE_SET: Final = frozenset(ROLES)
 _ZEROS: Final = bytes(64)
+# Small tensors are gathered into writes of about this size.
+_WRITE_BATCH_BYTES: Final = 4 * 1024 * 1024
+_IOV_MAX: Final = 1024  # POSIX guarantees at least 16; Linux allows 1024 buffers per writev
 
 
-@dataclass(frozen=True)
-class TensorSpec:
+class TensorSpec(NamedTuple):
     """A tensor declared before its data: what a streaming writer needs to lay out the file."""
 
     name: str
@@ -41,35 +46,64 @@ class TensorSpec:
     role: str = "parameter"
 
 
+_PLAIN_NAME: Final = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII except `"` and `\`: written as is
+
+
+def _encode_name(name: str) -> str:
+    return f'"{name}"' if _PLAIN_NAME.fullmatch(name) else _json.canonical(name)
+
+
+@dataclass(frozen=True)
+class _HeaderTemplate:
+    """The canonical header with a slot for each digest: built once, filled twice (placeholder, final)."""
+
+    head: str
+    row_prefixes: list[str]
+    row_suffixes: list[str]
+    tail: str
+
+    def fill(self, digests: Sequence[str]) -> bytes:
+        rows = [
+            prefix + digest + suffix
+            for prefix, digest, suffix in zip(self.row_prefixes, digests, self.row_suffixes, strict=True)
+        ]
+        return (self.head + ",".join(rows) + self.tail).encode("utf-8")
+
+
+def header_template(infos: Iterable[TensorInfo], sections: Mapping[str, object]) -> _HeaderTemplate:
+    """RFC 8785 canonical form. The tensor table, which may have 10^5 rows, is formatted directly."""
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    for info in infos:
+        prefixes.append(
+            f'{{"dtype":"{info.dtype}","length":{info.length},"name":{_encode_name(info.name)},'
+            f'"offset":{info.offset},"role":"{info.role}","sha256":"'
+        )
+        suffixes.append(f'","shape":[{",".join(map(str, info.shape))}]}}')
+    parts = {key: _json.canonical(value) for key, value in sections.items() if value is not None}
+    keys = sorted([*parts, "tensors"])  # ASCII keys: UTF-16 order is plain sorted()
+    split = keys.index("tensors")
+    head = "{" + "".join(f'"{key}":{parts[key]},' for key in keys[:split]) + '"tensors":['
+    tail = "]" + "".join(f',"{key}":{parts[key]}' for key in keys[split + 1 :]) + "}"
+    return _HeaderTemplate(head, prefixes, suffixes, tail)
+
+
+def encode_header(infos: Sequence[TensorInfo], sections: Mapping[str, object]) -> bytes:
+    """The canonical header of a table (with the digests it states) and its sections."""
+    return header_template(infos, sections).fill([info.sha256 for info in infos])
+
+
 @dataclass(frozen=True)
 class _Plan:
     infos: tuple[TensorInfo, ...]
     sections: Mapping[str, object]  # metadata, architecture, training, extensions as given
 
-    def header_bytes(self, digests: list[str] | None = None) -> bytes:
-        return encode_header(self.infos, self.sections, digests)
+    @cached_property
+    def _template(self) -> _HeaderTemplate:
+        return header_template(self.infos, self.sections)
 
-    @property
-    def data_length(self) -> int:
-        return self.infos[-1].end if self.infos else 0
-
-
-def encode_header(
-    infos: Iterable[TensorInfo], sections: Mapping[str, object], digests: list[str] | None = None
-) -> bytes:
-    """The canonical (RFC 8785) header. The tensor table, which may have 10^5 rows, has a fast path."""
-    rows: list[str] = []
-    for index, info in enumerate(infos):
-        digest = info.sha256 if digests is None else digests[index]
-        rows.append(
-            f'{{"dtype":"{info.dtype}","length":{info.length},"name":{_json.canonical(info.name)},'
-            f'"offset":{info.offset},"role":"{info.role}","sha256":"{digest}",'
-            f'"shape":[{",".join(map(str, info.shape))}]}}'
-        )
-    parts = {key: _json.canonical(value) for key, value in sections.items() if value is not None}
-    parts["tensors"] = "[" + ",".join(rows) + "]"
-    body = ",".join(f'"{key}":{parts[key]}' for key in sorted(parts))  # ASCII keys: UTF-16 order = sorted()
-    return ("{" + body + "}").encode("utf-8")
+    def header_bytes(self, digests: Sequence[str] | None = None) -> bytes:
+        return self._template.fill([_PLACEHOLDER_DIGEST] * len(self.infos) if digests is None else digests)
 
 
 def _plan(
@@ -88,9 +122,11 @@ def _plan(
         dtype = DTYPES.get(spec.dtype)
         if dtype is None:
             raise ValueError(f"unknown dtype {spec.dtype!r}; supported: {', '.join(DTYPES)}")
-        if spec.role not in ROLES:
+        if spec.role not in _ROLE_SET:
             raise ValueError(f"unknown role {spec.role!r} for tensor `{spec.name}`; roles are {', '.join(ROLES)}")
-        shape = tuple(int(dim) for dim in spec.shape)
+        shape = spec.shape
+        if type(shape) is not tuple or not all(type(dim) is int for dim in shape):
+            shape = tuple(operator.index(dim) for dim in shape)  # numpy integers, lists; TypeError otherwise
         offset = align(end)
         length = dtype.byte_length(math.prod(shape))
         infos.append(TensorInfo(spec.name, spec.dtype, shape, offset, length, _PLACEHOLDER_DIGEST, spec.role))
@@ -99,14 +135,20 @@ def _plan(
         "metadata": dict(metadata) if metadata is not None else {},
         "architecture": _plain(architecture),
         "training": _plain(training),
-        "extensions": _plain(extensions),
+        "extensions": _plain(extensions) if extensions else None,  # §8.3: an empty one is omitted
     }
     plan = _Plan(tuple(infos), sections)
-    # The writer holds itself to the reader's rules: whatever it writes, a reader accepts.
-    header_json = plan.header_bytes()
-    preamble = Preamble(1, MINOR_VERSION, len(header_json))
-    validate(_json.parse(header_json, base_offset=PREAMBLE_SIZE), preamble)
+    # The writer holds itself to the reader's rules: whatever it writes, a reader accepts. Sections are
+    # judged after a trip through JSON, as a reader will see them (tuples become arrays, 1.0 becomes 1).
+    validate_for_writer(plan.infos, _json_round_trip(sections))
     return plan
+
+
+def _json_round_trip(sections: Mapping[str, object]) -> dict[str, object]:
+    present = {key: value for key, value in sections.items() if value is not None}
+    parsed = _json.parse(_json.canonical(present).encode("utf-8"), base_offset=0)
+    assert isinstance(parsed, dict)
+    return parsed
 
 
 def _plain(section: Mapping[str, object] | None) -> object:
@@ -115,6 +157,8 @@ def _plain(section: Mapping[str, object] | None) -> object:
 
 def _array_bytes(array: np.ndarray) -> memoryview:
     """The little-endian, C-order bytes of an array, copying only when the layout requires it."""
+    if array.flags.c_contiguous and array.size and array.dtype.kind in "fiu" and array.dtype.byteorder != ">":
+        return memoryview(array).cast("B")  # the common case, quickest (ml_dtypes types have kind "V")
     if array.dtype.byteorder == ">":
         array = array.astype(array.dtype.newbyteorder("<"))
     array = np.ascontiguousarray(array)
@@ -169,19 +213,65 @@ def _write_all(
     stream.write(placeholder)
     header_end = PREAMBLE_SIZE + len(placeholder)
     stream.write(_ZEROS[: align(header_end) - header_end])
-    # Hash on worker threads while this thread writes: both release the GIL.
-    workers = _content.worker_count()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelfmt-hash") as pool:
-        futures = [pool.submit(_content.sha256_hex, buffer) for buffer in buffers]
-        end = 0
-        for info, buffer in zip(plan.infos, buffers, strict=True):
-            stream.write(_ZEROS[: info.offset - end])
-            stream.write(buffer)
-            end = info.end
-        digests = [future.result() for future in futures]
+    # Worker threads hash while this thread writes: both release the GIL.
+    hasher = _content.Hasher(buffers)
+    try:
+        _write_data(stream, plan.infos, buffers)
+    finally:
+        digests = hasher.finish()
     stream.seek(start + PREAMBLE_SIZE)
     stream.write(plan.header_bytes(digests))
     stream.seek(0, io.SEEK_END)
+
+
+def _write_data(stream: BinaryIO, infos: Sequence[TensorInfo], buffers: Sequence[memoryview]) -> None:
+    """Tensor bytes and the zero gaps between them, with few system calls: a write call costs more than
+    the bytes of a small tensor, so small tensors are gathered (os.writev, no copy) before writing."""
+    try:
+        fd = stream.fileno()
+    except (OSError, AttributeError):  # an in-memory stream: `save`
+        fd = -1
+    pending: list[bytes | memoryview] = []
+    pending_bytes = 0
+
+    def flush() -> None:
+        nonlocal pending, pending_bytes
+        if fd < 0:
+            stream.write(b"".join(pending))
+        else:
+            stream.flush()
+            for start in range(0, len(pending), _IOV_MAX):
+                _writev_all(fd, pending[start : start + _IOV_MAX])
+        pending, pending_bytes = [], 0
+
+    end = 0
+    for info, buffer in zip(infos, buffers, strict=True):
+        if info.offset > end:
+            pending.append(_ZEROS[: info.offset - end])
+        if len(buffer):
+            pending.append(buffer)
+        pending_bytes += len(buffer)
+        if pending_bytes >= _WRITE_BATCH_BYTES or len(pending) >= 4 * _IOV_MAX:
+            flush()
+        end = info.end
+    flush()
+
+
+def _writev_all(fd: int, buffers: list[bytes | memoryview]) -> None:
+    """os.writev may write less than asked (signals, pipes): resume where it stopped."""
+    total = sum(len(buffer) for buffer in buffers)
+    written = os.writev(fd, buffers)
+    while written < total:
+        remaining: list[bytes | memoryview] = []
+        skip = written
+        for buffer in buffers:
+            if skip >= len(buffer):
+                skip -= len(buffer)
+                continue
+            remaining.append(memoryview(buffer)[skip:])
+            skip = 0
+        buffers, total = remaining, total - written
+        written = os.writev(fd, buffers)
 
 
 def save_file(

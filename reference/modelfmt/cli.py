@@ -15,10 +15,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from . import _cli_signing
 from ._check import CheckResult, check_file
 from ._errors import ModelfmtError
 from ._header import ROLES, Header
 from ._reader import read_header
+from ._signfile import read_signatures
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -94,15 +96,22 @@ def _progress_for(path: str) -> tuple[Callable[[int], None] | None, _ProgressLin
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    usage = _cli_signing.require_signature_usage(args)
+    if usage is not None:
+        return usage
+    trusted = _cli_signing.trusted_keys(args)  # with --key, the rules of `verify` apply too
     results: list[CheckResult] = []
     for path in args.files:
         progress, line = _progress_for(path) if not args.json else (None, None)
-        result = check_file(path, strict=args.strict, progress=progress)
+        if trusted is None:
+            result = check_file(path, strict=args.strict, progress=progress)
+        else:
+            result = _cli_signing.check_signed(path, trusted, strict=args.strict, progress=progress)
         if line is not None:
             line.finish()
         results.append(result)
         if not args.json:
-            print(_verdict_line(result))
+            print(_verdict_line(result) + _cli_signing.signature_lines(result))
     if args.json:
         print(json.dumps([result.as_json() for result in results], indent=2))
     return EXIT_OK if all(result.valid for result in results) else EXIT_INVALID
@@ -166,6 +175,7 @@ def _print_inspection(path: str, header: Header, out: TextIO) -> None:
 def _cmd_inspect(args: argparse.Namespace) -> int:
     try:
         header = read_header(args.file)
+        signatures = read_signatures(args.file, _cli_signing.trusted_keys(args))
     except ModelfmtError as exc:
         print(f"{args.file}: INVALID {exc.code}: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -184,10 +194,12 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
                 {"role": role, "tensors": count, "elements": elements, "bytes": nbytes}
                 for role, count, elements, nbytes in _role_totals(header)
             ],
+            "signatures": _cli_signing.signatures_json(signatures),
         }
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         _print_inspection(args.file, header, sys.stdout)
+        _cli_signing.print_signatures(signatures, sys.stdout)
     return EXIT_OK
 
 
@@ -204,12 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--json", action="store_true", help="print a machine-readable report")
     check.add_argument("--strict", action="store_true", help="also report SHOULD-level findings")
+    _cli_signing.add_trust_options(check, require=True)
     check.set_defaults(run=_cmd_check)
 
     inspect = commands.add_parser("inspect", help="show metadata and the tensor table")
     inspect.add_argument("file", metavar="FILE")
     inspect.add_argument("--json", action="store_true", help="print the header and totals as JSON")
+    _cli_signing.add_trust_options(inspect, require=False)
     inspect.set_defaults(run=_cmd_inspect)
+
+    _cli_signing.add_commands(commands, _progress_for)  # keygen, sign, verify (SPEC.md §12)
     return parser
 
 
