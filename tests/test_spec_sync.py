@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import modelfmt
-from modelfmt import _limits
+from modelfmt import _limits, _signing
+from modelfmt.graph import _validate as _graph_validate
 
 SPEC = (Path(__file__).resolve().parents[1] / "SPEC.md").read_text(encoding="utf-8")
 
@@ -75,6 +76,12 @@ def test_dtype_registry_matches_spec() -> None:
         ("tensor count", _limits.MAX_TENSORS),
         ("metadata size", _limits.MAX_METADATA_BYTES),
         ("signature block body", _limits.MAX_SIGNATURE_BLOCK_BYTES),
+        ("signatures per block", _signing.MAX_SIGNATURES),
+        ("attributes per signature", _signing.MAX_ATTRIBUTES),
+        ("signature attribute value", _signing.MAX_ATTRIBUTE_VALUE_BYTES),
+        ("embedded public key", _signing.MAX_PUBLIC_KEY_BYTES),
+        ("signature of an algorithm not in the registry", _signing.MAX_UNKNOWN_SIGNATURE_BYTES),
+        ("graph nodes", _graph_validate.MAX_NODES),
     ],
 )
 def test_limits_match_spec(label: str, value: int) -> None:

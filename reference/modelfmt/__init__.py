@@ -7,6 +7,7 @@ from ._dtypes import DTYPES, DType
 from ._errors import (
     ERROR_CODES,
     FormatError,
+    InputError,
     IntegrityError,
     LimitError,
     ModelfmtError,
@@ -32,6 +33,8 @@ from ._reader import SafeOpen, load, load_file, read_header, safe_open
 from ._signfile import read_signatures, sign_bytes, sign_file, verify_bytes, verify_file
 from ._signing import SignatureInfo, Verification, utc_time
 from ._writer import StreamWriter, TensorSpec, save, save_file
+from .convert import ConversionError, convert  # other formats in and out (README: Convert existing models)
+from .graph._run import run as run  # the numpy reference runtime (SPEC.md §9.11)
 
 __version__ = "1.0.0.dev0"
 
@@ -41,9 +44,11 @@ __all__ = [
     "MAJOR_VERSION",
     "MINOR_VERSION",
     "ROLES",
+    "ConversionError",
     "DType",
     "FormatError",
     "Header",
+    "InputError",
     "IntegrityError",
     "KeyFileError",
     "LimitError",
@@ -60,6 +65,7 @@ __all__ = [
     "UnsupportedError",
     "Verification",
     "__version__",
+    "convert",
     "generate_key",
     "key_id",
     "load",

@@ -27,7 +27,7 @@ from ._framing import PREAMBLE_SIZE
 from ._keys import KeyFileError, PublicKey, TrustedKeys
 from ._reader import SafeOpen
 from ._signfile import read_signatures, sign_file, verify_file
-from ._signing import SignatureInfo, Verification, check_attributes, utc_time
+from ._signing import SignatureInfo, Verification, check_attributes, unsupported_text, utc_time
 from ._sniff import SNIFF_BYTES, identify
 
 EXIT_OK = 0
@@ -232,6 +232,12 @@ def signature_lines(result: CheckResult) -> str:
 def _verified_lines(verification: Verification) -> list[str]:
     lines = [f"  signed by {verification.key_id} ({verification.algorithm}): signature valid"]
     lines.extend(f"    {key}: {value}" for key, value in sorted(verification.attributes.items()))
+    # Entries this reader skipped are named as claims, so that nobody mistakes them for checked ones.
+    lines.extend(
+        f"  the file also claims a signature by {info.key_id}: {unsupported_text(info.algorithm)}"
+        for info in verification.signatures
+        if info.status == "unsupported"
+    )
     return lines
 
 
@@ -305,6 +311,7 @@ def _status_text(info: SignatureInfo) -> str:
         "invalid": "INVALID: made by a --key but does not verify",
         "untrusted": "not checked: the key is not one of the --key keys",
         "unchecked": "not checked: give --key PUB to check it",
+        "unsupported": f"not checked: {unsupported_text(info.algorithm)}",
     }[info.status]
 
 

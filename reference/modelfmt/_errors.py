@@ -80,6 +80,12 @@ class SignatureError(ModelfmtError, ValueError):
     category = "signature"
 
 
+class InputError(ModelfmtError, ValueError):
+    """A caller's inputs to the runtime do not fit the graph (SPEC.md §9.11); the file is not at fault."""
+
+    category = "input"
+
+
 @dataclass(frozen=True)
 class ErrorCode:
     code: str
@@ -95,6 +101,7 @@ _CATEGORY_CLASS: Final[dict[str, type[ModelfmtError]]] = {
     "unsupported": UnsupportedError,
     "integrity": IntegrityError,
     "signature": SignatureError,
+    "input": InputError,
 }
 
 
@@ -170,7 +177,6 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = _registry(
         "the bytes after the data section end with the end magic but are not one well-formed signature block",
         "3.6",
     ),
-    ("SIGNATURE_ALGORITHM", "signature", "a signature entry names an algorithm that is not in the registry", "12.6"),
     ("SIGNATURE_MISSING", "signature", "trusted keys were given but the file has no signature block", "12.9"),
     ("SIGNATURE_UNTRUSTED", "signature", "no signature in the file is by a trusted key", "12.9"),
     ("SIGNATURE_INVALID", "signature", "a signature by a trusted key does not verify, and none verifies", "12.9"),

@@ -18,6 +18,8 @@ from ._dtypes import DTYPES, DType
 from ._errors import FormatError, error
 from ._framing import ALIGNMENT, MINOR_VERSION, Preamble, align
 from ._limits import DEFAULT_LIMITS, MAX_SAFE_INTEGER, Limits
+from .graph._training import validate_training
+from .graph._validate import validate_architecture
 
 ROLES: Final = ("parameter", "buffer", "optimizer", "other")
 _ROLE_SET: Final = frozenset(ROLES)
@@ -234,7 +236,11 @@ def _validate_structure_rest(
     metadata = _validate_metadata(parsed["metadata"], limits)
     extensions = _validate_extensions(parsed.get("extensions"))
     architecture = _validate_section(parsed, "architecture")
+    if architecture is not None:
+        validate_architecture(architecture, tensors)  # §9-10
     training = _validate_section(parsed, "training")
+    if training is not None:
+        validate_training(training, tensors)  # §11
     return metadata, extensions, architecture, training
 
 

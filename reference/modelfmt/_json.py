@@ -177,14 +177,17 @@ def format_number(number: float) -> str:
 _encode_string: Callable[[str], str] = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def canonical(value: object) -> str:
-    """Encode a JSON value in RFC 8785 canonical form. TypeError/ValueError for non-JSON input."""
+def canonical(value: object, *, writing: bool = False) -> str:
+    """Encode a JSON value in RFC 8785 canonical form. TypeError/ValueError for non-JSON input.
+
+    With `writing`, also refuse what a writer must not emit (§4.7): a float whose canonical form is an
+    integer beyond 2^53-1. A reader measuring a parsed value (the metadata size) leaves it off."""
     parts: list[str] = []
-    _encode_into(value, parts, 0)
+    _encode_into(value, parts, 0, writing)
     return "".join(parts)
 
 
-def _encode_into(value: object, parts: list[str], depth: int) -> None:
+def _encode_into(value: object, parts: list[str], depth: int, writing: bool) -> None:
     if depth > 1000:  # a cyclic or absurdly deep structure from a caller, not from a file
         raise ValueError("value nests too deeply to encode")
     if value is None:
@@ -202,6 +205,12 @@ def _encode_into(value: object, parts: list[str], depth: int) -> None:
             raise ValueError(f"integer {value} is outside ±(2^53-1) and cannot be stored exactly")
         parts.append(str(int(value)))
     elif isinstance(value, float):
+        if writing and MAX_SAFE_INTEGER < abs(value) < 1e21:
+            # Canonical form writes these as integer digits, which readers reject (SPEC.md §4.7).
+            raise ValueError(
+                f"{value!r} cannot be stored in a modelfmt header: between 2^53 and 1e21 its "
+                "canonical form is an integer beyond 2^53-1; store it as a string or a tensor"
+            )
         parts.append(format_number(value))
     elif isinstance(value, dict):
         keys = list(value)
@@ -212,16 +221,16 @@ def _encode_into(value: object, parts: list[str], depth: int) -> None:
         for index, key in enumerate(sorted(keys, key=_utf16_key)):
             if index:
                 parts.append(",")
-            _encode_into(key, parts, depth + 1)
+            _encode_into(key, parts, depth + 1, writing)
             parts.append(":")
-            _encode_into(value[key], parts, depth + 1)
+            _encode_into(value[key], parts, depth + 1, writing)
         parts.append("}")
     elif isinstance(value, list | tuple):
         parts.append("[")
         for index, item in enumerate(value):
             if index:
                 parts.append(",")
-            _encode_into(item, parts, depth + 1)
+            _encode_into(item, parts, depth + 1, writing)
         parts.append("]")
     else:
         raise TypeError(f"{type(value).__name__} cannot be stored in a modelfmt header (JSON values only)")

@@ -83,8 +83,9 @@ def verify_file(
 
     `trusted_keys`: public keys, key file paths, directories of `.pub` files, or a `TrustedKeys`.
     Returns which key verified; raises `SignatureError` (SIGNATURE_MISSING, SIGNATURE_UNTRUSTED,
-    SIGNATURE_INVALID, SIGNATURE_BLOCK, SIGNATURE_ALGORITHM), `IntegrityError` (DIGEST_MISMATCH) or
-    another `ModelfmtError`, and never returns a failure. Trust comes only from `trusted_keys`.
+    SIGNATURE_INVALID, SIGNATURE_BLOCK), `IntegrityError` (DIGEST_MISMATCH) or another `ModelfmtError`,
+    and never returns a failure. Trust comes only from `trusted_keys`. Signatures of algorithms this
+    reader does not know are skipped (SIGNATURE_UNTRUSTED when there is no other).
     """
     trusted = as_trusted(trusted_keys)  # key errors surface before the file is touched
     with open(path, "rb") as stream:
@@ -107,7 +108,8 @@ def read_signatures(
 
     With `trusted_keys`, each signature's status says whether it verifies, but tensor digests are NOT
     checked: use `verify_file` to decide whether to trust the file. Without keys every status is
-    "unchecked" and the attributes are only claims.
+    "unchecked" and the attributes are only claims. An entry of an algorithm this reader does not know
+    is "unsupported" (or "invalid" if it claims a trusted key's id: the key decides the algorithm).
     """
     trusted = None if trusted_keys is None else as_trusted(trusted_keys)
     with open(path, "rb") as stream:
@@ -140,26 +142,27 @@ def _sign_view(
     limits: Limits,
     progress: _content.Progress | None,
 ) -> tuple[int, bytes, SignatureInfo]:
-    """(E, the new signature block, the new signature) for the complete file in `view`."""
-    checked = _signing.check_attributes(attributes)  # caller mistakes first, before any hashing
+    """(E, the new signature block, the new signature) for the complete file in `view`: §12.8 steps 1-5,
+    numbered in comments (step 2 first, so that a caller's mistake costs no hashing)."""
+    checked = _signing.check_attributes(attributes)  # (2) caller mistakes first, before any hashing
     public_key = public_key_of(private_key)
-    # (1) the file is valid, phases 1-4
+    # (1) the file is valid: phases 1-4 ...
     structure = read_structure(_bytes_reader(view), len(view), limits)
     header = structure.header
-    # (2) and its content matches its header: a signature vouches for every tensor, so a signer
+    # ... and phase 5: a signature vouches for every tensor, so a signer
     # never signs bytes it has not checked
     padding_start = PREAMBLE_SIZE + header.header_length
     _content.verify(
         header, view[header.data_start : header.data_end], bytes(view[padding_start : header.data_start]), progress
     )
-    # (3) existing signatures are kept, except an earlier one by the same key, which is replaced
+    # (5) existing signatures are kept, except an earlier one by the same key, which is replaced
     entries: tuple[_signing.SignatureEntry, ...] = ()
     if structure.signature_body is not None:
         entries = _signing.parse_block(structure.signature_body, offset=header.data_end, minor=header.minor)
-    # (4) sign SHA-256([0, D)) and the attributes
+    # (3) sign SHA-256([0, D)) and the attributes
     digest = _signing.prefix_digest(view[: header.data_start])
     entry = _signing.sign(private_key, digest, checked)
-    # (5) check the new signature before writing it: a faulty signer (hardware fault, broken backend)
+    # (4) check the new signature before writing it: a faulty signer (hardware fault, broken backend)
     # must not publish a signature that could leak key material or fail every verifier
     if not _signing.signature_valid(entry, public_key, digest):
         raise RuntimeError("the signature just made does not verify; nothing was written")
@@ -246,6 +249,6 @@ def sign_file(
             finally:
                 with contextlib.suppress(BufferError):
                     mapping.close()
-        os.ftruncate(fd, end)  # drop the old block, if any
+        os.ftruncate(fd, end)  # (6) replace [E, F): drop the old block, if any
         _pwrite_all(fd, block, end)
     return info

@@ -46,7 +46,12 @@ MAX_ATTRIBUTES: Final = 16
 MAX_ATTRIBUTE_KEY_BYTES: Final = 128
 MAX_ATTRIBUTE_VALUE_BYTES: Final = 1024
 # A DER SubjectPublicKeyInfo of a 1.0 algorithm is 44 (Ed25519) or 91 (P-256) bytes.
-MAX_PUBLIC_KEY_BYTES: Final = 1024
+MAX_PUBLIC_KEY_BYTES: Final = 4096  # room for post-quantum keys (ML-DSA-87: 2614 bytes of DER)
+# Algorithm names are short identifiers; 64 characters leaves room for any parameter set in a name.
+MAX_ALGORITHM_NAME_CHARS: Final = 64
+# The signature of an algorithm this reader does not know (§12.3 step 3.4): room for post-quantum
+# schemes (ML-DSA-87 signatures are 4627 bytes, SLH-DSA ones up to 49856, FIPS 204 and 205).
+MAX_UNKNOWN_SIGNATURE_BYTES: Final = 65536
 
 # P-256 group order. Signatures with s > n/2 are rejected (§12.6): every valid (r, s) has the twin
 # (r, n - s), and accepting only one of them makes a signature's encoding unique.
@@ -57,17 +62,25 @@ _SCALAR_BYTES: Final = 32
 
 @dataclass(frozen=True)
 class Algorithm:
-    """A row of the §12.6 algorithm registry."""
+    """A row of the §12.6 algorithm registry.
+
+    There is no *since* column: an algorithm is added to the registry without a new minor version,
+    because a reader that does not know it validates its entries generically and ignores them (§12.3).
+    """
 
     name: str
     signature_bytes: int
-    since_minor: int  # the 1.m version that introduced it (§15.3)
+    # Whether phase 4 holds entries to exactly `signature_bytes` (§12.3 step 3.4). True only for the
+    # algorithms of 1.0, which every reader knows, so every reader agrees on which files are valid. An
+    # algorithm registered later is False: an older reader accepts its entries at any length of the
+    # generic rule, so a newer reader must too, and checks the length when it verifies (§12.6).
+    length_checked_at_open: bool
 
 
 ALGORITHMS: Final[Mapping[str, Algorithm]] = MappingProxyType(
     {
-        ED25519: Algorithm(ED25519, 64, 0),
-        ECDSA_P256: Algorithm(ECDSA_P256, 64, 0),
+        ED25519: Algorithm(ED25519, 64, length_checked_at_open=True),
+        ECDSA_P256: Algorithm(ECDSA_P256, 64, length_checked_at_open=True),
     }
 )
 
@@ -114,7 +127,8 @@ class SignatureInfo:
     """A signature of a file and what a verifier concluded about it.
 
     status: "verified" (valid, by a trusted key), "invalid" (by a trusted key, does not verify),
-    "untrusted" (by a key the verifier was not given), "unchecked" (no keys were given).
+    "untrusted" (by a key the verifier was not given), "unchecked" (no keys were given),
+    "unsupported" (an algorithm this reader does not know: it cannot be checked, and is ignored).
     Attributes are claims by whoever made the entry unless the status is "verified".
     """
 
@@ -230,20 +244,23 @@ def parse_block(body: bytes, *, offset: int, minor: int) -> tuple[SignatureEntry
     """Validate a signature block body and return its entries (phase 4, §3.6 step 6 and §12.3).
 
     `offset` is the body's position in the file (E), `minor` the file's minor version: in a file of a
-    newer minor, something this reader does not know is UNSUPPORTED_VERSION (§15.4).
+    newer minor, a key or attribute name this reader does not know is UNSUPPORTED_VERSION (§15.4). An
+    algorithm this reader does not know is never an error, in a file of any version: its entries are
+    validated generically and returned, for display and to be kept by a signer, and verification
+    skips them (§12.9).
     """
 
-    def fail(message: str, code: str = "SIGNATURE_BLOCK") -> ModelfmtError:
-        return error(code, f"signature block: {message}", offset=offset)
+    def fail(message: str) -> ModelfmtError:
+        return error("SIGNATURE_BLOCK", f"signature block: {message}", offset=offset)
 
-    def unknown(message: str, code: str = "SIGNATURE_BLOCK") -> ModelfmtError:
+    def unknown(message: str) -> ModelfmtError:
         if minor > MINOR_VERSION:
             return error(
                 "UNSUPPORTED_VERSION",
                 f"signature block: {message}; the file is version 1.{minor}, this reader knows 1.{MINOR_VERSION}",
                 offset=offset,
             )
-        return fail(message, code)
+        return fail(message)
 
     # (1) the JSON rules of §4.1-§4.5, as for the header
     try:
@@ -271,7 +288,7 @@ def parse_block(body: bytes, *, offset: int, minor: int) -> tuple[SignatureEntry
     seen: set[str] = set()
     for index, item in enumerate(signatures):
         where = f"signature {index + 1}"
-        # (3) each entry: an object with the keys of §12.3
+        # (3.1) each entry: an object with the keys of the table, of the right types
         if not isinstance(item, dict):
             raise fail(f"{where} must be an object, got {_json_type(item)}")
         for key in item:
@@ -284,37 +301,36 @@ def parse_block(body: bytes, *, offset: int, minor: int) -> tuple[SignatureEntry
             if key in item and not isinstance(item[key], dict if key == "attributes" else str):
                 expected = "an object" if key == "attributes" else "a string"
                 raise fail(f"{where}: `{key}` must be {expected}, got {_json_type(item[key])}")
-        # (4) the algorithm is in the registry and defined for the file's minor version
+        # (3.2) the algorithm is a well-formed name. Whether this reader knows it does not matter here:
+        # an entry nobody can verify is harmless, since trust comes only from the caller's keys, so a
+        # file may carry signatures of algorithms newer than its version and every reader reads it
         name: str = item["algorithm"]
-        algorithm = ALGORITHMS.get(name)
-        if algorithm is None or algorithm.since_minor > minor:
-            shown = _show(name) if _ALGORITHM_NAME.fullmatch(name) and len(name) <= 64 else "(malformed name)"
-            raise unknown(
-                f"{where} uses the unknown algorithm {shown}; this reader supports {', '.join(ALGORITHMS)}",
-                "SIGNATURE_ALGORITHM",
+        if not _is_algorithm_name(name):
+            raise fail(
+                f"{where}: `algorithm` {_show(name)} is not an algorithm name (groups of lowercase letters "
+                f"and digits joined by single hyphens, at most {MAX_ALGORITHM_NAME_CHARS} characters)"
             )
-        # (5) key_id: 64 lowercase hex digits
+        # (3.3) key_id: 64 lowercase hex digits
         identifier: str = item["key_id"]
         if not _is_hex(identifier, 64):
             raise fail(f"{where}: `key_id` must be 64 lowercase hex digits (SHA-256 of the public key)")
-        # (6) signature: lowercase hex of exactly the algorithm's signature length
-        if not _is_hex(item["signature"], 2 * algorithm.signature_bytes):
-            raise fail(
-                f"{where}: `signature` must be {2 * algorithm.signature_bytes} lowercase hex digits "
-                f"({algorithm.signature_bytes} bytes) for {name}, got {len(item['signature'])} characters"
-            )
-        # (7) attributes: at most 16, keys defined or reverse-DNS, values displayable strings
+        # (3.4) signature: lowercase hex, of exactly the algorithm's length for an algorithm of 1.0
+        problem = _signature_problem(name, item["signature"])
+        if problem is not None:
+            raise fail(f"{where}: {problem}")
+        # (3.5) attributes (§12.4): at most 16, keys defined or reverse-DNS, values displayable strings
         attributes: dict[str, object] = item["attributes"]
         if len(attributes) > MAX_ATTRIBUTES:
             raise fail(f"{where} has {len(attributes)} attributes; at most {MAX_ATTRIBUTES} are allowed")
         for key, attribute in attributes.items():
             problem = _attribute_key_problem(key)
             if problem is not None:
-                raise unknown(f"{where}: {problem}")
+                # A key outside both grammars may be a newer minor's attribute; an over-long name is not.
+                raise (fail if _REVERSE_DNS.fullmatch(key) else unknown)(f"{where}: {problem}")
             problem = _attribute_value_problem(key, attribute)
             if problem is not None:
                 raise fail(f"{where}: {problem}")
-        # (8) public_key, when present: hex DER whose SHA-256 is key_id, so it cannot mislead a reader
+        # (3.6) public_key, when present: hex DER whose SHA-256 is key_id, so it cannot mislead a reader
         public_key: bytes | None = None
         if "public_key" in item:
             text: str = item["public_key"]
@@ -323,7 +339,7 @@ def parse_block(body: bytes, *, offset: int, minor: int) -> tuple[SignatureEntry
             public_key = bytes.fromhex(text)
             if hashlib.sha256(public_key).hexdigest() != identifier:
                 raise fail(f"{where}: `public_key` does not hash to `key_id`")
-        # (9) one entry per key
+        # (3.7) one entry per key
         if identifier in seen:
             raise fail(f"{where} repeats key id {identifier[:16]}…; a key signs a file at most once")
         seen.add(identifier)
@@ -358,6 +374,35 @@ def add_entry(entries: Sequence[SignatureEntry], new: SignatureEntry) -> tuple[S
     if len(result) > MAX_SIGNATURES:
         raise ValueError(f"the file already has {MAX_SIGNATURES} signatures, the most a block holds")
     return tuple(result)
+
+
+def _is_algorithm_name(name: str) -> bool:
+    return len(name) <= MAX_ALGORITHM_NAME_CHARS and _ALGORITHM_NAME.fullmatch(name) is not None
+
+
+def _signature_problem(name: str, text: str) -> str | None:
+    """What breaks §12.3 step 3.4 in the `signature` text of an entry of algorithm `name`, or None."""
+    algorithm = ALGORITHMS.get(name)
+    if algorithm is not None and algorithm.length_checked_at_open:
+        if not _is_hex(text, 2 * algorithm.signature_bytes):
+            return (
+                f"`signature` must be {2 * algorithm.signature_bytes} lowercase hex digits "
+                f"({algorithm.signature_bytes} bytes) for {name}, got {len(text)} characters"
+            )
+        return None
+    # Any other algorithm: 1 to 65536 whole bytes, a bound every reader shares (room for post-quantum
+    # signatures); the body limit of §5 bounds the block as a whole.
+    if not (len(text) % 2 == 0 and len(text) <= 2 * MAX_UNKNOWN_SIGNATURE_BYTES and _is_hex(text, None)):
+        return (
+            f"`signature` must be lowercase hex of 1 to {MAX_UNKNOWN_SIGNATURE_BYTES} bytes for {name}, "
+            f"got {len(text)} characters"
+        )
+    return None
+
+
+def _is_known_algorithm(name: str) -> bool:
+    """Whether this reader implements `name`; entries of other algorithms are ignored (§12.3, §12.9)."""
+    return name in ALGORITHMS
 
 
 # ---- signing and checking one signature (§12.6) -----------------------------------------------------
@@ -420,17 +465,21 @@ def signature_valid(entry: SignatureEntry, public_key: PublicKey, prefix_sha256:
 def evaluate(
     entries: Sequence[SignatureEntry], prefix_sha256: bytes, trusted: TrustedKeys | None
 ) -> tuple[SignatureInfo, ...]:
-    """The status of every entry. Only entries whose key id is trusted are checked cryptographically."""
+    """The status of every entry (§12.9 step 4). Only entries whose key id is trusted are checked
+    cryptographically; an entry of an algorithm this reader does not know is never valid."""
     infos: list[SignatureInfo] = []
     for entry in entries:
-        if trusted is None:
+        if trusted is not None and entry.key_id in trusted:
+            # The trusted key decides the algorithm: an entry naming another one, known to this reader
+            # or not, is invalid, so relabelling a trusted entry cannot turn it into a skipped one.
+            valid = signature_valid(entry, trusted[entry.key_id], prefix_sha256)
+            status = "verified" if valid else "invalid"
+        elif not _is_known_algorithm(entry.algorithm):
+            status = "unsupported"  # skipped: no key this reader can hold would check it
+        elif trusted is None:
             status = "unchecked"
-        elif entry.key_id not in trusted:
-            status = "untrusted"
-        elif signature_valid(entry, trusted[entry.key_id], prefix_sha256):
-            status = "verified"
         else:
-            status = "invalid"
+            status = "untrusted"
         infos.append(SignatureInfo(entry.algorithm, entry.key_id, entry.attributes, status, entry.public_key))
     return tuple(infos)
 
@@ -456,7 +505,9 @@ def verify(
     for info in infos:
         if info.verified:
             return Verification(info.key_id, info.algorithm, info.attributes, infos)
-    # (6) otherwise: a trusted key's signature that fails outranks signatures by unknown keys
+    # (6) otherwise: a trusted key's signature that fails outranks signatures by unknown keys. Entries
+    # of algorithms this reader does not know are signatures by keys it was not given: UNTRUSTED, not
+    # MISSING (the file is signed; MISSING means there is no block at all)
     invalid = [info for info in infos if info.status == "invalid"]
     if invalid:
         raise error(
@@ -465,14 +516,27 @@ def verify(
             offset=offset,
             hint="the file was altered after it was signed, or the signature is corrupt; do not use it",
         )
-    present = ", ".join(sorted({info.key_id[:16] + "…" for info in infos}))
+    present = ", ".join(_signer_text(info) for info in infos)
+    hint = "if you expected this signer, obtain their public key through a channel you trust"
+    if all(info.status == "unsupported" for info in infos):
+        hint = "the file is signed only with algorithms this reader does not implement; a newer reader may verify it"
     raise error(
         "SIGNATURE_UNTRUSTED",
         f"no signature is by a trusted key: the file is signed by {present}; "
         f"trusted: {', '.join(key[:16] + '…' for key in trusted)}",
         offset=offset,
-        hint="if you expected this signer, obtain their public key through a channel you trust",
+        hint=hint,
     )
+
+
+def unsupported_text(algorithm: str) -> str:
+    """How an entry of an algorithm this reader does not know is shown to people."""
+    return f"unknown algorithm {algorithm} (cannot be verified by this reader)"
+
+
+def _signer_text(info: SignatureInfo) -> str:
+    text = info.key_id[:16] + "…"
+    return f"{text} [{unsupported_text(info.algorithm)}]" if info.status == "unsupported" else text
 
 
 # ---- helpers ----------------------------------------------------------------------------------------

@@ -86,7 +86,8 @@ def identify(prefix: bytes, file_size: int, path: Path | None = None) -> Finding
             "a modelfmt file damaged in transit (the first byte's high bit was lost or re-encoded); "
             "transfer it again in binary mode",
         )
-    if prefix.startswith(MAGIC[:4]) and not prefix.startswith(MAGIC):
+    # A file shorter than the magic that matches it so far is truncated, not damaged (TRUNCATED says so).
+    if prefix.startswith(MAGIC[:4]) and not MAGIC.startswith(prefix[: len(MAGIC)]):
         return Finding(
             "damaged-magic", "a damaged modelfmt file: the magic is altered; transfer it again in binary mode"
         )

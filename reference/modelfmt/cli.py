@@ -15,12 +15,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import _cli_signing
+from . import _cli_graph, _cli_signing
 from ._check import CheckResult, check_file
 from ._errors import ModelfmtError
 from ._header import ROLES, Header
 from ._reader import read_header
 from ._signfile import read_signatures
+from .convert import _cli as _cli_convert
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -200,6 +201,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     else:
         _print_inspection(args.file, header, sys.stdout)
         _cli_signing.print_signatures(signatures, sys.stdout)
+    if args.graph:
+        return _cli_graph.write_picture(args.file, header, args.graph)
     return EXIT_OK
 
 
@@ -223,9 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("file", metavar="FILE")
     inspect.add_argument("--json", action="store_true", help="print the header and totals as JSON")
     _cli_signing.add_trust_options(inspect, require=False)
+    _cli_graph.add_inspect_options(inspect)  # --graph OUT.svg (SPEC.md §9)
     inspect.set_defaults(run=_cmd_inspect)
 
     _cli_signing.add_commands(commands, _progress_for)  # keygen, sign, verify (SPEC.md §12)
+    _cli_graph.add_commands(commands)  # run (SPEC.md §9.11)
+    _cli_convert.add_command(commands)  # convert from and to other formats (modelfmt.convert)
     return parser
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from .._errors import error
-from ._json_shape import json_type, show
+from ._json_shape import canonical_order, json_type, show
 from ._spec import REQUIRED, Attr, DerivedDefault, OpSpec
 from ._types import Node
 
@@ -39,12 +39,20 @@ def _convert(attr: Attr, value: object, where: str) -> object:
         return value
     if kind == "ints" and type(value) is list:
         if len(value) > MAX_ATTRIBUTE_ITEMS:
-            raise error("GRAPH_LIMIT", f"{where}: attribute `{attr.name}` has {len(value)} items; at most "
-                        f"{MAX_ATTRIBUTE_ITEMS} are allowed")
+            raise error(
+                "GRAPH_LIMIT",
+                f"{where}: attribute `{attr.name}` has {len(value)} items; at most {MAX_ATTRIBUTE_ITEMS} are allowed",
+            )
         if all(_is_int(item) for item in value):
             return tuple(value)
-    expected = {"ints": "an array of integers", "int": "an integer", "bool": "a boolean", "string": "a string",
-                "float": "a number", "number": "a number"}[kind]
+    expected = {
+        "ints": "an array of integers",
+        "int": "an integer",
+        "bool": "a boolean",
+        "string": "a string",
+        "float": "a number",
+        "number": "a number",
+    }[kind]
     raise error("GRAPH_ATTRIBUTE_TYPE", f"{where}: attribute `{attr.name}` must be {expected}, got {json_type(value)}")
 
 
@@ -79,12 +87,14 @@ def complete_attributes(spec: OpSpec, raw: Mapping[str, object], node: Node) -> 
     then cross-attribute rules."""
     where = node.describe()
     known = spec.attribute_map
-    for name in sorted(raw):
+    for name in canonical_order(raw):
         if name not in known:
-            raise error("GRAPH_ATTRIBUTE_UNKNOWN", f"{where}: {spec.name} has no attribute {show(name)}; "
-                        f"its attributes are {', '.join(known) or 'none'}")
+            raise error(
+                "GRAPH_ATTRIBUTE_UNKNOWN",
+                f"{where}: {spec.name} has no attribute {show(name)}; its attributes are {', '.join(known) or 'none'}",
+            )
     values: dict[str, object] = {}
-    for name in sorted(raw):
+    for name in canonical_order(raw):
         attr = known[name]
         value = _convert(attr, raw[name], where)
         problem = _range_problem(attr, value)

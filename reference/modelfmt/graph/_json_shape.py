@@ -7,7 +7,7 @@ schema validator and this code report the same failure.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Final
 
 from .._errors import error
@@ -79,3 +79,9 @@ def name_problem(name: str) -> str | None:
     if _NAME_FORBIDDEN.search(name) is not None:
         return "contains a control character"
     return None
+
+
+def canonical_order(keys: Iterable[str]) -> list[str]:
+    """Keys in the order of the canonical form (§4.7): by UTF-16 code units, which is how error
+    precedence among an object's members is defined."""
+    return sorted(keys, key=lambda key: key.encode("utf-16-be", "surrogatepass"))

@@ -34,8 +34,8 @@ def _check(attrs: Mapping[str, object]) -> str | None:
 
 def _infer(ctx: InferContext) -> Sequence[ValueType]:
     dtype = ctx.require_float(0)
-    embed = ctx.int("embed_dim")
-    batch_first = ctx.bool("batch_first")
+    embed = ctx.int_attr("embed_dim")
+    batch_first = ctx.bool_attr("batch_first")
     shapes = []
     for index in range(3):
         ctx.require_same_dtype(index, dtype)
@@ -65,7 +65,7 @@ def _infer(ctx: InferContext) -> Sequence[ValueType]:
         shape = ctx.require_rank(4, 2, 3)
         if conflict(shape[-1], source) or conflict(shape[-2], target):
             ctx.fail("GRAPH_SHAPE", f"attn_mask {show(shape)} is not [target length, source length]")
-        if len(shape) == 3 and isinstance(batch, int) and conflict(shape[0], batch * ctx.int("num_heads")):
+        if len(shape) == 3 and isinstance(batch, int) and conflict(shape[0], batch * ctx.int_attr("num_heads")):
             ctx.fail("GRAPH_SHAPE", f"attn_mask {show(shape)} is not [batch * num_heads, target, source]")
     return [ValueType(dtype, query)]
 
@@ -87,7 +87,14 @@ OPS: tuple[OpSpec, ...] = (
             Attr("embed_dim", "int", minimum=1),
             Attr("num_heads", "int", minimum=1),
             Attr("batch_first", "bool", False),
-            Attr("dropout", "float", 0.0, minimum=0.0, maximum=1.0, doc="on attention weights in training; none at inference"),
+            Attr(
+                "dropout",
+                "float",
+                0.0,
+                minimum=0.0,
+                maximum=1.0,
+                doc="on attention weights in training; none at inference",
+            ),
         ),
         slots=_slots,
         slot_groups=lambda _attrs: (("in_proj_bias", "out_proj_bias"),),

@@ -53,17 +53,17 @@ def _check_scalar(attrs: Mapping[str, object]) -> str | None:
 
 
 def _infer_scalar(ctx: InferContext) -> Sequence[ValueType]:
-    return [ValueType(ctx.str("dtype"), ())]
+    return [ValueType(ctx.str_attr("dtype"), ())]
 
 
 def _infer_cast(ctx: InferContext) -> Sequence[ValueType]:
     ctx.require_dtype(0, CASTABLE_DTYPES)
-    return [ValueType(ctx.str("to"), ctx.shape(0))]
+    return [ValueType(ctx.str_attr("to"), ctx.shape(0))]
 
 
 def _infer_position_ids(ctx: InferContext) -> Sequence[ValueType]:
     shape = ctx.require_min_rank(0, 1)
-    axis = normalize_axis(ctx, ctx.int("axis"), len(shape))
+    axis = normalize_axis(ctx, ctx.int_attr("axis"), len(shape))
     return [ValueType("int64", (shape[axis],))]
 
 
@@ -78,7 +78,7 @@ def _infer_float_unary(ctx: InferContext) -> Sequence[ValueType]:
 def _infer_softmax(ctx: InferContext) -> Sequence[ValueType]:
     ctx.require_float(0)
     shape = ctx.require_min_rank(0, 1)
-    normalize_axis(ctx, ctx.int("axis"), len(shape))
+    normalize_axis(ctx, ctx.int_attr("axis"), len(shape))
     return [ctx.value(0)]
 
 
@@ -107,8 +107,8 @@ def _infer_matmul(ctx: InferContext) -> Sequence[ValueType]:
     dtype = ctx.require_float(0)
     ctx.require_same_dtype(1, dtype)
     a, b = ctx.require_min_rank(0, 1), ctx.require_min_rank(1, 1)
-    a_matrix = ((1, *a) if len(a) == 1 else a)
-    b_matrix = ((*b, 1) if len(b) == 1 else b)
+    a_matrix = (1, *a) if len(a) == 1 else a
+    b_matrix = (*b, 1) if len(b) == 1 else b
     if conflict(a_matrix[-1], b_matrix[-2]):
         ctx.fail("GRAPH_SHAPE", f"inner dimensions differ: {show(a)} @ {show(b)}")
     batch = broadcast(ctx, a_matrix[:-2], b_matrix[:-2])

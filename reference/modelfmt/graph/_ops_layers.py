@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from .._limits import MAX_RANK
 from ._shapes import conflict, show, sliding_output
-from ._spec import FLOAT_DTYPES, INDEX_DTYPES, Attr, DerivedDefault, InferContext, OpSpec, Port, Slot
+from ._spec import INDEX_DTYPES, Attr, DerivedDefault, InferContext, OpSpec, Port, Slot
 from ._types import Dim, ValueType
 
 X = (Port("X", "input"),)
@@ -42,9 +42,11 @@ def _linear_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
 def _infer_linear(ctx: InferContext) -> Sequence[ValueType]:
     dtype = ctx.require_float(0)
     shape = ctx.require_min_rank(0, 1)
-    if conflict(shape[-1], ctx.int("in_features")):
-        ctx.fail("GRAPH_SHAPE", f"input {show(shape)} has {shape[-1]} features; in_features is {ctx.int('in_features')}")
-    return [ValueType(dtype, (*shape[:-1], ctx.int("out_features")))]
+    if conflict(shape[-1], ctx.int_attr("in_features")):
+        ctx.fail(
+            "GRAPH_SHAPE", f"input {show(shape)} has {shape[-1]} features; in_features is {ctx.int_attr('in_features')}"
+        )
+    return [ValueType(dtype, (*shape[:-1], ctx.int_attr("out_features")))]
 
 
 def _embedding_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
@@ -64,7 +66,7 @@ def _infer_embedding(ctx: InferContext) -> Sequence[ValueType]:
     shape = ctx.shape(0)
     if len(shape) + 1 > MAX_RANK:
         ctx.fail("GRAPH_SHAPE", f"result rank {len(shape) + 1} exceeds {MAX_RANK}")
-    return [ValueType(ctx.params["weight"].dtype, (*shape, ctx.int("embedding_dim")))]
+    return [ValueType(ctx.params["weight"].dtype, (*shape, ctx.int_attr("embedding_dim")))]
 
 
 # ---- §10.8 convolution and pooling ------------------------------------------------------------------
@@ -86,7 +88,9 @@ def _conv_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
     out_channels, in_channels, groups = _int(attrs, "out_channels"), _int(attrs, "in_channels"), _int(attrs, "groups")
     kernel = _ints(attrs, "kernel_size")
     return (
-        Slot("weight", (out_channels, in_channels // groups, *kernel), doc="[out_channels, in_channels/groups, *kernel]"),
+        Slot(
+            "weight", (out_channels, in_channels // groups, *kernel), doc="[out_channels, in_channels/groups, *kernel]"
+        ),
         Slot("bias", (out_channels,), required=False, doc="[out_channels]"),
     )
 
@@ -100,10 +104,12 @@ def _check_conv(attrs: Mapping[str, object]) -> str | None:
 
 
 def _window_output(ctx: InferContext, shape: Sequence[Dim], *, dilation: tuple[int, ...], ceil_mode: bool) -> list[Dim]:
-    kernel, stride, padding = ctx.ints("kernel_size"), ctx.ints("stride"), ctx.ints("padding")
+    kernel, stride, padding = ctx.ints_attr("kernel_size"), ctx.ints_attr("stride"), ctx.ints_attr("padding")
     out: list[Dim] = []
     for index, size in enumerate(shape):
-        length = sliding_output(size, kernel[index], stride[index], padding[index], dilation[index], ceil_mode=ceil_mode)
+        length = sliding_output(
+            size, kernel[index], stride[index], padding[index], dilation[index], ceil_mode=ceil_mode
+        )
         if isinstance(length, int) and length <= 0:
             ctx.fail("GRAPH_SHAPE", f"spatial size {size} is smaller than the (dilated) kernel {kernel[index]}")
         out.append(length)
@@ -114,10 +120,13 @@ def _conv_infer(spatial: int) -> object:
     def infer(ctx: InferContext) -> Sequence[ValueType]:
         dtype = ctx.require_float(0)
         shape = ctx.require_rank(0, 2 + spatial)
-        if conflict(shape[1], ctx.int("in_channels")):
-            ctx.fail("GRAPH_SHAPE", f"input {show(shape)} has {shape[1]} channels; in_channels is {ctx.int('in_channels')}")
-        out = _window_output(ctx, shape[2:], dilation=ctx.ints("dilation"), ceil_mode=False)
-        return [ValueType(dtype, (shape[0], ctx.int("out_channels"), *out))]
+        if conflict(shape[1], ctx.int_attr("in_channels")):
+            ctx.fail(
+                "GRAPH_SHAPE",
+                f"input {show(shape)} has {shape[1]} channels; in_channels is {ctx.int_attr('in_channels')}",
+            )
+        out = _window_output(ctx, shape[2:], dilation=ctx.ints_attr("dilation"), ceil_mode=False)
+        return [ValueType(dtype, (shape[0], ctx.int_attr("out_channels"), *out))]
 
     return infer
 
@@ -156,14 +165,14 @@ def _check_avg_pool(attrs: Mapping[str, object]) -> str | None:
 def _infer_max_pool(ctx: InferContext) -> Sequence[ValueType]:
     dtype = ctx.require_float(0)
     shape = ctx.require_rank(0, 4)
-    out = _window_output(ctx, shape[2:], dilation=ctx.ints("dilation"), ceil_mode=ctx.bool("ceil_mode"))
+    out = _window_output(ctx, shape[2:], dilation=ctx.ints_attr("dilation"), ceil_mode=ctx.bool_attr("ceil_mode"))
     return [ValueType(dtype, (*shape[:2], *out))]
 
 
 def _infer_avg_pool(ctx: InferContext) -> Sequence[ValueType]:
     dtype = ctx.require_float(0)
     shape = ctx.require_rank(0, 4)
-    out = _window_output(ctx, shape[2:], dilation=(1, 1), ceil_mode=ctx.bool("ceil_mode"))
+    out = _window_output(ctx, shape[2:], dilation=(1, 1), ceil_mode=ctx.bool_attr("ceil_mode"))
     return [ValueType(dtype, (*shape[:2], *out))]
 
 
@@ -190,8 +199,11 @@ def _batch_norm_infer(*ranks: int) -> object:
     def infer(ctx: InferContext) -> Sequence[ValueType]:
         dtype = ctx.require_float(0)
         shape = ctx.require_rank(0, *ranks)
-        if conflict(shape[1], ctx.int("num_features")):
-            ctx.fail("GRAPH_SHAPE", f"input {show(shape)} has {shape[1]} channels; num_features is {ctx.int('num_features')}")
+        if conflict(shape[1], ctx.int_attr("num_features")):
+            ctx.fail(
+                "GRAPH_SHAPE",
+                f"input {show(shape)} has {shape[1]} channels; num_features is {ctx.int_attr('num_features')}",
+            )
         return [ValueType(dtype, shape)]
 
     return infer
@@ -221,7 +233,7 @@ def _layer_norm_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
 
 def _infer_layer_norm(ctx: InferContext) -> Sequence[ValueType]:
     dtype = ctx.require_float(0)
-    normalized = ctx.ints("normalized_shape")
+    normalized = ctx.ints_attr("normalized_shape")
     shape = ctx.require_min_rank(0, len(normalized))
     for dim, expected in zip(shape[len(shape) - len(normalized) :], normalized, strict=True):
         if conflict(dim, expected):

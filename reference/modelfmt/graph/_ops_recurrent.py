@@ -60,12 +60,17 @@ def _infer_rnn(op: str) -> InferFunction:
     def infer(ctx: InferContext) -> Sequence[ValueType]:
         dtype = ctx.require_float(0)
         shape = ctx.require_rank(0, 3)
-        batch_first = ctx.bool("batch_first")
+        batch_first = ctx.bool_attr("batch_first")
         batch, steps = (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
-        if conflict(shape[2], ctx.int("input_size")):
-            ctx.fail("GRAPH_SHAPE", f"input {show(shape)} has {shape[2]} features; input_size is {ctx.int('input_size')}")
-        hidden = ctx.int("hidden_size")
-        state_shape: tuple[Dim, ...] = (ctx.int("num_layers") * directions(ctx.attrs), batch, hidden)
+        if conflict(shape[2], ctx.int_attr("input_size")):
+            ctx.fail(
+                "GRAPH_SHAPE",
+                f"input {show(shape)} has {shape[2]} features; input_size is {ctx.int_attr('input_size')}",
+            )
+        hidden = ctx.int_attr("hidden_size")
+        state_shape: tuple[Dim, ...] = (ctx.int_attr("num_layers") * directions(ctx.attrs), batch, hidden)
+        if op == "LSTM" and (ctx.optional(1) is None) != (ctx.optional(2) is None):
+            ctx.fail("GRAPH_ARITY", "H0 and C0 must be given together or not at all")
         for index in range(1, len(ctx.inputs)):
             if ctx.optional(index) is None:
                 continue

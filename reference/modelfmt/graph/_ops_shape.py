@@ -36,8 +36,8 @@ def _collapse(dims: Sequence[Dim]) -> Dim:
 def _infer_flatten(ctx: InferContext) -> Sequence[ValueType]:
     ctx.require_dtype(0, CASTABLE_DTYPES)
     shape = ctx.require_min_rank(0, 1)
-    start = normalize_axis(ctx, ctx.int("start_dim"), len(shape), "start_dim")
-    end = normalize_axis(ctx, ctx.int("end_dim"), len(shape), "end_dim")
+    start = normalize_axis(ctx, ctx.int_attr("start_dim"), len(shape), "start_dim")
+    end = normalize_axis(ctx, ctx.int_attr("end_dim"), len(shape), "end_dim")
     if start > end:
         ctx.fail("GRAPH_ATTRIBUTE_VALUE", f"start_dim {start} is after end_dim {end}")
     flat = (*shape[:start], _collapse(shape[start : end + 1]), *shape[end + 1 :])
@@ -55,7 +55,7 @@ def _check_reshape(attrs: Mapping[str, object]) -> str | None:
 def _infer_reshape(ctx: InferContext) -> Sequence[ValueType]:
     ctx.require_dtype(0, CASTABLE_DTYPES)
     shape = ctx.shape(0)
-    target = ctx.ints("shape")
+    target = ctx.ints_attr("shape")
     if len(target) > MAX_RANK:
         ctx.fail("GRAPH_SHAPE", f"target rank {len(target)} exceeds {MAX_RANK}")
     out: list[Dim] = []
@@ -63,8 +63,10 @@ def _infer_reshape(ctx: InferContext) -> Sequence[ValueType]:
     for index, size in enumerate(target):
         if size == 0:
             if index >= len(shape):
-                ctx.fail("GRAPH_SHAPE", f"shape entry {index} copies an input dimension, but the input {show(shape)} "
-                         f"has rank {len(shape)}")
+                ctx.fail(
+                    "GRAPH_SHAPE",
+                    f"shape entry {index} copies an input dimension, but the input {show(shape)} has rank {len(shape)}",
+                )
             out.append(shape[index])
             copied.add(index)
         else:
@@ -74,6 +76,7 @@ def _infer_reshape(ctx: InferContext) -> Sequence[ValueType]:
     out_count = product(rest_out)
     assert isinstance(out_count, int)
     in_count = product(rest_in)
+    assert in_count is None or isinstance(in_count, int)
     if -1 in target:
         inferred: Dim
         if in_count is not None:
@@ -93,7 +96,7 @@ def _infer_reshape(ctx: InferContext) -> Sequence[ValueType]:
 def _infer_transpose(ctx: InferContext) -> Sequence[ValueType]:
     ctx.require_dtype(0, CASTABLE_DTYPES)
     shape = ctx.shape(0)
-    perm = ctx.ints("perm")
+    perm = ctx.ints_attr("perm")
     if sorted(perm) != list(range(len(shape))):
         ctx.fail("GRAPH_ATTRIBUTE_VALUE", f"perm {list(perm)} is not a permutation of the {len(shape)} axes")
     return [ValueType(ctx.dtype(0), tuple(shape[axis] for axis in perm))]
@@ -102,7 +105,7 @@ def _infer_transpose(ctx: InferContext) -> Sequence[ValueType]:
 def _infer_concat(ctx: InferContext) -> Sequence[ValueType]:
     dtype = ctx.require_dtype(0, CASTABLE_DTYPES)
     first = ctx.require_min_rank(0, 1)
-    axis = normalize_axis(ctx, ctx.int("axis"), len(first))
+    axis = normalize_axis(ctx, ctx.int_attr("axis"), len(first))
     sizes: list[Dim] = []
     for index in range(len(ctx.inputs)):
         ctx.require_same_dtype(index, dtype)
@@ -111,16 +114,19 @@ def _infer_concat(ctx: InferContext) -> Sequence[ValueType]:
             if dim_index != axis and conflict(a, b):
                 ctx.fail("GRAPH_SHAPE", f"input {index} has shape {show(shape)}, incompatible with {show(first)}")
         sizes.append(shape[axis])
-    total = product(sizes)
-    joined: Dim = total if total is not None else (sizes[0] if len(sizes) == 1 else None)
+    joined: Dim
+    if all(isinstance(size, int) for size in sizes):
+        joined = sum(size for size in sizes if isinstance(size, int))
+    else:
+        joined = sizes[0] if len(sizes) == 1 else None
     return [ValueType(dtype, (*first[:axis], joined, *first[axis + 1 :]))]
 
 
 def _infer_split(ctx: InferContext) -> Sequence[ValueType]:
     dtype = ctx.require_dtype(0, CASTABLE_DTYPES)
     shape = ctx.require_min_rank(0, 1)
-    axis = normalize_axis(ctx, ctx.int("axis"), len(shape))
-    split = ctx.ints("split")
+    axis = normalize_axis(ctx, ctx.int_attr("axis"), len(shape))
+    split = ctx.ints_attr("split")
     if len(ctx.node.outputs) != len(split):
         ctx.fail("GRAPH_ARITY", f"split has {len(split)} parts but the node has {len(ctx.node.outputs)} outputs")
     if isinstance(shape[axis], int) and sum(split) != shape[axis]:
@@ -147,7 +153,7 @@ def slice_length(size: int, start: int, end: int, step: int) -> int:
 def _infer_slice(ctx: InferContext) -> Sequence[ValueType]:
     ctx.require_dtype(0, CASTABLE_DTYPES)
     shape = ctx.require_min_rank(0, 1)
-    starts, ends = ctx.ints("starts"), ctx.ints("ends")
+    starts, ends = ctx.ints_attr("starts"), ctx.ints_attr("ends")
     raw_axes = ctx.attrs["axes"]
     axes = _axes(ctx, raw_axes if isinstance(raw_axes, tuple) else tuple(range(len(starts))), len(shape))
     raw_steps = ctx.attrs["steps"]
@@ -169,7 +175,7 @@ def _infer_gather(ctx: InferContext) -> Sequence[ValueType]:
     data = ctx.require_min_rank(0, 1)
     ctx.require_dtype(1, INDEX_DTYPES, "input 1 (indices)")
     indices = ctx.shape(1)
-    axis = normalize_axis(ctx, ctx.int("axis"), len(data))
+    axis = normalize_axis(ctx, ctx.int_attr("axis"), len(data))
     out = (*data[:axis], *indices, *data[axis + 1 :])
     if len(out) > MAX_RANK:
         ctx.fail("GRAPH_SHAPE", f"result rank {len(out)} exceeds {MAX_RANK}")
@@ -179,7 +185,7 @@ def _infer_gather(ctx: InferContext) -> Sequence[ValueType]:
 def _infer_squeeze(ctx: InferContext) -> Sequence[ValueType]:
     ctx.require_dtype(0, CASTABLE_DTYPES)
     shape = ctx.shape(0)
-    axes = _axes(ctx, ctx.ints("axes"), len(shape))
+    axes = _axes(ctx, ctx.ints_attr("axes"), len(shape))
     for axis in axes:
         if conflict(shape[axis], 1):
             ctx.fail("GRAPH_SHAPE", f"axis {axis} of {show(shape)} has size {shape[axis]}, not 1")
@@ -189,7 +195,7 @@ def _infer_squeeze(ctx: InferContext) -> Sequence[ValueType]:
 def _infer_unsqueeze(ctx: InferContext) -> Sequence[ValueType]:
     ctx.require_dtype(0, CASTABLE_DTYPES)
     shape = ctx.shape(0)
-    axes_attr = ctx.ints("axes")
+    axes_attr = ctx.ints_attr("axes")
     rank = len(shape) + len(axes_attr)
     if rank > MAX_RANK:
         ctx.fail("GRAPH_SHAPE", f"result rank {rank} exceeds {MAX_RANK}")
@@ -203,7 +209,7 @@ def _infer_reduce(ctx: InferContext, allowed: tuple[str, ...]) -> Sequence[Value
     shape = ctx.shape(0)
     raw = ctx.attrs["axes"]
     axes = set(_axes(ctx, raw, len(shape)) if isinstance(raw, tuple) else range(len(shape)))
-    keep = ctx.bool("keepdims")
+    keep = ctx.bool_attr("keepdims")
     out = tuple(1 if index in axes else dim for index, dim in enumerate(shape) if keep or index not in axes)
     return [ValueType(dtype, out)]
 

@@ -19,17 +19,6 @@ def conflict(a: Dim, b: Dim) -> bool:
     return isinstance(a, int) and isinstance(b, int) and a != b
 
 
-def merge(a: Dim, b: Dim) -> Dim:
-    """The dimension two equal-by-rule dimensions share, preferring what is known."""
-    if isinstance(a, int):
-        return a
-    if isinstance(b, int):
-        return b
-    if a is not None and a == b:
-        return a
-    return a if b is None else (b if a is None else None)
-
-
 def show_dim(dim: Dim) -> str:
     return "?" if dim is None else str(dim)
 
@@ -75,9 +64,7 @@ def product(dims: Sequence[Dim]) -> Dim:
     return None
 
 
-def sliding_output(
-    size: Dim, kernel: int, stride: int, padding: int, dilation: int, *, ceil_mode: bool = False
-) -> Dim:
+def sliding_output(size: Dim, kernel: int, stride: int, padding: int, dilation: int, *, ceil_mode: bool = False) -> Dim:
     """Output length of a convolution or pooling window (PyTorch's formula, SPEC.md §10.1).
 
     Returns None for an unknown or symbolic input length, or a negative/zero int when the window

@@ -156,27 +156,27 @@ class InferContext:
         return shape
 
     # -- attributes (validated and completed before inference) --
-    def int(self, name: str) -> int:
+    def int_attr(self, name: str) -> int:
         value = self.attrs[name]
         assert isinstance(value, int)
         return value
 
-    def float(self, name: str) -> float:
+    def float_attr(self, name: str) -> float:
         value = self.attrs[name]
         assert isinstance(value, float)
         return value
 
-    def bool(self, name: str) -> bool:
+    def bool_attr(self, name: str) -> bool:
         value = self.attrs[name]
         assert isinstance(value, bool)
         return value
 
-    def str(self, name: str) -> str:
+    def str_attr(self, name: str) -> str:
         value = self.attrs[name]
         assert isinstance(value, str)
         return value
 
-    def ints(self, name: str) -> tuple[int, ...]:
+    def ints_attr(self, name: str) -> tuple[int, ...]:
         value = self.attrs[name]
         assert isinstance(value, tuple)
         return value
@@ -224,7 +224,3 @@ def _port_range(ports: tuple[Port, ...]) -> tuple[int, int | None]:
     if ports and ports[-1].variadic:
         return minimum, None
     return minimum, len(ports)
-
-
-def same_type(value: ValueType) -> list[ValueType]:
-    return [ValueType(value.dtype, value.shape)]

@@ -42,10 +42,6 @@ class ValueType:
     shape: Shape | None  # None: rank unknown (produced by an extension op)
 
     @property
-    def rank(self) -> int | None:
-        return None if self.shape is None else len(self.shape)
-
-    @property
     def known(self) -> bool:
         return self.dtype is not None and self.shape is not None
 
@@ -94,11 +90,6 @@ class Graph:
     @property
     def extension_nodes(self) -> tuple[Node, ...]:
         return tuple(node for node in self.nodes if node.is_extension)
-
-    @property
-    def symbols(self) -> frozenset[str]:
-        """Symbolic dimension names bound by the graph inputs."""
-        return frozenset(dim for decl in self.inputs for dim in decl.shape if isinstance(dim, str))
 
     def bound_tensors(self) -> tuple[str, ...]:
         """Tensor names bound by any node, in first-use order, each once."""

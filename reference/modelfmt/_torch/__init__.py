@@ -1,0 +1,1 @@
+"""The PyTorch adapter's implementation; the public face is `modelfmt.torch`."""
