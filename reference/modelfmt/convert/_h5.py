@@ -1,0 +1,166 @@
+"""Reading the weights file of a Keras archive (HDF5) without letting it reach outside itself.
+
+HDF5 can point elsewhere: external links open other files, external storage keeps a dataset's bytes in
+other files, virtual datasets map other files' data. Each is refused. Groups and datasets are reached
+one name at a time through hard links only, names are plain labels (no `/`), and the declared size
+of every dataset is bounded against the file's size before it is read (an HDF5 dataset can be
+compressed, or be nothing but a fill value, and so expand without limit).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+
+from .._limits import MAX_RANK, MAX_TENSORS
+from ._errors import ConversionError
+from ._zipguard import RATIO_FLOOR_BYTES
+
+_NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}")
+_MAX_DEPTH: Final = 32
+# HDF5 element types -> modelfmt dtypes (little- or big-endian; h5py returns native arrays).
+_DTYPES: Final = {
+    ("f", 2): "float16",
+    ("f", 4): "float32",
+    ("f", 8): "float64",
+    ("i", 1): "int8",
+    ("i", 2): "int16",
+    ("i", 4): "int32",
+    ("i", 8): "int64",
+    ("u", 1): "uint8",
+    ("u", 2): "uint16",
+    ("u", 4): "uint32",
+    ("u", 8): "uint64",
+    ("b", 1): "bool",
+}
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A checked dataset, not yet read."""
+
+    label: str  # its path in the file, for messages and weights-only names
+    dtype: str  # modelfmt dtype
+    shape: tuple[int, ...]
+    dataset: object
+
+
+class WeightsFile:
+    """An open HDF5 weights file with a budget: the sum of datasets read may not exceed `budget` bytes."""
+
+    def __init__(self, file: Path | io.RawIOBase, size: int, *, where: str, max_ratio: int) -> None:
+        """`file`: a path, or a seekable binary file object (a stored zip entry read in place)."""
+        try:
+            # Imported here: h5py is optional (the `keras` extra) and slow to import.
+            import h5py  # type: ignore[import-untyped]  # noqa: PLC0415
+        except ImportError:
+            raise ConversionError(f"{where}: reading a Keras archive needs h5py (pip install h5py)") from None
+        self._h5py = h5py
+        self.where = where
+        try:
+            self._file = h5py.File(file, "r")
+        except OSError as exc:
+            raise ConversionError(f"{where}: the weights file is not valid HDF5: {exc}") from None
+        self._budget = max(RATIO_FLOOR_BYTES, size * max_ratio)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def child(self, group: object, name: str, what: str) -> object | None:
+        """The object `name` inside `group` reached through a hard link, or None if absent."""
+        if not _NAME.fullmatch(name) or name in (".", ".."):
+            raise ConversionError(f"{self.where}: {what} {name!r} is not a plain name")
+        h5py = self._h5py
+        assert isinstance(group, h5py.Group)
+        link = group.get(name, getlink=True)
+        if link is None:
+            return None
+        if not isinstance(link, h5py.HardLink):
+            raise ConversionError(
+                f"{self.where}: {what} {name!r} is a {type(link).__name__}; links to elsewhere are refused"
+            )
+        found: object = group[name]
+        return found
+
+    def group(self, *path: str) -> object | None:
+        node: object = self._file
+        for part in path:
+            if not isinstance(node, self._h5py.Group):
+                return None
+            found = self.child(node, part, "entry")
+            if found is None:
+                return None
+            node = found
+        return node
+
+    def variables(self, *path: str) -> list[Variable]:
+        """The datasets `vars/0`, `vars/1`, ... under `path` (Keras 3's layout), checked, not read."""
+        group = self.group(*path, "vars")
+        if group is None:
+            return []
+        assert isinstance(group, self._h5py.Group)
+        found: list[Variable] = []
+        while (dataset := self.child(group, str(len(found)), "variable")) is not None:
+            found.append(self.check(dataset, "/".join((*path, "vars", str(len(found))))))
+        if len(found) != len(group):
+            raise ConversionError(f"{self.where}: `{'/'.join(path)}/vars` holds entries other than 0..{len(found) - 1}")
+        return found
+
+    def check(self, dataset: object, label: str) -> Variable:
+        if not isinstance(dataset, self._h5py.Dataset):
+            raise ConversionError(f"{self.where}: `{label}` is not a dataset")
+        if dataset.is_virtual or dataset.external:
+            raise ConversionError(f"{self.where}: `{label}` keeps its data in other files; refused")
+        dtype = dataset.dtype
+        if (dtype.kind, dtype.itemsize) not in _DTYPES or dtype.fields is not None:
+            raise ConversionError(f"{self.where}: `{label}` has dtype {dtype}, which is not a tensor dtype")
+        if dataset.ndim > MAX_RANK:
+            raise ConversionError(f"{self.where}: `{label}` has rank {dataset.ndim}; at most {MAX_RANK}")
+        size = int(np.prod(dataset.shape, dtype=object)) * dtype.itemsize
+        if size > self._budget:
+            raise ConversionError(
+                f"{self.where}: `{label}` declares {size} bytes, more than the weights file can hold "
+                "(a compression bomb?); raise max_compression_ratio if the file is trusted"
+            )
+        self._budget -= size
+        return Variable(label, _DTYPES[(dtype.kind, dtype.itemsize)], tuple(dataset.shape), dataset)
+
+    def load(self, variable: Variable) -> np.ndarray:
+        """The dataset's elements, little-endian (one tensor in memory)."""
+        assert isinstance(variable.dataset, self._h5py.Dataset)
+        array = np.asarray(variable.dataset[()])
+        if array.shape != variable.shape:
+            raise ConversionError(f"{self.where}: `{variable.label}` changed while it was read")
+        return array.astype(array.dtype.newbyteorder("<")) if array.dtype.byteorder == ">" else array
+
+    def datasets(self) -> Iterator[Variable]:
+        """Every dataset, depth first in name order: the weights-only conversion."""
+        count = 0
+
+        def walk(group: object, path: tuple[str, ...]) -> Iterator[Variable]:
+            nonlocal count
+            assert isinstance(group, self._h5py.Group)
+            if len(path) > _MAX_DEPTH:
+                raise ConversionError(f"{self.where}: groups nest deeper than {_MAX_DEPTH}")
+            for name in sorted(group, key=_natural):
+                child = self.child(group, name, "entry")
+                if isinstance(child, self._h5py.Group):
+                    yield from walk(child, (*path, name))
+                else:
+                    count += 1
+                    if count > MAX_TENSORS:
+                        raise ConversionError(f"{self.where}: more than {MAX_TENSORS} datasets")
+                    yield self.check(child, "/".join((*path, name)))
+
+        yield from walk(self._file, ())
+
+
+def _natural(name: str) -> tuple[int, str]:
+    """`vars/10` after `vars/9`: numeric names in numeric order, then the rest by name."""
+    return (int(name), "") if name.isdigit() else (1 << 62, name)

@@ -1,0 +1,42 @@
+"""Small JSON files of other formats (configs, indexes), parsed strictly and with a size bound."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+
+from .. import _json
+from .._errors import ModelfmtError
+from ._errors import ConversionError
+
+# Configs and shard indexes are kilobytes (an index of 100k tensors is a few MiB); this bounds memory.
+MAX_JSON_BYTES: Final = 16 * 1024 * 1024
+
+
+def parse_json(raw: bytes, where: str, *, base_offset: int = 0) -> object:
+    """Strict JSON (modelfmt's header rules: no duplicate keys, no NaN, bounded depth); errors name the
+    byte offset, counted from `base_offset`."""
+    try:
+        value = _json.parse(raw, base_offset=base_offset)
+        _json.check_tree(value, depth=1, max_depth=64)
+    except ModelfmtError as exc:
+        raise ConversionError(f"{where}: not strict JSON: {exc}") from None
+    return value
+
+
+def read_json(path: Path) -> object:
+    where = str(path)
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size > MAX_JSON_BYTES:
+            raise ConversionError(f"{where}: {size} bytes, above the {MAX_JSON_BYTES}-byte bound for a JSON file")
+        raw = stream.read()
+    return parse_json(raw, where)
+
+
+def read_json_object(path: Path) -> dict[str, object]:
+    value = read_json(path)
+    if not isinstance(value, dict):
+        raise ConversionError(f"{path}: expected a JSON object, got {type(value).__name__}")
+    return value

@@ -1,0 +1,57 @@
+"""Bounds on zip archives (npz, Keras) checked from the central directory, before anything is inflated.
+
+A zip bomb is small on disk and huge once expanded, either through extreme compression or through many
+entries that share the same compressed bytes. Both are refused up front:
+
+- the total declared uncompressed size may not exceed `max_ratio` times the archive's size, with a
+  floor of `RATIO_FLOOR_BYTES` so that small archives of zero-filled tensors still convert;
+- entries may not overlap one another in the archive (no shared compressed data);
+- encrypted entries, duplicate names, directories and more entries than a model has tensors are refused.
+
+Python's `zipfile` stops every entry at its declared size and checks its CRC-32, so the declared sizes
+bound what is read. Weights compress poorly (float32 weights by about 1.1x), so the default ratio of
+100 refuses bombs and accepts real models; `max_compression_ratio` raises it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import zipfile
+from typing import Final
+
+from .._limits import MAX_TENSORS
+from ._errors import ConversionError
+
+DEFAULT_MAX_RATIO: Final = 100
+RATIO_FLOOR_BYTES: Final = 256 * 1024 * 1024
+_LOCAL_HEADER_BYTES: Final = 30  # the fixed part of a zip local file header
+
+
+def check_archive(archive: zipfile.ZipFile, archive_size: int, *, where: str, max_ratio: int) -> None:
+    infos = archive.infolist()
+    if len(infos) > MAX_TENSORS + 16:
+        raise ConversionError(f"{where}: {len(infos)} archive entries; a model has at most {MAX_TENSORS} tensors")
+    names: set[str] = set()
+    for info in infos:
+        if info.filename in names:
+            raise ConversionError(f"{where}: the archive holds two entries named {info.filename!r}")
+        names.add(info.filename)
+        if info.flag_bits & 0x1:
+            raise ConversionError(f"{where}: entry {info.filename!r} is encrypted")
+    total = sum(info.file_size for info in infos)
+    allowed = max(RATIO_FLOOR_BYTES, archive_size * max_ratio)
+    if total > allowed:
+        raise ConversionError(
+            f"{where}: entries expand to {total} bytes from an archive of {archive_size} bytes, more than "
+            f"{max_ratio} times its size (a zip bomb?); raise max_compression_ratio if the archive is trusted"
+        )
+    ordered = sorted(infos, key=lambda info: info.header_offset)
+    for current, following in itertools.pairwise(ordered):
+        # A lower bound of where the entry's data ends (the local extra field is not counted): exact
+        # enough to catch entries that share data, never a false alarm. One byte per name character
+        # is the shortest encoding (cp437).
+        end = current.header_offset + _LOCAL_HEADER_BYTES + len(current.filename) + current.compress_size
+        if end > following.header_offset:
+            raise ConversionError(
+                f"{where}: entries {current.filename!r} and {following.filename!r} overlap in the archive (a zip bomb?)"
+            )
