@@ -133,6 +133,41 @@ def _role_totals(header: Header) -> list[tuple[str, int, int, int]]:
     return totals
 
 
+def _describe_values(declarations: object) -> str:
+    """`x float32 [batch, 784]` for each declared graph input or output (a validated architecture)."""
+    parts = []
+    for value in declarations if isinstance(declarations, list) else []:
+        if isinstance(value, dict):
+            shape = ", ".join(str(dim) for dim in value.get("shape", []))
+            parts.append(f"{value.get('name')} {value.get('dtype')} [{shape}]")
+    return "; ".join(parts)
+
+
+def _section_summaries(header: Header) -> list[str]:
+    """One line each for the architecture, training state and extensions present (all validated)."""
+    lines = []
+    architecture = header.architecture
+    if architecture is not None:
+        nodes = architecture.get("nodes")
+        nodes = nodes if isinstance(nodes, list) else []
+        ops: dict[str, int] = {}
+        for node in nodes:
+            if isinstance(node, dict):
+                ops[str(node.get("op"))] = ops.get(str(node.get("op")), 0) + 1
+        counted = ", ".join(f"{op} x{count}" if count > 1 else op for op, count in ops.items())
+        lines.append(f"architecture: {len(nodes)} nodes ({counted})")
+        lines.append(f"  inputs   {_describe_values(architecture.get('inputs'))}")
+        lines.append(f"  outputs  {_describe_values(architecture.get('outputs'))}")
+    training = header.training
+    if training is not None:
+        optimizer = training.get("optimizer")
+        kind = optimizer.get("type") if isinstance(optimizer, dict) else "no optimizer state"
+        lines.append(f"training: epoch {training.get('epoch')}, step {training.get('step')}, {kind}")
+    if header.extensions is not None:
+        lines.append(f"extensions: {', '.join(header.extensions)}")
+    return lines
+
+
 def _print_inspection(path: str, header: Header, out: TextIO) -> None:
     size = Path(path).stat().st_size
     out.write(f"{path}\n  format    modelfmt {header.major}.{header.minor}\n")
@@ -145,10 +180,8 @@ def _print_inspection(path: str, header: Header, out: TextIO) -> None:
             shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             shown = shown if len(shown) <= 100 else shown[:97] + "..."
             out.write(f"  {key:<{width}}  {shown}\n")
-    sections = {"architecture": header.architecture, "training": header.training, "extensions": header.extensions}
-    for section, value in sections.items():
-        if value is not None:
-            out.write(f"{section}: present\n")
+    for line in _section_summaries(header):
+        out.write(line + "\n")
     rows = [
         (info.name, info.dtype, "[" + ", ".join(map(str, info.shape)) + "]", f"{info.length:,}", info.role)
         for info in header.tensors

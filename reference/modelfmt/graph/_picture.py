@@ -24,6 +24,8 @@ BOX_HEIGHT: Final = 62
 GAP_X: Final = 26
 GAP_Y: Final = 42
 MARGIN: Final = 24
+SKIP_BOW: Final = 46  # how far a skip connection bows out beside the boxes
+SKIP_STEP: Final = 14  # successive skip connections bow a little further, so that they stay apart
 TITLE_HEIGHT: Final = 44
 MAX_TEXT: Final = 34  # characters per line inside a box
 
@@ -122,7 +124,7 @@ def _boxes(graph: Graph, tensors: Mapping[str, TensorEntry]) -> list[_Box]:
     return boxes
 
 
-def _layout(boxes: Sequence[_Box]) -> tuple[float, float]:
+def _layout(boxes: Sequence[_Box], min_width: float) -> tuple[float, float]:
     by_key = {box.key: box for box in boxes}
     for box in boxes:  # boxes are in topological order
         box.layer = 1 + max((by_key[key].layer for key in box.inputs), default=-1)
@@ -130,7 +132,8 @@ def _layout(boxes: Sequence[_Box]) -> tuple[float, float]:
     for box in boxes:
         layers.setdefault(box.layer, []).append(box)
     widest = max(len(row) for row in layers.values())
-    width = 2 * MARGIN + widest * BOX_WIDTH + (widest - 1) * GAP_X
+    # Room on both sides for skip connections bowing out (a cubic bows out about 3/4 of its control offset).
+    width = max(min_width, 2 * MARGIN + widest * BOX_WIDTH + (widest - 1) * GAP_X + 2 * (SKIP_BOW + 2 * SKIP_STEP))
     for layer in sorted(layers):
         row = layers[layer]
         if layer > 0:  # barycentre of the inputs keeps edges short and mostly uncrossed
@@ -147,14 +150,15 @@ def _layout(boxes: Sequence[_Box]) -> tuple[float, float]:
 def render_svg(graph: Graph, tensors: Mapping[str, TensorEntry], *, title: str = "") -> str:
     """An SVG document drawing `graph`: inputs, nodes (op, name, output type, parameter count), outputs."""
     boxes = _boxes(graph, tensors)
-    width, height = _layout(boxes)
-    by_key = {box.key: box for box in boxes}
     bound = {tensor for node in graph.nodes for tensor in node.parameters.values() if tensor in tensors}
     total = sum(math.prod(tensors[name].shape) for name in bound)
     heading = f"{title} — " if title else ""
     heading += f"{len(graph.nodes)} nodes, {_count(total)} parameters and buffers, opset " + ", ".join(
         f"{domain} {version}" for domain, version in graph.opset.items()
     )
+    # The heading is one line of 15px bold text: about 9px a character, so the canvas is made wide enough.
+    width, height = _layout(boxes, min_width=2 * MARGIN + 9 * len(_clip_long(heading)))
+    by_key = {box.key: box for box in boxes}
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="Helvetica, Arial, sans-serif">',
@@ -164,9 +168,22 @@ def render_svg(graph: Graph, tensors: Mapping[str, TensorEntry], *, title: str =
         f'<text x="{MARGIN}" y="{MARGIN + 10}" font-size="15" font-weight="bold">{escape(_clip_long(heading))}</text>',
         '<g fill="none" stroke="#78909c" stroke-width="1.4">',
     ]
+    skips = 0
     for box in boxes:
         for key in box.inputs:
             source = by_key[key]
+            if box.layer - source.layer > 1:
+                # A skip connection (a residual, say): drawn straight it would run behind the boxes of the
+                # layers it skips, so it leaves the source's right side and bows out beside the column.
+                skips += 1
+                x1, y1 = source.x + BOX_WIDTH, source.y + BOX_HEIGHT / 2
+                x2, y2 = box.x + BOX_WIDTH, box.y + BOX_HEIGHT / 2
+                side = max(x1, x2) + SKIP_BOW + SKIP_STEP * (skips % 3)
+                parts.append(
+                    f'<path d="M {x1:.1f} {y1:.1f} C {side:.1f} {y1:.1f}, {side:.1f} {y2:.1f}, '
+                    f'{x2:.1f} {y2:.1f}" marker-end="url(#arrow)"/>'
+                )
+                continue
             x1, y1 = source.x + BOX_WIDTH / 2, source.y + BOX_HEIGHT
             x2, y2 = box.x + BOX_WIDTH / 2, box.y
             bend = (y2 - y1) / 2
