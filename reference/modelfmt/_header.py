@@ -18,6 +18,7 @@ from ._dtypes import DTYPES, DType
 from ._errors import FormatError, error
 from ._framing import ALIGNMENT, MINOR_VERSION, Preamble, align
 from ._limits import DEFAULT_LIMITS, MAX_SAFE_INTEGER, Limits
+from ._names import FORBIDDEN_IN_NAMES, REVERSE_DNS
 from .graph._training import validate_training
 from .graph._validate import validate_architecture
 
@@ -44,9 +45,7 @@ METADATA_TYPES: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
-_NAME_FORBIDDEN: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
-_EXTENSION_NAME: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
 # Codes that mean "something this reader does not know": for a file of a newer minor version they
 # are reported as UNSUPPORTED_VERSION (§15), since a newer minor may define that very thing.
 _UNKNOWN_FEATURE_CODES: Final = frozenset({"HEADER_UNKNOWN_KEY", "DTYPE_UNKNOWN", "ROLE_UNKNOWN"})
@@ -189,14 +188,14 @@ def _validate_structure(parsed: object, preamble: Preamble, limits: Limits) -> H
 def _validate_top_level(parsed: object, limits: Limits) -> list[object]:
     """Phase 3 steps 1-3: the header object, its keys and their types, the tensor count."""
     if not isinstance(parsed, dict):
-        raise error("HEADER_TYPE", f"the header must be a JSON object, got {_json_type(parsed)}")
+        raise error("HEADER_TYPE", f"the header must be a JSON object, got {_json.json_type(parsed)}")
     _check_keys(parsed, _TOP_LEVEL_KEYS, TOP_LEVEL_REQUIRED, where="the header")
     tensors_value = parsed["tensors"]
     if not isinstance(tensors_value, list):
-        raise error("HEADER_TYPE", f"`tensors` must be an array, got {_json_type(tensors_value)}")
+        raise error("HEADER_TYPE", f"`tensors` must be an array, got {_json.json_type(tensors_value)}")
     for key in ("metadata", *TOP_LEVEL_OPTIONAL):  # step 2: every top-level type before any entry
         if key in parsed and not isinstance(parsed[key], dict):
-            raise error("HEADER_TYPE", f"`{key}` must be an object, got {_json_type(parsed[key])}")
+            raise error("HEADER_TYPE", f"`{key}` must be an object, got {_json.json_type(parsed[key])}")
     if len(tensors_value) > limits.max_tensors:
         raise error(
             "TENSOR_COUNT",
@@ -229,9 +228,7 @@ _Sections = tuple[
 ]
 
 
-def _validate_structure_rest(
-    parsed: dict[str, object], tensors: Mapping[str, TensorInfo], limits: Limits
-) -> _Sections:
+def _validate_structure_rest(parsed: dict[str, object], tensors: Mapping[str, TensorInfo], limits: Limits) -> _Sections:
     """Phase 3 steps 5-8: metadata, extensions, architecture, training (which refer to `tensors`)."""
     metadata = _validate_metadata(parsed["metadata"], limits)
     extensions = _validate_extensions(parsed.get("extensions"))
@@ -247,7 +244,7 @@ def _validate_structure_rest(
 def _check_keys(obj: dict[str, object], allowed: frozenset[str], required: tuple[str, ...], *, where: str) -> None:
     for key in obj:
         if key not in allowed:
-            raise error("HEADER_UNKNOWN_KEY", f"{where} has an unknown key {_json._show(key)}")
+            raise error("HEADER_UNKNOWN_KEY", f"{where} has an unknown key {_json.show(key)}")
     for key in required:
         if key not in obj:
             raise error("HEADER_MISSING_KEY", f"{where} lacks the required key `{key}`")
@@ -316,41 +313,43 @@ def _valid_entry_fast(entry: object, previous_end: int, limits: Limits) -> Tenso
 def _validate_tensor_entry(entry: object, index: int, previous_end: int, limits: Limits) -> TensorInfo:
     where = f"tensor entry {index}"
     if type(entry) is not dict:
-        raise error("HEADER_TYPE", f"{where} must be an object, got {_json_type(entry)}")
+        raise error("HEADER_TYPE", f"{where} must be an object, got {_json.json_type(entry)}")
     if entry.keys() != _TENSOR_KEY_SET:
         _check_keys(entry, _TENSOR_KEY_SET, TENSOR_KEYS, where=where)
     name, dtype_name, shape, offset, length, sha256, role = (entry[key] for key in TENSOR_KEYS)
     # -- JSON types and forms, in the field order of §7.2 step 3
     if type(name) is not str:
-        raise error("HEADER_TYPE", f"{where}: `name` must be a string, got {_json_type(name)}")
+        raise error("HEADER_TYPE", f"{where}: `name` must be a string, got {_json.json_type(name)}")
     where = f"tensor `{name}`" if name.isprintable() and len(name) <= 200 else where
     if type(dtype_name) is not str:
-        raise error("HEADER_TYPE", f"{where}: `dtype` must be a string, got {_json_type(dtype_name)}", tensor=name)
+        raise error("HEADER_TYPE", f"{where}: `dtype` must be a string, got {_json.json_type(dtype_name)}", tensor=name)
     if type(shape) is not list:
-        raise error("HEADER_TYPE", f"{where}: `shape` must be an array, got {_json_type(shape)}", tensor=name)
+        raise error("HEADER_TYPE", f"{where}: `shape` must be an array, got {_json.json_type(shape)}", tensor=name)
     for dim in shape:
         if type(dim) is not int:
             raise error(
-                "HEADER_TYPE", f"{where}: shape dimensions must be integers, got {_json_type(dim)}", tensor=name
+                "HEADER_TYPE", f"{where}: shape dimensions must be integers, got {_json.json_type(dim)}", tensor=name
             )
     for key, value in (("offset", offset), ("length", length)):
         if type(value) is not int:
-            raise error("HEADER_TYPE", f"{where}: `{key}` must be an integer, got {_json_type(value)}", tensor=name)
+            raise error(
+                "HEADER_TYPE", f"{where}: `{key}` must be an integer, got {_json.json_type(value)}", tensor=name
+            )
         if not 0 <= value <= MAX_SAFE_INTEGER:
             code = "HEADER_NUMBER" if value > MAX_SAFE_INTEGER else "HEADER_TYPE"
             raise error(code, f"{where}: `{key}` must be in 0..2^53-1, got {value}", tensor=name)
     if type(sha256) is not str or _SHA256.fullmatch(sha256) is None:
         raise error("HEADER_TYPE", f"{where}: `sha256` must be 64 lowercase hex digits", tensor=name)
     if type(role) is not str:
-        raise error("HEADER_TYPE", f"{where}: `role` must be a string, got {_json_type(role)}", tensor=name)
+        raise error("HEADER_TYPE", f"{where}: `role` must be a string, got {_json.json_type(role)}", tensor=name)
     check_name(name, where, limits)
     # -- dtype and role
     dtype: DType | None = DTYPES.get(dtype_name)
     if dtype is None:
-        raise error("DTYPE_UNKNOWN", f"{where}: unknown dtype {_json._show(dtype_name)}", tensor=name)
+        raise error("DTYPE_UNKNOWN", f"{where}: unknown dtype {_json.show(dtype_name)}", tensor=name)
     if role not in _ROLE_SET:
         raise error(
-            "ROLE_UNKNOWN", f"{where}: unknown role {_json._show(role)}; roles are {', '.join(ROLES)}", tensor=name
+            "ROLE_UNKNOWN", f"{where}: unknown role {_json.show(role)}; roles are {', '.join(ROLES)}", tensor=name
         )
     # -- shape and length, in exact integer arithmetic
     check_shape(shape, name, where, limits)
@@ -388,7 +387,7 @@ def check_name(name: str, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
             f"{where}: name is {name_bytes} bytes; names are 1 to {limits.max_name_bytes} bytes of UTF-8",
             tensor=name,
         )
-    if _NAME_FORBIDDEN.search(name) is not None:
+    if FORBIDDEN_IN_NAMES.search(name) is not None:
         raise error("TENSOR_NAME", f"{where}: name contains a control character", tensor=name)
 
 
@@ -426,7 +425,7 @@ def _validate_metadata(metadata: object, limits: Limits) -> Mapping[str, object]
             else (isinstance(value, list) and all(isinstance(item, str) for item in value))
         )
         if not ok:
-            raise error("METADATA_TYPE", f"metadata `{key}` must be {expected}, got {_json_type(value)}")
+            raise error("METADATA_TYPE", f"metadata `{key}` must be {expected}, got {_json.json_type(value)}")
     return metadata
 
 
@@ -434,10 +433,10 @@ def _validate_extensions(extensions: object) -> Mapping[str, object] | None:
     if not isinstance(extensions, dict):  # absent; its type was checked with the other top-level types
         return None
     for key in extensions:
-        if _EXTENSION_NAME.fullmatch(key) is None:
+        if REVERSE_DNS.fullmatch(key) is None:
             raise error(
                 "EXTENSION_NAME",
-                f"extension key {_json._show(key)} is not a reverse-DNS name such as `com.example.tool`",
+                f"extension key {_json.show(key)} is not a reverse-DNS name such as `com.example.tool`",
             )
     return extensions
 
@@ -445,19 +444,3 @@ def _validate_extensions(extensions: object) -> Mapping[str, object] | None:
 def _validate_section(parsed: dict[str, object], key: str) -> Mapping[str, object] | None:
     value = parsed.get(key)
     return value if isinstance(value, dict) else None  # its type was checked with the other top-level types
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"

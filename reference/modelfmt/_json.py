@@ -67,7 +67,7 @@ def parse(raw: bytes, *, base_offset: int) -> object:
     try:
         value, end = _DECODER.raw_decode(text, _skip_whitespace(text, 0))
     except _DuplicateKeyError as exc:
-        raise error("HEADER_DUPLICATE_KEY", f"duplicate key {_show(exc.key)} in a header object") from None
+        raise error("HEADER_DUPLICATE_KEY", f"duplicate key {show(exc.key)} in a header object") from None
     except _NonFiniteError as exc:
         raise error("HEADER_NUMBER", f"{exc.literal} is not a JSON number") from None
     except json.JSONDecodeError as exc:
@@ -133,9 +133,27 @@ def check_tree(value: object, *, depth: int, max_depth: int) -> None:
             raise error("HEADER_NUMBER", "a number is too large for an IEEE 754 double")
 
 
-def _show(text: str, limit: int = 60) -> str:
+def show(text: str, limit: int = 60) -> str:
+    """A name or value as error messages print it: in backticks, escaped, shortened."""
     shown = text if len(text) <= limit else text[:limit] + "…"
     return "`" + shown.encode("unicode_escape").decode("ascii") + "`"
+
+
+def json_type(value: object) -> str:
+    """The JSON type of a parsed value, for messages: expected X, got `json_type(value)`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
 
 
 # ---- canonical encoding (RFC 8785) -------------------------------------------------------------------

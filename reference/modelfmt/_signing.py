@@ -30,8 +30,10 @@ from . import _json, _keys
 from ._errors import ModelfmtError, error
 from ._framing import MINOR_VERSION, SIGNATURE_END_MAGIC, SIGNATURE_TRAILER
 from ._header import Header
+from ._json import json_type, show
 from ._keys import ECDSA_P256, ED25519, PrivateKey, PublicKey, TrustedKeys
 from ._limits import MAX_DEPTH, MAX_SIGNATURE_BLOCK_BYTES
+from ._names import REVERSE_DNS
 
 # The domain-separation string: a signature made for a modelfmt file can never be replayed as a
 # signature over anything else a key signs (a git commit, a TLS handshake, another format), and the
@@ -93,7 +95,6 @@ DEFINED_ATTRIBUTES: Final = ("signer", "time", "comment")
 
 _HEX: Final = re.compile(r"[0-9a-f]+")
 _ALGORITHM_NAME: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_REVERSE_DNS: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
 _TIME: Final = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
 # Attribute values are shown to people: no control characters (terminal escape injection), no line or
 # paragraph separators, no bidirectional overrides ("Trojan Source" reordering of a signer's name).
@@ -178,9 +179,9 @@ def signed_message(prefix_sha256: bytes, attributes: Mapping[str, str]) -> bytes
 def _attribute_key_problem(key: str) -> str | None:
     if key in DEFINED_ATTRIBUTES:
         return None
-    if len(key.encode("utf-8")) > MAX_ATTRIBUTE_KEY_BYTES or not _REVERSE_DNS.fullmatch(key):
+    if len(key.encode("utf-8")) > MAX_ATTRIBUTE_KEY_BYTES or not REVERSE_DNS.fullmatch(key):
         return (
-            f"attribute key {_show(key)} is neither one of {', '.join(DEFINED_ATTRIBUTES)} "
+            f"attribute key {show(key)} is neither one of {', '.join(DEFINED_ATTRIBUTES)} "
             f"nor a reverse-DNS name of at most {MAX_ATTRIBUTE_KEY_BYTES} bytes"
         )
     return None
@@ -188,7 +189,7 @@ def _attribute_key_problem(key: str) -> str | None:
 
 def _attribute_value_problem(key: str, value: object) -> str | None:
     if not isinstance(value, str):
-        return f"attribute `{key}` must be a string, got {_json_type(value)}"
+        return f"attribute `{key}` must be a string, got {json_type(value)}"
     size = len(value.encode("utf-8", "surrogatepass"))
     if not 1 <= size <= MAX_ATTRIBUTE_VALUE_BYTES:
         return f"attribute `{key}` is {size} bytes; values are 1 to {MAX_ATTRIBUTE_VALUE_BYTES} bytes of UTF-8"
@@ -196,7 +197,7 @@ def _attribute_value_problem(key: str, value: object) -> str | None:
     if bad is not None:
         return f"attribute `{key}` contains U+{ord(bad.group()):04X}, a control or bidirectional-format character"
     if key == "time" and not _valid_time(value):
-        return f"attribute `time` is {_show(value)}; expected UTC time as YYYY-MM-DDTHH:MM:SSZ"
+        return f"attribute `time` is {show(value)}; expected UTC time as YYYY-MM-DDTHH:MM:SSZ"
     return None
 
 
@@ -273,15 +274,15 @@ def parse_block(body: bytes, *, offset: int, minor: int) -> tuple[SignatureEntry
         ) from None
     # (2) the body is an object with exactly the key `signatures`, an array of 1 to 64 entries
     if not isinstance(value, dict):
-        raise fail(f"the body must be a JSON object, got {_json_type(value)}")
+        raise fail(f"the body must be a JSON object, got {json_type(value)}")
     for key in value:
         if key not in BODY_KEYS:
-            raise unknown(f"unknown key {_show(key)} in the body")
+            raise unknown(f"unknown key {show(key)} in the body")
     if "signatures" not in value:
         raise fail("the body has no `signatures` key")
     signatures = value["signatures"]
     if not isinstance(signatures, list):
-        raise fail(f"`signatures` must be an array, got {_json_type(signatures)}")
+        raise fail(f"`signatures` must be an array, got {json_type(signatures)}")
     if not 1 <= len(signatures) <= MAX_SIGNATURES:
         raise fail(f"`signatures` has {len(signatures)} entries; expected 1 to {MAX_SIGNATURES}")
     entries: list[SignatureEntry] = []
@@ -290,24 +291,24 @@ def parse_block(body: bytes, *, offset: int, minor: int) -> tuple[SignatureEntry
         where = f"signature {index + 1}"
         # (3.1) each entry: an object with the keys of the table, of the right types
         if not isinstance(item, dict):
-            raise fail(f"{where} must be an object, got {_json_type(item)}")
+            raise fail(f"{where} must be an object, got {json_type(item)}")
         for key in item:
             if key not in _ENTRY_KEYS:
-                raise unknown(f"{where} has an unknown key {_show(key)}")
+                raise unknown(f"{where} has an unknown key {show(key)}")
         for key in ENTRY_REQUIRED:
             if key not in item:
                 raise fail(f"{where} has no `{key}`")
         for key in (*ENTRY_REQUIRED, *ENTRY_OPTIONAL):
             if key in item and not isinstance(item[key], dict if key == "attributes" else str):
                 expected = "an object" if key == "attributes" else "a string"
-                raise fail(f"{where}: `{key}` must be {expected}, got {_json_type(item[key])}")
+                raise fail(f"{where}: `{key}` must be {expected}, got {json_type(item[key])}")
         # (3.2) the algorithm is a well-formed name. Whether this reader knows it does not matter here:
         # an entry nobody can verify is harmless, since trust comes only from the caller's keys, so a
         # file may carry signatures of algorithms newer than its version and every reader reads it
         name: str = item["algorithm"]
         if not _is_algorithm_name(name):
             raise fail(
-                f"{where}: `algorithm` {_show(name)} is not an algorithm name (groups of lowercase letters "
+                f"{where}: `algorithm` {show(name)} is not an algorithm name (groups of lowercase letters "
                 f"and digits joined by single hyphens, at most {MAX_ALGORITHM_NAME_CHARS} characters)"
             )
         # (3.3) key_id: 64 lowercase hex digits
@@ -326,7 +327,7 @@ def parse_block(body: bytes, *, offset: int, minor: int) -> tuple[SignatureEntry
             problem = _attribute_key_problem(key)
             if problem is not None:
                 # A key outside both grammars may be a newer minor's attribute; an over-long name is not.
-                raise (fail if _REVERSE_DNS.fullmatch(key) else unknown)(f"{where}: {problem}")
+                raise (fail if REVERSE_DNS.fullmatch(key) else unknown)(f"{where}: {problem}")
             problem = _attribute_value_problem(key, attribute)
             if problem is not None:
                 raise fail(f"{where}: {problem}")
@@ -546,22 +547,3 @@ def _is_hex(text: str, length: int | None) -> bool:
     if length is not None and len(text) != length:
         return False
     return bool(text) and _HEX.fullmatch(text) is not None
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
-def _show(text: str, limit: int = 40) -> str:
-    shown = text if len(text) <= limit else text[:limit] + "…"
-    return "`" + shown.encode("unicode_escape").decode("ascii") + "`"

@@ -16,6 +16,7 @@ import operator
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from types import TracebackType
@@ -34,6 +35,8 @@ _ROLE_SET: Final = frozenset(ROLES)
 _ZEROS: Final = bytes(64)
 # Small tensors are gathered into writes of about this size.
 _WRITE_BATCH_BYTES: Final = 4 * 1024 * 1024
+# Chunks at least this large are hashed on a helper thread while they are written (StreamWriter).
+_OVERLAP_MIN_BYTES: Final = 256 * 1024
 _IOV_MAX: Final = 1024  # POSIX guarantees at least 16; Linux allows 1024 buffers per writev
 
 
@@ -357,6 +360,7 @@ class StreamWriter:
         self._index = 0
         self._written = 0  # bytes of the current tensor
         self._hash = hashlib.sha256()
+        self._hash_thread: ThreadPoolExecutor | None = None
         self._context = atomic_write(path)
         self._stream = self._context.__enter__()
         self._closed = False
@@ -391,12 +395,27 @@ class StreamWriter:
                 raise ValueError(f"{len(view)} bytes more than the declared tensors hold")
             take = min(len(view), info.length - self._written)
             piece = view[:take]
-            self._hash.update(piece)
-            self._stream.write(piece)
+            self._hash_and_write(piece)
             self._written += take
             view = view[take:]
             if self._written == info.length:
                 self._next_tensor()
+
+    def _hash_and_write(self, piece: memoryview) -> None:
+        """Hash on a helper thread while this one writes: both release the GIL, so a large chunk costs
+        the longer of the two instead of their sum. The hash is complete before this returns, because
+        the caller may reuse its buffer as soon as `write` returns."""
+        if len(piece) < _OVERLAP_MIN_BYTES:
+            self._hash.update(piece)
+            self._stream.write(piece)
+            return
+        if self._hash_thread is None:
+            self._hash_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="modelfmt-hash")
+        hashed = self._hash_thread.submit(self._hash.update, piece)
+        try:
+            self._stream.write(piece)
+        finally:
+            hashed.result()
 
     def _next_tensor(self) -> None:
         self._digests.append(self._hash.hexdigest())
@@ -436,13 +455,20 @@ class StreamWriter:
             self.abort()
             raise
         self._closed = True
+        self._stop_hash_thread()
         self._context.__exit__(None, None, None)
+
+    def _stop_hash_thread(self) -> None:
+        if self._hash_thread is not None:
+            self._hash_thread.shutdown()
+            self._hash_thread = None
 
     def abort(self) -> None:
         """Discard everything written; the destination is left as it was."""
         if self._closed:
             return
         self._closed = True
+        self._stop_hash_thread()
         error = ValueError("StreamWriter aborted")
         with contextlib.suppress(ValueError):  # the context re-raises what it is told about
             self._context.__exit__(ValueError, error, None)

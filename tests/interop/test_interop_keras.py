@@ -140,7 +140,7 @@ def _save(model: object, tmp_path: Path, name: str = "m") -> Path:
     ("build", "expected"),
     [
         (lambda: [keras.Input((4, 4, 3)), layers.UpSampling2D()], "layer class 'UpSampling2D' is not supported"),
-        (lambda: [keras.Input((4, 3)), layers.LayerNormalization(rms_scaling=True)], "`rms_scaling` = True"),
+        (lambda: [keras.Input((4, 3)), layers.LayerNormalization(axis=1)], "only normalization over the last axis"),
         (lambda: [keras.Input((4,)), layers.Dense(3, activation="elu")], "activation 'elu' is not supported"),
         (lambda: [keras.Input((4, 3)), layers.GRU(2, reset_after=False)], "reset_after=False"),
         (lambda: [keras.Input((4, 3)), layers.LSTM(2, go_backwards=True)], "go_backwards"),

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Final
 
 from .._errors import error
-from ._json_shape import canonical_order, json_type, show
+from .._json import json_type, show
+from ._json_shape import canonical_order
 from ._spec import REQUIRED, Attr, DerivedDefault, OpSpec
 from ._types import Node
 

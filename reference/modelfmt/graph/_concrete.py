@@ -11,7 +11,7 @@ import numpy as np
 
 from .._dtypes import DTYPES
 from .._errors import FormatError
-from ._json_shape import show
+from .._json import show
 from ._registry import CORE_OPS
 from ._run_errors import run_error
 from ._shapes import show as show_shape

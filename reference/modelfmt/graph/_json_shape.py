@@ -6,36 +6,12 @@ schema validator and this code report the same failure.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable
-from typing import Final
 
 from .._errors import error
+from .._json import json_type, show
 from .._limits import MAX_NAME_BYTES
-
-_NAME_FORBIDDEN: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def show(text: str, limit: int = 60) -> str:
-    """A name as error messages print it: backticks, escaped, shortened."""
-    shown = text if len(text) <= limit else text[:limit] + "…"
-    return "`" + shown.encode("unicode_escape").decode("ascii") + "`"
+from .._names import FORBIDDEN_IN_NAMES
 
 
 def expect_object(value: object, where: str) -> dict[str, object]:
@@ -76,7 +52,7 @@ def name_problem(name: str) -> str | None:
     size = len(name) if name.isascii() else len(name.encode("utf-8", "surrogatepass"))
     if size == 0 or size > MAX_NAME_BYTES:
         return f"is {size} bytes; names are 1 to {MAX_NAME_BYTES} bytes of UTF-8"
-    if _NAME_FORBIDDEN.search(name) is not None:
+    if FORBIDDEN_IN_NAMES.search(name) is not None:
         return "contains a control character"
     return None
 

@@ -16,17 +16,10 @@ from types import MappingProxyType
 from typing import Final
 
 from .._errors import error
+from .._json import json_type, show
 from .._limits import MAX_SAFE_INTEGER
-from ._json_shape import (
-    canonical_order,
-    check_keys,
-    expect_array,
-    expect_int,
-    expect_object,
-    expect_string,
-    json_type,
-    show,
-)
+from .._names import REVERSE_DNS_PATTERN
+from ._json_shape import canonical_order, check_keys, expect_array, expect_int, expect_object, expect_string
 from ._types import TensorEntry
 
 TRAINING_KEYS: Final = ("epoch", "step", "optimizer")
@@ -34,9 +27,7 @@ TRAINING_REQUIRED: Final = ("epoch", "step")
 OPTIMIZER_KEYS: Final = ("type", "groups", "state")
 GROUP_KEYS: Final = ("hyperparameters", "parameters")
 STATE_KEYS: Final = ("step", "slots")
-EXTENSION_TYPE: Final = re.compile(
-    r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+\.[A-Za-z][A-Za-z0-9_]*"
-)
+EXTENSION_TYPE: Final = re.compile(REVERSE_DNS_PATTERN + r"\.[A-Za-z][A-Za-z0-9_]*")  # §11.2
 
 
 @dataclass(frozen=True)

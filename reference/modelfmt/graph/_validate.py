@@ -16,7 +16,9 @@ from typing import Final
 
 from .._dtypes import DTYPES
 from .._errors import error
+from .._json import json_type, show
 from .._limits import MAX_RANK, MAX_SAFE_INTEGER
+from .._names import REVERSE_DNS
 from ._attributes import complete_attributes
 from ._json_shape import (
     canonical_order,
@@ -25,9 +27,7 @@ from ._json_shape import (
     expect_int,
     expect_object,
     expect_string,
-    json_type,
     name_problem,
-    show,
 )
 from ._registry import CORE_DOMAIN, CORE_OPS, CORE_VERSION
 from ._shapes import show as show_shape
@@ -46,7 +46,7 @@ VALUE_KEYS: Final = ("name", "dtype", "shape")
 NODE_KEYS: Final = ("name", "op", "inputs", "outputs", "attributes", "parameters")
 NODE_REQUIRED: Final = ("name", "op", "inputs", "outputs")
 
-DOMAIN_PATTERN: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+DOMAIN_PATTERN: Final = REVERSE_DNS  # extension op set domains (§9.3)
 EXTENSION_OP_PATTERN: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,127}")
 SYMBOL_PATTERN: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RESERVED_DOMAIN_PREFIX: Final = "modelfmt."

@@ -1,0 +1,238 @@
+"""The reference implementation behind the process protocol of conformance/PROTOCOL.md.
+
+    modelfmt conformance reader FILE            (or: python -m modelfmt.conformance reader FILE)
+    modelfmt conformance reader --batch LIST    (the optional batch mode)
+    modelfmt conformance verifier FILE KEY...
+    modelfmt conformance writer TASK OUT
+
+Exit 0 with the result document on stdout, exit 1 with `CODE: message` as the first line of stderr, exit 2
+for a usage or OS error (a missing file, an unreadable key), 70 for a bug in this package (the traceback
+follows): never 1, so that a crash can never pass for a rejection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Final, TextIO
+
+from .. import _content, _json, _reader
+from .._dtypes import DTYPES
+from .._errors import ModelfmtError, error
+from .._framing import PREAMBLE_SIZE
+from .._header import ROLES
+from .._keys import KeyFileError, load_trusted_keys
+from .._limits import MAX_SAFE_INTEGER
+from .._signfile import verify_bytes
+from .._writer import StreamWriter, TensorSpec
+
+EXIT_ACCEPTED: Final = 0
+EXIT_REJECTED: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_INTERNAL: Final = 70  # sysexits EX_SOFTWARE
+HEX_MAX_LENGTH: Final = 64  # PROTOCOL.md: `hex` is present exactly when length <= 64
+TASK_KEYS: Final = frozenset({"tensors", "metadata", "architecture", "training", "extensions"})
+TASK_TENSOR_KEYS: Final = frozenset({"name", "dtype", "shape", "role", "hex"})
+
+
+class UsageError(Exception):
+    """The caller's mistake (arguments, a malformed task): exit 2, not a verdict on a file."""
+
+
+# ---- reader ----------------------------------------------------------------------------------------------
+
+
+def read_document(data: bytes) -> dict[str, object]:
+    """Every phase of SPEC.md §13.1 with verification on, then the reader result document of PROTOCOL.md.
+
+    Raises the ModelfmtError of the first failing rule."""
+    view = memoryview(data)
+
+    def read_at(offset: int, count: int) -> bytes:
+        return bytes(view[offset : offset + count])
+
+    structure = _reader.read_structure(read_at, len(data))  # phases 1-4
+    header = structure.header
+    padding_start = PREAMBLE_SIZE + header.header_length
+    section = view[header.data_start : header.data_end]
+    _content.verify(header, section, bytes(view[padding_start : header.data_start]))  # phase 5
+    # The header value exactly as decoded (§4.6): parsed again from the bytes that just passed, rather
+    # than rebuilt from the validated model, so that nothing the model normalises can hide a difference.
+    value = _json.parse(bytes(view[PREAMBLE_SIZE:padding_start]), base_offset=PREAMBLE_SIZE)
+    tensors: list[dict[str, object]] = []
+    for info in header.tensors:
+        raw = section[info.offset : info.end]
+        entry: dict[str, object] = {
+            "name": info.name,
+            "dtype": info.dtype,
+            "shape": list(info.shape),
+            "length": info.length,
+            "sha256": hashlib.sha256(raw).hexdigest(),
+        }
+        if info.length <= HEX_MAX_LENGTH:
+            entry["hex"] = raw.hex()
+        tensors.append(entry)
+    return {"version": [header.major, header.minor], "header": value, "tensors": tensors}
+
+
+def verify_document(data: bytes, key_paths: Sequence[str]) -> dict[str, object]:
+    """SPEC.md §12.9 with the trusted keys in `key_paths`; the verifier result document."""
+    try:
+        trusted = load_trusted_keys(*key_paths)
+    except (KeyFileError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    verification = verify_bytes(data, trusted)
+    return {"key_id": verification.key_id, "algorithm": verification.algorithm}
+
+
+# ---- writer ----------------------------------------------------------------------------------------------
+
+
+def _check_writable(value: object, where: str) -> None:
+    """What §4.7 and §14.1 item 6 make a writer refuse, with the code a reader would give the file."""
+    stack: list[tuple[object, str]] = [(value, where)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                _check_string(key, path)
+                stack.append((child, f"{path}.{key}"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}[{index}]") for index, child in enumerate(item))
+        elif isinstance(item, str):
+            _check_string(item, path)
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if abs(item) > MAX_SAFE_INTEGER:
+                raise error("HEADER_NUMBER", f"{path}: integer {item} is beyond 2^53-1 and cannot be stored")
+        elif isinstance(item, float) and (not math.isfinite(item) or MAX_SAFE_INTEGER < abs(item) < 1e21):
+            raise error("HEADER_NUMBER", f"{path}: {item!r} has no representation in a 1.0 header (§4.7)")
+
+
+def _check_string(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise error("HEADER_ENCODING", f"{where}: a string has an unpaired surrogate") from None
+
+
+def _task_tensor(raw: object, index: int) -> tuple[TensorSpec, bytes]:
+    if not isinstance(raw, dict) or set(raw) != TASK_TENSOR_KEYS:
+        raise UsageError(f"task tensor {index} must be an object with keys {sorted(TASK_TENSOR_KEYS)}")
+    name, dtype, shape, role, text = (raw[key] for key in ("name", "dtype", "shape", "role", "hex"))
+    if not (isinstance(name, str) and isinstance(dtype, str) and isinstance(role, str) and isinstance(text, str)):
+        raise UsageError(f"task tensor {index}: name, dtype, role and hex are strings")
+    if not isinstance(shape, list) or not all(type(dim) is int for dim in shape):
+        raise UsageError(f"task tensor {index}: shape is an array of integers")
+    try:
+        data = bytes.fromhex(text)
+    except ValueError:
+        raise UsageError(f"task tensor {index}: hex is not hexadecimal") from None
+    _check_string(name, f"tensor {index} name")
+    # The codes a reader would report for the file the writer refuses to produce (§6.1, §7.7, §7.4).
+    entry = DTYPES.get(dtype)
+    if entry is None:
+        raise error("DTYPE_UNKNOWN", f"tensor {index}: unknown dtype {dtype!r}")
+    if role not in ROLES:
+        raise error("ROLE_UNKNOWN", f"tensor {index}: unknown role {role!r}")
+    if any(dim < 0 for dim in shape):
+        raise error("SHAPE_INVALID", f"tensor {index}: negative dimension in {shape}")
+    expected = entry.byte_length(math.prod(shape))
+    if len(data) != expected:
+        raise error("TENSOR_LENGTH", f"tensor {index}: {len(data)} bytes given, shape {shape} needs {expected}")
+    return TensorSpec(name, dtype, tuple(shape), role), data
+
+
+def write_task(task: object, out: Path) -> None:
+    """Write the file a task describes (PROTOCOL.md, Writer) to `out`, atomically."""
+    if not isinstance(task, dict) or not {"tensors", "metadata"} <= set(task) <= TASK_KEYS:
+        raise UsageError(f"a task is an object with `tensors`, `metadata` and optionally {sorted(TASK_KEYS)}")
+    tensors = task["tensors"]
+    if not isinstance(tensors, list):
+        raise UsageError("task `tensors` must be an array")
+    pairs = [_task_tensor(raw, index) for index, raw in enumerate(tensors)]
+    sections: dict[str, Mapping[str, object] | None] = {}
+    for key in ("metadata", "architecture", "training", "extensions"):
+        value = task.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise UsageError(f"task `{key}` must be an object")
+        _check_writable(value, key)
+        sections[key] = value
+    with StreamWriter(
+        out,
+        [spec for spec, _ in pairs],
+        metadata=sections["metadata"],
+        architecture=sections["architecture"],
+        training=sections["training"],
+        extensions=sections["extensions"],
+    ) as writer:
+        for _, data in pairs:
+            writer.write(data)
+
+
+# ---- process entry points --------------------------------------------------------------------------------
+
+
+def _print_document(document: Mapping[str, object], stream: TextIO) -> None:
+    # ASCII output: nothing in a result can then depend on the encoding of the runner's pipe.
+    stream.write(json.dumps(document, ensure_ascii=True, separators=(",", ":")) + "\n")
+
+
+def rejection_line(exc: ModelfmtError) -> str:
+    """`CODE: message` on one line, whatever the message holds."""
+    message = " ".join(str(exc).split())
+    return f"{exc.code}: {message}"
+
+
+def _read_batch(list_path: str, stdout: TextIO) -> int:
+    """The optional batch mode of PROTOCOL.md: one JSON line per listed file, in order."""
+    paths = Path(list_path).read_text(encoding="utf-8").splitlines()
+    for path in paths:
+        record: dict[str, object] = {"path": path}
+        try:
+            record["status"] = EXIT_ACCEPTED
+            record["result"] = read_document(Path(path).read_bytes())
+        except ModelfmtError as exc:
+            record = {"path": path, "status": EXIT_REJECTED, "error": rejection_line(exc)}
+        _print_document(record, stdout)
+    return EXIT_ACCEPTED
+
+
+def main(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
+    """`ROLE ARGS...` as PROTOCOL.md describes; returns the exit status."""
+    try:
+        role, *args = argv
+        if role == "reader" and len(args) == 2 and args[0] == "--batch":
+            return _read_batch(args[1], stdout)
+        if role == "reader" and len(args) == 1:
+            _print_document(read_document(Path(args[0]).read_bytes()), stdout)
+        elif role == "verifier" and len(args) >= 2:
+            _print_document(verify_document(Path(args[0]).read_bytes(), args[1:]), stdout)
+        elif role == "writer" and len(args) == 2:
+            try:
+                task = json.loads(Path(args[0]).read_text(encoding="utf-8"), parse_constant=_no_constant)
+            except ValueError as exc:
+                raise UsageError(f"{args[0]}: the task is not JSON: {exc}") from None
+            write_task(task, Path(args[1]))
+        else:
+            raise UsageError("usage: reader FILE | reader --batch LIST | verifier FILE KEY... | writer TASK OUT")
+    except ModelfmtError as exc:
+        stderr.write(rejection_line(exc) + "\n")
+        return EXIT_REJECTED
+    except (UsageError, OSError) as exc:
+        stderr.write(f"usage error: {exc}\n")
+        return EXIT_USAGE
+    except Exception:  # a bug in this package: never report it as a verdict on the file
+        traceback.print_exc(file=stderr)
+        return EXIT_INTERNAL
+    return EXIT_ACCEPTED
+
+
+def _no_constant(literal: str) -> object:
+    raise ValueError(f"{literal} is not JSON")
