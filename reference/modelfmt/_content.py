@@ -10,7 +10,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Final
 
 import numpy as np
@@ -101,22 +101,65 @@ class Hasher:
         return self.digests
 
 
+def _first_bad_gap(data: memoryview, tensors: Sequence[TensorInfo]) -> int | None:
+    """The index of the first tensor whose leading gap bytes are not all zero."""
+    previous_end = 0
+    for index, info in enumerate(tensors):
+        gap = info.offset - previous_end
+        if gap and data[previous_end : info.offset] != _ZERO_GAP[:gap]:
+            return index
+        previous_end = info.offset + info.length
+    return None
+
+
 def _scan(
     data: memoryview, tensors: Sequence[TensorInfo], progress: Progress | None
 ) -> tuple[list[str], int | None]:
     """Every tensor's SHA-256, and the index of the first tensor whose leading gap is not zero."""
     hasher = Hasher([data[info.offset : info.offset + info.length] for info in tensors], progress)
     try:
-        bad_gap: int | None = None
-        previous_end = 0
-        for index, info in enumerate(tensors):
-            gap = info.offset - previous_end
-            if gap and bad_gap is None and data[previous_end : info.offset] != _ZERO_GAP[:gap]:
-                bad_gap = index
-            previous_end = info.offset + info.length
+        bad_gap = _first_bad_gap(data, tensors)  # while the workers hash
     finally:
         digests = hasher.finish()
     return digests, bad_gap
+
+
+class ArrivalHasher:
+    """Hashes tensors on worker threads as soon as their bytes have arrived, so that a reader hashes
+    while it is still reading (`load_file`: reading and hashing each release the GIL)."""
+
+    def __init__(self, data: memoryview, tensors: Sequence[TensorInfo]) -> None:
+        self._data = data
+        self._tensors = tensors
+        self.digests = [""] * len(tensors)
+        self._next = 0  # the first tensor not yet handed to a worker
+        self._pool = ThreadPoolExecutor(max_workers=worker_count(), thread_name_prefix="modelfmt-hash")
+        self._futures: list[Future[None]] = []
+
+    def _hash(self, indices: list[int]) -> None:
+        for index in indices:
+            info = self._tensors[index]
+            self.digests[index] = sha256_hex(self._data[info.offset : info.offset + info.length])
+
+    def arrived(self, end: int) -> None:
+        """Bytes [0, end) of the data section are in place: hash every tensor they complete."""
+        small: list[int] = []
+        while self._next < len(self._tensors) and self._tensors[self._next].end <= end:
+            if self._tensors[self._next].length >= _PARALLEL_MIN_BYTES:
+                self._futures.append(self._pool.submit(self._hash, [self._next]))
+            else:
+                small.append(self._next)  # small tensors go together: one task each would cost more
+            self._next += 1
+        if small:
+            self._futures.append(self._pool.submit(self._hash, small))
+
+    def finish(self) -> list[str]:
+        try:
+            for future in self._futures:
+                future.result()
+        finally:
+            self._pool.shutdown()
+        return self.digests
 
 
 def compute_digests(data: memoryview, tensors: Sequence[TensorInfo], progress: Progress | None = None) -> list[str]:
@@ -129,10 +172,16 @@ def verify(
     data: memoryview,
     header_padding: bytes,
     progress: Progress | None = None,
+    *,
+    digests: Sequence[str] | None = None,
 ) -> None:
-    """All of phase 5 for a whole file, errors reported in the order §13 fixes."""
+    """All of phase 5 for a whole file, errors reported in the order §13 fixes. `digests`, when the
+    caller computed them already (for example while reading), are the tensors' SHA-256 in table order."""
     _check_padding(header_padding, header.data_start - len(header_padding))
-    digests, bad_gap = _scan(data, header.tensors, progress)
+    if digests is None:
+        digests, bad_gap = _scan(data, header.tensors, progress)
+    else:
+        bad_gap = _first_bad_gap(data, header.tensors)
     for index, info in enumerate(header.tensors):
         if bad_gap == index:
             _raise_gap(header, info, index, data)

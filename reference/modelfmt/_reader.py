@@ -26,6 +26,8 @@ from ._limits import DEFAULT_LIMITS, Limits
 from ._signing import Verification
 
 ReadAt = Callable[[int, int], bytes]
+# load_file reads the data section in pieces of this size, hashing each piece's tensors while it reads on.
+_READ_CHUNK = 32 * 1024 * 1024
 PathLike = str | os.PathLike[str]
 
 
@@ -132,11 +134,21 @@ def load_file(
         if gate is not None:  # signatures first: an untrusted file costs no data reads
             gate.check(header, structure.signature_body, padding)
         data = _aligned_empty(header.data_length)
-        _readinto_all(stream, data.data, header.data_start)
-    if verify:
-        _content.verify(header, data.data, padding)
-    else:
-        _content.check_bools(header, data.data)
+        if not verify:
+            _readinto_all(stream, data.data, header.data_start)
+            _content.check_bools(header, data.data)
+            return _arrays(header, data)
+        # Hash while reading: each chunk's completed tensors go to worker threads as the next is read.
+        hasher = _content.ArrivalHasher(data.data, header.tensors)
+        try:
+            for start in range(0, header.data_length, _READ_CHUNK):
+                chunk = data.data[start : start + _READ_CHUNK]
+                _readinto_all(stream, chunk, header.data_start + start)
+                hasher.arrived(start + len(chunk))
+            hasher.arrived(header.data_length)  # zero-size tensors, even in an empty data section
+        finally:
+            digests = hasher.finish()
+    _content.verify(header, data.data, padding, digests=digests)
     return _arrays(header, data)
 
 
