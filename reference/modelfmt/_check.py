@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import _strict
 from ._content import Progress
 from ._errors import ModelfmtError
 from ._framing import PREAMBLE_SIZE
@@ -13,7 +14,6 @@ from ._header import Header
 from ._limits import DEFAULT_LIMITS, Limits
 from ._reader import SafeOpen
 from ._sniff import SNIFF_BYTES, Finding, identify
-from ._writer import encode_header
 
 
 @dataclass
@@ -55,6 +55,10 @@ class CheckResult:
             report["detected_description"] = self.detected.description
         if self.warnings:
             report["warnings"] = list(self.warnings)
+            # The same findings with their stable ids apart (`id: message`, ids from _strict.FINDINGS).
+            report["findings"] = [
+                {"id": text.partition(": ")[0], "message": text.partition(": ")[2]} for text in self.warnings
+            ]
         return report
 
 
@@ -88,21 +92,9 @@ def check_file(
 
 
 def _strict_findings(opened: SafeOpen) -> list[str]:
-    """SHOULD-level rules: a valid file that a conforming writer would not have produced."""
+    """SHOULD-level findings (`_strict.py`), each `id: message` with an id of `_strict.FINDINGS`."""
     header = opened.header
-    findings: list[str] = []
     with open(opened.path, "rb") as stream:
         stream.seek(PREAMBLE_SIZE)
         raw = stream.read(header.header_length)
-    sections = {
-        "metadata": header.metadata,
-        "architecture": header.architecture,
-        "training": header.training,
-        "extensions": header.extensions,
-    }
-    if raw != encode_header(header.tensors, sections):
-        findings.append(
-            "header is not in canonical form (SPEC.md §4.6): a deterministic writer would produce "
-            "different header bytes for the same content"
-        )
-    return findings
+    return [str(finding) for finding in _strict.findings(header, raw, opened.signature_body)]

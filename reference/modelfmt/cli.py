@@ -21,6 +21,7 @@ from ._errors import ModelfmtError
 from ._header import ROLES, Header
 from ._reader import read_header
 from ._signfile import read_signatures
+from .conformance import _cli as _cli_conformance
 from .convert import _cli as _cli_convert
 
 EXIT_OK = 0
@@ -265,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cli_signing.add_commands(commands, _progress_for)  # keygen, sign, verify (SPEC.md §12)
     _cli_graph.add_commands(commands)  # run (SPEC.md §9.11)
     _cli_convert.add_command(commands)  # convert from and to other formats (modelfmt.convert)
+    _cli_conformance.add_command(commands)  # run the conformance suite (conformance/PROTOCOL.md)
     return parser
 
 

@@ -227,7 +227,7 @@ def test_check_strict_reports_a_non_canonical_header(tmp_path: Path, capsys: pyt
     assert status == 0 and "warning" not in out
     status, out, _ = run_cli(capsys, "check", "--strict", str(path))
     assert status == 0
-    assert "warning: header is not in canonical form" in out
+    assert "warning: header-not-canonical: header is not in canonical form" in out
     canonical = tmp_path / "canonical.mf"
     canonical.write_bytes(VALID)
     assert "warning" not in run_cli(capsys, "check", "--strict", str(canonical))[1]

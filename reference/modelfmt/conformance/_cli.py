@@ -1,8 +1,8 @@
 """`modelfmt conformance ...`: run the suite against any implementation, or be the reference one.
 
-    modelfmt conformance run --reader 'CMD' [--verifier 'CMD'] [--writer 'CMD'] [--strict] [--json]
-                             [--timeout S] [--filter GLOB]... [--jobs N] [--suite DIR]
-    modelfmt conformance reader FILE | reader --batch LIST | verifier FILE KEY... | writer TASK OUT
+modelfmt conformance run --reader 'CMD' [--verifier 'CMD'] [--writer 'CMD'] [--strict] [--json]
+                         [--timeout S] [--filter GLOB]... [--jobs N] [--batch] [--suite DIR]
+modelfmt conformance reader FILE | reader --batch LIST | verifier FILE KEY... | writer TASK OUT
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             filters=tuple(args.filter),
             jobs=args.jobs if args.jobs is not None else _runner.default_jobs(),
+            batch=args.batch,
         )
     except (SuiteError, _runner.CommandError) as exc:
         print(f"modelfmt conformance run: {exc}", file=sys.stderr)
@@ -86,6 +87,12 @@ def _add_subcommands(parser: argparse.ArgumentParser) -> None:
     )
     run.add_argument("--filter", action="append", default=[], metavar="GLOB", help="only vector ids matching")
     run.add_argument("--jobs", type=int, metavar="N", help="processes at a time (default: the CPU count)")
+    run.add_argument(
+        "--batch",
+        action="store_true",
+        help="give the reader many files per process (its optional batch mode, PROTOCOL.md); a batch that "
+        "fails in any way is run again one process per vector",
+    )
     run.add_argument(
         "--suite", default=str(DEFAULT_SUITE), metavar="DIR", help="the suite folder (default: ./conformance)"
     )

@@ -97,11 +97,13 @@ def _compare_document(vector: Vector, completed: Completed, expectation: Expecta
     try:
         actual = _compare.load(completed.stdout)
         if expectation.has_document:
-            difference = _compare.first_difference(_compare.normalise(expectation.document), actual)
+            difference = _compare.first_difference(expectation.document, actual.value)
         elif expectation.document_sha256 is not None:
             found = _compare.digest(actual)
-            difference = None if found == expectation.document_sha256 else (
-                f"the result document's canonical SHA-256 is {found}, expected {expectation.document_sha256}"
+            difference = (
+                None
+                if found == expectation.document_sha256
+                else (f"the result document's canonical SHA-256 is {found}, expected {expectation.document_sha256}")
             )
         else:
             difference = None  # acceptable vector without a pinned document
@@ -118,7 +120,8 @@ def _compare_output(vector: Vector, completed: Completed, output: Path, expectat
     except OSError as exc:
         return Verdict(vector, False, "accepted", f"exit 0 but no output file: {exc}", seconds=completed.seconds)
     expected = expectation.output or b""
-    if hashlib.sha256(written).hexdigest() == vector.file.sha256 and len(written) == vector.file.size:
+    assert vector.output is not None  # the schema requires it for valid write vectors
+    if hashlib.sha256(written).hexdigest() == vector.output.sha256 and len(written) == vector.output.size:
         return Verdict(vector, True, "accepted", seconds=completed.seconds)
     offset = next((i for i, (a, b) in enumerate(zip(written, expected, strict=False)) if a != b), None)
     if offset is None:
@@ -149,7 +152,11 @@ def judge(
         if vector.expected == "invalid":
             what = "wrote a file for" if vector.kind == "write" else "accepted"
             return Verdict(
-                vector, False, "accepted", f"{what} an invalid vector (expected {vector.error})", seconds=completed.seconds
+                vector,
+                False,
+                "accepted",
+                f"{what} an invalid vector (expected {vector.error})",
+                seconds=completed.seconds,
             )
         if vector.kind == "write":
             assert output is not None
@@ -165,12 +172,15 @@ def judge(
         )
     if vector.expected == "valid":
         return Verdict(
-            vector, False, "rejected", f"rejected a valid vector: {excerpt(completed.stderr)}", code, seconds=completed.seconds
+            vector,
+            False,
+            "rejected",
+            f"rejected a valid vector: {excerpt(completed.stderr)}",
+            code,
+            seconds=completed.seconds,
         )
     differs = vector.error is not None and code != vector.error
     if differs and strict:
-        return Verdict(
-            vector, False, "rejected", f"expected {vector.error}, got {code}", code, True, completed.seconds
-        )
+        return Verdict(vector, False, "rejected", f"expected {vector.error}, got {code}", code, True, completed.seconds)
     detail = f"code {code}, expected {vector.error} (not compared without --strict)" if differs else ""
     return Verdict(vector, True, "rejected", detail, code, differs, completed.seconds)

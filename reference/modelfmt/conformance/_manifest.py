@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, cast
 
-import jsonschema
-
 MANIFEST: Final = "manifest.json"
 SCHEMA: Final = "manifest.schema.json"
 KINDS: Final = ("read", "verify", "write")
@@ -54,9 +52,11 @@ class Vector:
     reason: str | None = None
     result: Expected | None = None
     keys: tuple[str, ...] = ()
-    task: FileRef | None = None
+    output: FileRef | None = None  # write: the file a conforming writer produces (`file` is the task)
     recipe: Mapping[str, object] | None = None
     tags: tuple[str, ...] = ()
+    runtime: Mapping[str, object] | None = None
+    limit: Mapping[str, object] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _file(raw: Mapping[str, object]) -> FileRef:
 
 def _vector(raw: Mapping[str, object]) -> Vector:
     result = cast(Mapping[str, object] | None, raw.get("result"))
-    task = cast(Mapping[str, object] | None, raw.get("task"))
+    output = cast(Mapping[str, object] | None, raw.get("output"))
     return Vector(
         id=cast(str, raw["id"]),
         kind=cast(str, raw["kind"]),
@@ -89,9 +89,11 @@ def _vector(raw: Mapping[str, object]) -> Vector:
         if result is None
         else Expected(cast(str, result["sha256"]), cast(str | None, result.get("path")), result.get("document")),
         keys=tuple(cast(Sequence[str], raw.get("keys", ()))),
-        task=None if task is None else _file(task),
+        output=None if output is None else _file(output),
         recipe=cast(Mapping[str, object] | None, raw.get("recipe")),
         tags=tuple(cast(Sequence[str], raw.get("tags", ()))),
+        runtime=cast(Mapping[str, object] | None, raw.get("runtime")),
+        limit=cast(Mapping[str, object] | None, raw.get("limit")),
     )
 
 
@@ -108,6 +110,10 @@ def load_suite(root: Path) -> Suite:
         schema = json.loads((root / SCHEMA).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SuiteError(f"cannot read the suite at {root}: {exc}") from None
+    # Imported here, not at the top: every reference process (`python -m modelfmt.conformance reader`)
+    # imports this package, and jsonschema would add a fifth to its start-up time.
+    import jsonschema  # noqa: PLC0415
+
     validator = jsonschema.Draft202012Validator(schema)
     problem = next(iter(sorted(validator.iter_errors(manifest), key=lambda e: list(e.absolute_path))), None)
     if problem is not None:

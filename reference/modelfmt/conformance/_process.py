@@ -67,9 +67,7 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def run(
-    argv: Sequence[str], *, cwd: Path, timeout: float, max_stdout: int, max_stderr: int
-) -> Completed:
+def run(argv: Sequence[str], *, cwd: Path, timeout: float, max_stdout: int, max_stderr: int) -> Completed:
     """Run `argv` in `cwd` with standard input at end of file, in a new process group."""
     started = time.monotonic()
     try:

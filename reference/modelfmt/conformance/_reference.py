@@ -192,7 +192,8 @@ def rejection_line(exc: ModelfmtError) -> str:
 
 def _read_batch(list_path: str, stdout: TextIO) -> int:
     """The optional batch mode of PROTOCOL.md: one JSON line per listed file, in order."""
-    paths = Path(list_path).read_text(encoding="utf-8").splitlines()
+    # One path per line, LF-separated (PROTOCOL.md); str.splitlines would also split at U+2028 in a name.
+    paths = [line for line in Path(list_path).read_text(encoding="utf-8").split("\n") if line]
     for path in paths:
         record: dict[str, object] = {"path": path}
         try:

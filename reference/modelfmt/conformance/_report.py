@@ -11,10 +11,7 @@ from ._judge import Verdict
 
 def line(verdict: Verdict) -> str:
     vector = verdict.vector
-    if verdict.outcome == "skipped":
-        mark = "skip"
-    else:
-        mark = "ok  " if verdict.passed else "FAIL"
+    mark = "skip" if verdict.outcome == "skipped" else ("ok  " if verdict.passed else "FAIL")
     expected = vector.expected if vector.error is None else f"{vector.expected} {vector.error}"
     text = f"{mark} {vector.id} [{vector.kind}, {expected}]"
     if verdict.detail and verdict.outcome != "skipped":

@@ -4,20 +4,22 @@ several at a time, in manifest order.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
+import json
 import os
 import shlex
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from . import _process, _recipe
 from ._judge import Expectation, Verdict, judge
-from ._manifest import Suite, Vector, expected_document
+from ._manifest import FileRef, Suite, Vector, expected_document
 
 DEFAULT_TIMEOUT: Final = 30.0  # seconds per process (PROTOCOL.md)
 # PROTOCOL.md: at most this much standard output (the largest result document, 262144 tensors, is ~80 MB)
@@ -52,6 +54,7 @@ class Options:
     jobs: int = 1
     max_stdout: int = MAX_STDOUT
     max_stderr: int = MAX_STDERR
+    batch: bool = False  # read vectors through the reader's optional batch mode (PROTOCOL.md)
 
     def command(self, kind: str) -> Sequence[str] | None:
         return {"read": self.reader, "verify": self.verifier, "write": self.writer}[kind]
@@ -74,19 +77,32 @@ def _sha256_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _damaged(path: Path, sha256: str, size: int) -> str | None:
+def _damaged(path: Path, sha256: str, size: int | None) -> str | None:
     try:
         found, found_size = _sha256_file(path)
     except OSError as exc:
         return f"the suite file {path} cannot be read: {exc}"
-    if found != sha256 or found_size != size:
+    if found != sha256 or (size is not None and found_size != size):
         return f"the suite file {path} differs from the manifest (SHA-256 or size); regenerate or check out again"
     return None
 
 
-def _expectation(suite: Suite, vector: Vector, vector_path: Path) -> Expectation:
+def _suite_damage(suite: Suite, vector: Vector) -> str | None:
+    """A problem with the suite's own files for `vector` (expected results and outputs), if any."""
+    for ref in (vector.output, vector.result):
+        if ref is not None and ref.path is not None:
+            size = ref.size if isinstance(ref, FileRef) else None
+            problem = _damaged(suite.path(ref.path), ref.sha256, size)
+            if problem is not None:
+                return problem
+    return None
+
+
+def _expectation(suite: Suite, vector: Vector) -> Expectation:
     if vector.kind == "write":
-        return Expectation(output=vector_path.read_bytes())
+        if vector.output is None or vector.output.path is None:
+            return Expectation()
+        return Expectation(output=suite.path(vector.output.path).read_bytes())
     document, present = expected_document(suite, vector)
     sha256 = vector.result.sha256 if vector.result is not None else None
     return Expectation(document, present, sha256)
@@ -112,6 +128,9 @@ def run_vector(suite: Suite, vector: Vector, options: Options) -> Verdict:
                     return Verdict(vector, False, "failure", damage)
         except (OSError, _recipe.RecipeError) as exc:
             return Verdict(vector, False, "failure", f"cannot build the vector: {exc}")
+        damage = _suite_damage(suite, vector)
+        if damage is not None:
+            return Verdict(vector, False, "failure", damage)
         output: Path | None = None
         argv = list(base)
         if vector.kind == "read":
@@ -119,10 +138,8 @@ def run_vector(suite: Suite, vector: Vector, options: Options) -> Verdict:
         elif vector.kind == "verify":
             argv += [str(path.resolve()), *(str(suite.path(key).resolve()) for key in vector.keys)]
         else:
-            assert vector.task is not None and vector.task.path is not None
-            task = suite.path(vector.task.path)
             output = work / "output.mf"
-            argv += [str(task.resolve()), str(output)]
+            argv += [str(path.resolve()), str(output)]  # the vector's file is the task
         completed = _process.run(
             argv,
             cwd=path.parent.resolve(),
@@ -133,21 +150,110 @@ def run_vector(suite: Suite, vector: Vector, options: Options) -> Verdict:
         return judge(
             vector,
             completed,
-            _expectation(suite, vector, path),
+            _expectation(suite, vector),
             strict=options.strict,
             timeout=options.timeout,
             output=output,
         )
 
 
+def _batch_records(completed: _process.Completed, paths: Sequence[str]) -> list[dict[str, object]] | None:
+    """The records of a batch run, or None when the process did not honour the batch protocol."""
+    if completed.status != 0 or completed.stdout_overflow or completed.stderr_overflow:
+        return None
+    # Split at LF only: str.splitlines would also split inside strings holding U+2028 or U+0085.
+    lines = completed.stdout.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    if len(lines) != len(paths):
+        return None
+    records = []
+    for line, path in zip(lines, paths, strict=True):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(record, dict) or record.get("path") != path:
+            return None
+        status = record.get("status")
+        if type(status) is not int or not (
+            (status == 0 and isinstance(record.get("result"), dict))
+            or (status == 1 and isinstance(record.get("error"), str))
+        ):
+            return None
+        records.append(record)
+    return records
+
+
+def run_batch(suite: Suite, vectors: Sequence[Vector], options: Options) -> dict[str, Verdict]:
+    """Read vectors through one `READER --batch LIST` process. Anything but a complete, well-formed batch
+    makes every vector of it run again one process each, so that batch mode never changes a verdict."""
+    assert options.reader is not None
+    verdicts: dict[str, Verdict] = {}
+    runnable: list[tuple[Vector, str]] = []
+    for vector in vectors:
+        assert vector.file.path is not None
+        path = suite.path(vector.file.path)
+        damage = _damaged(path, vector.file.sha256, vector.file.size) or _suite_damage(suite, vector)
+        if damage is not None:
+            verdicts[vector.id] = Verdict(vector, False, "failure", damage)
+        else:
+            runnable.append((vector, str(path.resolve())))
+    if not runnable:
+        return verdicts
+    with tempfile.TemporaryDirectory(prefix="modelfmt-conformance-") as scratch:
+        listing = Path(scratch) / "batch.txt"
+        listing.write_text("".join(f"{path}\n" for _, path in runnable), encoding="utf-8")
+        completed = _process.run(
+            [*options.reader, "--batch", str(listing)],
+            cwd=suite.root.resolve(),
+            timeout=options.timeout * len(runnable),
+            max_stdout=options.max_stdout,
+            max_stderr=options.max_stderr,
+        )
+    records = _batch_records(completed, [path for _, path in runnable])
+    if records is None:
+        for vector, _ in runnable:
+            verdicts[vector.id] = run_vector(suite, vector, dataclasses.replace(options, batch=False))
+        return verdicts
+    share = completed.seconds / len(runnable)
+    for (vector, _), record in zip(runnable, records, strict=True):
+        one = _process.Completed(
+            share,
+            status=int(str(record["status"])),
+            stdout=json.dumps(record.get("result")).encode("utf-8") if record["status"] == 0 else b"",
+            stderr=str(record.get("error", "")).encode("utf-8"),
+        )
+        verdicts[vector.id] = judge(
+            vector, one, _expectation(suite, vector), strict=options.strict, timeout=options.timeout
+        )
+    return verdicts
+
+
 def run(suite: Suite, options: Options, on_verdict: Callable[[Verdict], None] | None = None) -> list[Verdict]:
     """Every selected vector, `options.jobs` processes at a time; verdicts in manifest order."""
     vectors = selected(suite, options.filters)
-    verdicts: list[Verdict] = []
     jobs = max(1, options.jobs)
+    batched = [
+        vector
+        for vector in vectors
+        if options.batch and options.reader is not None and vector.kind == "read" and vector.recipe is None
+    ]
+    chunks = [batched[index::jobs] for index in range(jobs) if batched[index::jobs]]
+    verdicts: list[Verdict] = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results: Iterator[Verdict] = pool.map(lambda vector: run_vector(suite, vector, options), vectors)
-        for verdict in results:
+        batch_futures = [pool.submit(run_batch, suite, chunk, options) for chunk in chunks]
+        chunk_of = {vector.id: number for number, chunk in enumerate(chunks) for vector in chunk}
+        single: dict[str, Future[Verdict]] = {
+            vector.id: pool.submit(run_vector, suite, vector, options)
+            for vector in vectors
+            if vector.id not in chunk_of
+        }
+        for vector in vectors:
+            if vector.id in chunk_of:
+                verdict = batch_futures[chunk_of[vector.id]].result()[vector.id]
+            else:
+                verdict = single[vector.id].result()
             verdicts.append(verdict)
             if on_verdict is not None:
                 on_verdict(verdict)

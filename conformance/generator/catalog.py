@@ -1,0 +1,28 @@
+"""Every vector of the suite, group by group, and the ids that must never come back."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from . import container, dtypes, graph, json_rules, limits, ops, signatures, tensors, training, write
+from .model import Vector
+
+# Codes of SPEC.md §16 that no reader, verifier or writer reports: they are a runtime's (§9.11).
+NOT_APPLICABLE: Final = {
+    "RUN_INDEX": "a runtime's code (§9.11): an index out of range while a graph executes; no reader, verifier or "
+    "writer executes a graph. Vectors tagged runtime:RUN_INDEX carry the inputs that trigger it.",
+    "RUN_INPUT": "a runtime's code (§9.11): the caller's inputs do not fit the graph; a reader has no inputs. "
+    "Vectors tagged runtime:RUN_INPUT carry such inputs.",
+    "RUN_NO_ARCHITECTURE": "a runtime's code (§9.11): a valid file without `architecture` cannot be executed; every "
+    "reader accepts it. Vectors tagged runtime:RUN_NO_ARCHITECTURE are such files.",
+    "RUN_UNSUPPORTED": "a runtime's code (§9.11): extension ops are valid for readers and never executed. Vectors "
+    "tagged runtime:RUN_UNSUPPORTED are such files.",
+}
+
+# Ids that were published and then withdrawn: never reuse one (the manifest lists them too).
+RETIRED: Final[tuple[str, ...]] = ()
+
+
+def vectors() -> list[Vector]:
+    groups = (container, json_rules, tensors, dtypes, limits, graph, ops, training, signatures, write)
+    return [vector for group in groups for vector in group.vectors()]
