@@ -1,17 +1,16 @@
 """Save a small network (weights and architecture) as modelfmt, read it back, and run it without a framework.
 
-    python examples/quickstart.py mlp.mf
-    modelfmt check mlp.mf
-    modelfmt inspect mlp.mf
+python examples/quickstart.py mlp.mf
+modelfmt check mlp.mf
+modelfmt inspect mlp.mf
 """
 
 from __future__ import annotations
 
 import sys
 
-import numpy as np
-
 import modelfmt
+import numpy as np
 
 
 def build_weights(seed: int = 0) -> dict[str, np.ndarray]:

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jsonschema
+import modelfmt
 import numpy as np
 import pytest
-
-import modelfmt
 from modelfmt import _framing
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,7 +102,9 @@ CASES = [
     Case("free-form metadata", _metadata(epochs=3, notes={"a": [1, 2.5, None, True]}), None),
     Case("extensions", _top(extensions={"com.example.tool": {"x": 1}, "org.example-2.a": []}), None),
     Case("unicode name", _tensor(0, name="κ.weight/ü 😀"), None),
-    Case("only an unknown key", lambda header: header.clear() or header.update({"__list__": True}), "HEADER_UNKNOWN_KEY"),
+    Case(
+        "only an unknown key", lambda header: header.clear() or header.update({"__list__": True}), "HEADER_UNKNOWN_KEY"
+    ),
     Case("unknown top-level key", _top(comment="hi"), "HEADER_UNKNOWN_KEY"),
     Case("missing tensors", _top(tensors=_DELETE), "HEADER_MISSING_KEY"),
     Case("missing metadata", _top(metadata=_DELETE), "HEADER_MISSING_KEY"),
@@ -136,7 +137,12 @@ CASES = [
     Case("offset 2^53", _tensor(0, offset=2**53), "HEADER_NUMBER"),
     Case("length null", _tensor(0, length=None), "HEADER_TYPE"),
     Case("length wrong", _tensor(0, length=20), "TENSOR_LENGTH", schema_can_tell=False),
-    Case("length overflowing 64-bit product", _tensor(0, shape=[2**32, 2**30], length=0), "TENSOR_LENGTH", schema_can_tell=False),
+    Case(
+        "length overflowing 64-bit product",
+        _tensor(0, shape=[2**32, 2**30], length=0),
+        "TENSOR_LENGTH",
+        schema_can_tell=False,
+    ),
     Case("offset misaligned", _tensor(1, offset=32), "TENSOR_MISALIGNED"),
     Case("offset overlapping", _tensor(1, offset=0), "TENSOR_OVERLAP", schema_can_tell=False),
     Case("offset leaving a hole", _tensor(1, offset=128), "TENSOR_GAP", schema_can_tell=False),

@@ -6,9 +6,8 @@ import hashlib
 import re
 from pathlib import Path
 
-import numpy as np
-
 import modelfmt
+import numpy as np
 
 SPEC = (Path(__file__).resolve().parents[1] / "SPEC.md").read_text(encoding="utf-8")
 APPENDIX = SPEC[SPEC.index("## Appendix A") :]

@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 import modelfmt
-from modelfmt import _limits, _signing
+import pytest
+from modelfmt import _framing, _limits, _signing
 from modelfmt.graph import _validate as _graph_validate
 
 SPEC = (Path(__file__).resolve().parents[1] / "SPEC.md").read_text(encoding="utf-8")
@@ -98,8 +97,6 @@ def test_roles_match_spec() -> None:
 
 
 def test_magic_and_preamble_match_spec() -> None:
-    from modelfmt import _framing
-
     section = _section("3")
     assert " ".join(f"{byte:02X}" for byte in _framing.MAGIC) in section.upper()
     assert " ".join(f"{byte:02X}" for byte in _framing.SIGNATURE_END_MAGIC) in section.upper()

@@ -12,7 +12,6 @@ import os
 import re
 from pathlib import Path
 
-import modelfmt
 import pytest
 from modelfmt.graph import CORE_OPS
 from modelfmt.graph._spec import REQUIRED, DerivedDefault

@@ -7,7 +7,6 @@ verification against the caller's keys. Each case asserts the error code, never 
 from __future__ import annotations
 
 import hashlib
-
 import json
 import os
 import struct
