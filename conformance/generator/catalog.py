@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from . import container, dtypes, graph, json_rules, limits, ops, signatures, tensors, training, write
+from . import clarify, container, dtypes, graph, json_rules, limits, ops, signatures, tensors, training, write
 from .model import Vector
 
 # Codes of SPEC.md §16 that no reader, verifier or writer reports: they are a runtime's (§9.11).
@@ -24,5 +24,5 @@ RETIRED: Final[tuple[str, ...]] = ()
 
 
 def vectors() -> list[Vector]:
-    groups = (container, json_rules, tensors, dtypes, limits, graph, ops, training, signatures, write)
+    groups = (container, json_rules, tensors, dtypes, limits, graph, ops, training, signatures, write, clarify)
     return [vector for group in groups for vector in group.vectors()]

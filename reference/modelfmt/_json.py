@@ -44,6 +44,9 @@ def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict[str, obj
 
 
 def _reject_constant(literal: str) -> object:
+    # The scanner calls this as soon as a value starts with `NaN`, `Infinity` or `-Infinity`, whatever
+    # follows (`Infinityx`, `NaN1`): exactly the HEADER_NUMBER rule of SPEC.md §4.4. `-NaN`, `+Infinity`
+    # and `NaN` where a key is expected never get here and are HEADER_SYNTAX.
     raise _NonFiniteError(literal)
 
 

@@ -205,12 +205,13 @@ def _valid_time(text: str) -> bool:
     match = _TIME.fullmatch(text)
     if match is None:
         return False
-    try:
-        year, month, day, hour, minute, second = (int(part) for part in match.groups())
-        datetime.datetime(year, month, day, hour, minute, second)  # rejects 2025-02-30, 24:00:00, :60
-    except ValueError:
+    year, month, day, hour, minute, second = (int(part) for part in match.groups())
+    # §12.4: years 0000-9999 (0000 included, which datetime cannot represent), the Gregorian leap year
+    # rule, hours 00-23, minutes and seconds 00-59 (no leap second).
+    if not (1 <= month <= 12 and hour <= 23 and minute <= 59 and second <= 59):
         return False
-    return True
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return 1 <= day <= (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
 
 
 def check_attributes(attributes: Mapping[str, str] | None) -> Mapping[str, str]:

@@ -102,7 +102,8 @@ function checkOpset(opset, ctx) {
       if (!isInt(v)) fail('HEADER_TYPE', `the "${CORE}" version is not an integer-form number`);
       if (v.value < 1) fail('GRAPH_OPSET', `the "${CORE}" version ${v.value} is below 1`);
       if (v.value > CORE_VERSION) {
-        fail(ctx.unknown('GRAPH_OPSET_VERSION'), `"${CORE}" version ${v.value} is not implemented `
+        // §9.3, §15.4: op sets are versioned by `opset` alone, whatever the file's minor version.
+        fail('GRAPH_OPSET_VERSION', `"${CORE}" version ${v.value} is not implemented `
           + `(this reader implements version ${CORE_VERSION})`);
       }
       continue;
@@ -110,7 +111,9 @@ function checkOpset(opset, ctx) {
     if (!REVERSE_DNS.test(k) || k.startsWith('modelfmt.')) {
       fail('GRAPH_OPSET', `the op set domain ${show(k)} is not a reverse-DNS name outside "modelfmt."`);
     }
-    if (!isInt(v) || v.value < 1) fail('GRAPH_OPSET', `the version of op set ${show(k)} is not an integer >= 1`);
+    // §9.3: the same rule as for modelfmt.core.
+    if (!isInt(v)) fail('HEADER_TYPE', `the version of op set ${show(k)} is not an integer-form number`);
+    if (v.value < 1) fail('GRAPH_OPSET', `the version of op set ${show(k)} is below 1`);
     domains.add(k);
   }
   return domains;
@@ -217,7 +220,7 @@ function checkNode(n, index, g) {
     if (dot > 0 && extDomains.has(opName.slice(0, dot)) && EXT_OP_NAME.test(opName.slice(dot + 1))) {
       extension = true;
     } else {
-      fail(ctx.unknown('GRAPH_OP_UNKNOWN'), `${where}: unknown op ${show(opName)}`);
+      fail('GRAPH_OP_UNKNOWN', `${where}: unknown op ${show(opName)}`);
     }
   }
   // 4.4 inputs, outputs, attributes, parameters

@@ -78,6 +78,8 @@ def _process_failure(vector: Vector, completed: Completed, timeout: float) -> Ve
             completed,
             f"killed by {_signal_name(completed.signal_number)}; stderr: {excerpt(completed.stderr)}",
         )
+    if completed.status == 2:  # PROTOCOL.md: reserved for usage errors, never expected for a vector
+        return _failure(vector, completed, f"exit status 2 (a usage error); stderr: {excerpt(completed.stderr)}")
     if completed.status not in (0, 1):
         return _failure(vector, completed, f"exit status {completed.status}; stderr: {excerpt(completed.stderr)}")
     return None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from .._limits import MAX_RANK, MAX_SAFE_INTEGER
 from ._ops_basic import CASTABLE_DTYPES
-from ._shapes import conflict, normalize_axis, product, show
+from ._shapes import conflict, known_dim, normalize_axis, product, show, total
 from ._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INDEX_DTYPES, Attr, InferContext, OpSpec, Port
 from ._types import Dim, ValueType
 
@@ -21,18 +22,6 @@ def _axes(ctx: InferContext, axes: Sequence[int], rank: int, what: str = "axes")
     return normalized
 
 
-def _collapse(dims: Sequence[Dim]) -> Dim:
-    """The size of several dimensions flattened into one."""
-    known = product(dims)
-    if known is not None:
-        return known
-    unknown = [dim for dim in dims if not isinstance(dim, int)]
-    ints = product([dim for dim in dims if isinstance(dim, int)])
-    if len(unknown) == 1 and ints == 1:
-        return unknown[0]
-    return None
-
-
 def _infer_flatten(ctx: InferContext) -> Sequence[ValueType]:
     ctx.require_dtype(0, CASTABLE_DTYPES)
     shape = ctx.require_min_rank(0, 1)
@@ -40,8 +29,15 @@ def _infer_flatten(ctx: InferContext) -> Sequence[ValueType]:
     end = normalize_axis(ctx, ctx.int_attr("end_dim"), len(shape), "end_dim")
     if start > end:
         ctx.fail("GRAPH_ATTRIBUTE_VALUE", f"start_dim {start} is after end_dim {end}")
-    flat = (*shape[:start], _collapse(shape[start : end + 1]), *shape[end + 1 :])
+    flat = (*shape[:start], product(shape[start : end + 1]), *shape[end + 1 :])
     return [ValueType(ctx.dtype(0), flat)]
+
+
+def _monomial(dims: Sequence[Dim]) -> tuple[int, list[str], bool]:
+    """A product of dimensions: the product of the ints, the symbols (sorted), whether one is unknown."""
+    ints = math.prod(dim for dim in dims if isinstance(dim, int))
+    symbols = sorted(dim for dim in dims if isinstance(dim, str))
+    return ints, symbols, any(dim is None for dim in dims)
 
 
 def _check_reshape(attrs: Mapping[str, object]) -> str | None:
@@ -59,7 +55,6 @@ def _infer_reshape(ctx: InferContext) -> Sequence[ValueType]:
     if len(target) > MAX_RANK:
         ctx.fail("GRAPH_SHAPE", f"target rank {len(target)} exceeds {MAX_RANK}")
     out: list[Dim] = []
-    copied: set[int] = set()
     for index, size in enumerate(target):
         if size == 0:
             if index >= len(shape):
@@ -68,28 +63,37 @@ def _infer_reshape(ctx: InferContext) -> Sequence[ValueType]:
                     f"shape entry {index} copies an input dimension, but the input {show(shape)} has rank {len(shape)}",
                 )
             out.append(shape[index])
-            copied.add(index)
         else:
             out.append(size)
-    rest_in = [dim for index, dim in enumerate(shape) if index not in copied]
-    rest_out = [size for index, size in enumerate(target) if index not in copied and size != -1]
-    out_count = product(rest_out)
-    assert isinstance(out_count, int)
-    in_count = product(rest_in)
-    assert in_count is None or isinstance(in_count, int)
+    # SPEC.md §9.10: element counts over whole shapes. A symbol may be 0, so counts are compared, and a
+    # -1 is an integer, only when every size is a known int; otherwise the -1 is the one symbol left
+    # when the input's count is the other entries' count times that symbol, else unknown.
+    in_ints, in_symbols, in_unknown = _monomial(shape)
     if -1 in target:
-        inferred: Dim
-        if in_count is not None:
-            if out_count == 0 or in_count % out_count:
+        minus = target.index(-1)
+        out_ints, out_symbols, out_unknown = _monomial([dim for index, dim in enumerate(out) if index != minus])
+        if not out_symbols and not out_unknown and out_ints == 0:
+            ctx.fail("GRAPH_SHAPE", f"cannot reshape {show(shape)} to {list(target)}: the other sizes multiply to 0")
+        inferred: Dim = None
+        if not in_symbols and not in_unknown and not out_symbols and not out_unknown:
+            if in_ints % out_ints:
                 ctx.fail("GRAPH_SHAPE", f"cannot reshape {show(shape)} to {list(target)}")
-            inferred = in_count // out_count
-        else:
-            symbols = [dim for dim in rest_in if not isinstance(dim, int)]
-            ints = product([dim for dim in rest_in if isinstance(dim, int)])
-            inferred = symbols[0] if len(symbols) == 1 and ints == out_count else None
-        out[target.index(-1)] = inferred
-    elif in_count is not None and in_count != out_count:
-        ctx.fail("GRAPH_SHAPE", f"cannot reshape {show(shape)} ({in_count} elements) to {list(target)}")
+            inferred = known_dim(in_ints // out_ints)
+        elif not in_unknown and not out_unknown and in_ints == out_ints:
+            rest = list(in_symbols)
+            for symbol in out_symbols:
+                if symbol not in rest:
+                    break
+                rest.remove(symbol)
+            else:
+                if len(rest) == 1:
+                    inferred = rest[0]
+        out[minus] = inferred
+    else:
+        out_ints, out_symbols, out_unknown = _monomial(out)
+        exact = not (in_symbols or in_unknown or out_symbols or out_unknown)
+        if exact and in_ints != out_ints:
+            ctx.fail("GRAPH_SHAPE", f"cannot reshape {show(shape)} ({in_ints} elements) to {list(target)}")
     return [ValueType(ctx.dtype(0), tuple(out))]
 
 
@@ -114,11 +118,7 @@ def _infer_concat(ctx: InferContext) -> Sequence[ValueType]:
             if dim_index != axis and conflict(a, b):
                 ctx.fail("GRAPH_SHAPE", f"input {index} has shape {show(shape)}, incompatible with {show(first)}")
         sizes.append(shape[axis])
-    joined: Dim
-    if all(isinstance(size, int) for size in sizes):
-        joined = sum(size for size in sizes if isinstance(size, int))
-    else:
-        joined = sizes[0] if len(sizes) == 1 else None
+    joined = total(sizes)
     return [ValueType(dtype, (*first[:axis], joined, *first[axis + 1 :]))]
 
 

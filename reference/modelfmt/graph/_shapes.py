@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from .._limits import MAX_SAFE_INTEGER
 from ._spec import InferContext
 from ._types import Dim, Shape
 
@@ -37,7 +38,9 @@ def normalize_axis(ctx: InferContext, axis: int, rank: int, what: str = "axis") 
 
 
 def broadcast(ctx: InferContext, a: Shape, b: Shape) -> Shape:
-    """numpy broadcasting of two shapes (right-aligned; a 1 stretches)."""
+    """numpy broadcasting of two shapes (right-aligned; a 1 stretches). SPEC.md §9.10: `1` with `d` is
+    `d`, equal dimensions are themselves, anything else that is not certainly wrong is unknown (a symbol
+    against 5 may be 1 at run time, giving 5, or 5)."""
     rank = max(len(a), len(b))
     padded_a = (1,) * (rank - len(a)) + tuple(a)
     padded_b = (1,) * (rank - len(b)) + tuple(b)
@@ -49,18 +52,35 @@ def broadcast(ctx: InferContext, a: Shape, b: Shape) -> Shape:
             result.append(x)
         elif conflict(x, y):
             ctx.fail("GRAPH_SHAPE", f"shapes {show(a)} and {show(b)} do not broadcast")
-        elif isinstance(x, int) or isinstance(y, int):
-            # A symbol against a size k != 1: the symbol must be k or 1 at run time; either way k.
-            result.append(x if isinstance(x, int) else y)
         else:
             result.append(x if x == y else None)
     return tuple(result)
 
 
+def known_dim(value: int) -> Dim:
+    """An inferred size: beyond 2^53-1 no declaration can state it, and it is unknown (SPEC.md §9.10)."""
+    return value if value <= MAX_SAFE_INTEGER else None
+
+
 def product(dims: Sequence[Dim]) -> Dim:
-    """Product of known ints, or None when any dimension is not a known int."""
-    if all(isinstance(dim, int) for dim in dims):
-        return math.prod(dim for dim in dims if isinstance(dim, int))
+    """SPEC.md §9.10: the product of known ints; the symbol for one symbol times 1s; otherwise unknown."""
+    symbols = [dim for dim in dims if not isinstance(dim, int)]
+    ints = math.prod(dim for dim in dims if isinstance(dim, int))
+    if not symbols:
+        return known_dim(ints)
+    if len(symbols) == 1 and symbols[0] is not None and ints == 1:
+        return symbols[0]
+    return None
+
+
+def total(dims: Sequence[Dim]) -> Dim:
+    """SPEC.md §9.10: the sum of known ints; the symbol for one symbol plus 0s; otherwise unknown."""
+    symbols = [dim for dim in dims if not isinstance(dim, int)]
+    ints = sum(dim for dim in dims if isinstance(dim, int))
+    if not symbols:
+        return known_dim(ints)
+    if len(symbols) == 1 and symbols[0] is not None and ints == 0:
+        return symbols[0]
     return None
 
 
@@ -76,9 +96,9 @@ def sliding_output(size: Dim, kernel: int, stride: int, padding: int, dilation: 
     if span < 0:
         return 0
     if not ceil_mode:
-        return span // stride + 1
+        return known_dim(span // stride + 1)
     out = -(-span // stride) + 1
     # The last window must start inside the input or its left padding.
     if (out - 1) * stride >= size + padding:
         out -= 1
-    return out
+    return known_dim(out)

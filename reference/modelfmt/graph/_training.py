@@ -165,8 +165,11 @@ def _validate_optimizer(raw: object, tensors: Mapping[str, TensorEntry]) -> None
         where = f"optimizer group #{index}"
         group = expect_object(group_raw, where)
         check_keys(group, GROUP_KEYS, GROUP_KEYS, where)
+        # §11.8: the JSON types of both keys come right after the keys, before the hyperparameter rules.
+        expect_object(group["hyperparameters"], where)
+        parameters = expect_array(group["parameters"], f"{where}: `parameters`")
         _validate_hyperparameters(spec, group["hyperparameters"], where)
-        for name_raw in expect_array(group["parameters"], f"{where}: `parameters`"):
+        for name_raw in parameters:
             name = expect_string(name_raw, f"{where}: parameter names")
             if name in grouped:
                 raise error("TRAINING_PARAMETER", f"{where}: parameter {show(name)} is already in a group")
@@ -186,8 +189,11 @@ def _validate_optimizer(raw: object, tensors: Mapping[str, TensorEntry]) -> None
         elif spec is not None and spec.has_step:
             raise error("TRAINING_SLOT", f"{where}: {spec.name} needs the per-parameter `step`")
         slots = expect_object(entry["slots"], f"{where}: `slots`")
+        amsgrad = spec is not None and spec.name in ("Adam", "AdamW") and _amsgrad(obj, name)
+        # §11.4: `max_exp_avg_sq` is a slot only when the parameter's group has `amsgrad` true.
+        known = () if spec is None else tuple(s for s in spec.slots if amsgrad or s != "max_exp_avg_sq")
         for slot in canonical_order(slots):
-            if spec is not None and slot not in spec.slots:
+            if spec is not None and slot not in known:
                 raise error("TRAINING_SLOT", f"{where}: {spec.name} has no slot {show(slot)}")
             tensor = _tensor(
                 expect_string(slots[slot], f"{where}: slot `{slot}`"), tensors, "optimizer", f"{where}: slot `{slot}`"
@@ -201,7 +207,7 @@ def _validate_optimizer(raw: object, tensors: Mapping[str, TensorEntry]) -> None
                 )
         if spec is not None:
             required = list(spec.required_slots)
-            if spec.name in ("Adam", "AdamW") and _amsgrad(obj, name):
+            if amsgrad:
                 required.append("max_exp_avg_sq")
             for slot in required:
                 if slot not in slots:

@@ -111,23 +111,24 @@ def _validate_opset(raw: object) -> dict[str, int]:
         raise error("GRAPH_OPSET", f"`architecture.opset` must declare `{CORE_DOMAIN}`")
     opset: dict[str, int] = {}
     for domain in canonical_order(obj):
-        version = expect_int(obj[domain], f"op set version of {show(domain)}")
-        if domain == CORE_DOMAIN:
-            if version < 1:
-                raise error("GRAPH_OPSET", f"`{CORE_DOMAIN}` version must be at least 1, got {version}")
-            if version > CORE_VERSION:
-                raise error(
-                    "GRAPH_OPSET_VERSION",
-                    f"the graph needs `{CORE_DOMAIN}` version {version}; this reader implements version {CORE_VERSION}",
-                    hint="a newer modelfmt release may read it",
-                )
-        elif DOMAIN_PATTERN.fullmatch(domain) is None or domain.startswith(RESERVED_DOMAIN_PREFIX):
+        # §9.3: each key in ascending order: the domain, then the version (integer-form, HEADER_TYPE;
+        # at least 1, GRAPH_OPSET), the same rule for modelfmt.core and for extension op sets.
+        if domain != CORE_DOMAIN and (
+            DOMAIN_PATTERN.fullmatch(domain) is None or domain.startswith(RESERVED_DOMAIN_PREFIX)
+        ):
             raise error(
                 "GRAPH_OPSET",
                 f"op set domain {show(domain)} is not a reverse-DNS name outside `modelfmt.` such as `com.example`",
             )
-        elif version < 1:
+        version = expect_int(obj[domain], f"op set version of {show(domain)}")
+        if version < 1:
             raise error("GRAPH_OPSET", f"op set {show(domain)} version must be at least 1, got {version}")
+        if domain == CORE_DOMAIN and version > CORE_VERSION:
+            raise error(
+                "GRAPH_OPSET_VERSION",
+                f"the graph needs `{CORE_DOMAIN}` version {version}; this reader implements version {CORE_VERSION}",
+                hint="a newer modelfmt release may read it",
+            )
         opset[domain] = version
     return opset
 
@@ -221,6 +222,7 @@ class _NodeWalker:
         _check_arity(spec, node)
         attributes = complete_attributes(spec, attributes_raw, node)
         node = Node(index, name, op, inputs, outputs, MappingProxyType(attributes), node.parameters)
+        _check_attribute_arity(spec, node)
         input_types = self._input_types(node)
         bound = _check_bindings(spec, node, self.tensors, input_types)
         if all(value is None or value.known for value in input_types):
@@ -314,6 +316,19 @@ def _check_arity(spec: OpSpec, node: Node) -> None:
             port = ports[min(position, len(ports) - 1)]
             if value is None and not port.optional:
                 raise error("GRAPH_ARITY", f"{node.describe()}: {what[:-1]} {position} ({port.name}) is required")
+
+
+def _check_attribute_arity(spec: OpSpec, node: Node) -> None:
+    """§9.6, §9.10 step 4.7: arity rules that depend on an attribute (Split's output count) are checked
+    right after the attributes."""
+    if spec.name == "Split":
+        split = node.attributes["split"]
+        assert isinstance(split, tuple)
+        if len(node.outputs) != len(split):
+            raise error(
+                "GRAPH_ARITY",
+                f"{node.describe()}: split has {len(split)} parts but the node has {len(node.outputs)} outputs",
+            )
 
 
 def _check_bindings(
