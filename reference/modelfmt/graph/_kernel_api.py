@@ -10,13 +10,13 @@ from typing import NoReturn
 import numpy as np
 
 from ._run_errors import run_error
-from ._types import Node, ValueType
+from ._types import Node, TypedAttributes, ValueType
 
 Array = np.ndarray
 
 
 @dataclass(frozen=True)
-class KernelCall:
+class KernelCall(TypedAttributes):
     node: Node
     inputs: Sequence[Array | None]
     params: Mapping[str, Array]
@@ -26,6 +26,9 @@ class KernelCall:
     def attrs(self) -> Mapping[str, object]:
         return self.node.attributes
 
+    def attribute_values(self) -> Mapping[str, object]:
+        return self.node.attributes
+
     def x(self, index: int = 0) -> Array:
         value = self.inputs[index] if index < len(self.inputs) else None
         assert value is not None
@@ -33,31 +36,6 @@ class KernelCall:
 
     def optional(self, index: int) -> Array | None:
         return self.inputs[index] if index < len(self.inputs) else None
-
-    def int_attr(self, name: str) -> int:
-        value = self.attrs[name]
-        assert isinstance(value, int)
-        return value
-
-    def float_attr(self, name: str) -> float:
-        value = self.attrs[name]
-        assert isinstance(value, float)
-        return value
-
-    def bool_attr(self, name: str) -> bool:
-        value = self.attrs[name]
-        assert isinstance(value, bool)
-        return value
-
-    def str_attr(self, name: str) -> str:
-        value = self.attrs[name]
-        assert isinstance(value, str)
-        return value
-
-    def ints_attr(self, name: str) -> tuple[int, ...]:
-        value = self.attrs[name]
-        assert isinstance(value, tuple)
-        return value
 
     def out_shape(self, index: int = 0) -> tuple[int, ...]:
         shape = self.output_types[index].shape

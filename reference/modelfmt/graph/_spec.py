@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Final, NoReturn
 
 from .._errors import error
-from ._types import Node, Shape, TensorEntry, ValueType
+from ._types import Node, Shape, TensorEntry, TypedAttributes, ValueType
 
 FLOAT_DTYPES: Final = ("float16", "bfloat16", "float32", "float64")
 INDEX_DTYPES: Final = ("int32", "int64")
@@ -87,7 +87,7 @@ class Slot:
 SlotRule = Callable[[Mapping[str, object]], Sequence[Slot]]
 
 
-class InferContext:
+class InferContext(TypedAttributes):
     """What an op's inference function sees: the node, its completed attributes, its input types and its
     bound tensors. `fail` raises the error naming the node."""
 
@@ -101,6 +101,9 @@ class InferContext:
         self.attrs = node.attributes
         self.inputs = tuple(inputs)
         self.params = params
+
+    def attribute_values(self) -> Mapping[str, object]:
+        return self.attrs
 
     def fail(self, code: str, message: str) -> NoReturn:
         raise error(code, f"{self.node.describe()}: {message}")
@@ -155,31 +158,6 @@ class InferContext:
             self.fail("GRAPH_SHAPE", f"{self.port_name(index)} has rank {len(shape)}; expected at least {minimum}")
         return shape
 
-    # -- attributes (validated and completed before inference) --
-    def int_attr(self, name: str) -> int:
-        value = self.attrs[name]
-        assert isinstance(value, int)
-        return value
-
-    def float_attr(self, name: str) -> float:
-        value = self.attrs[name]
-        assert isinstance(value, float)
-        return value
-
-    def bool_attr(self, name: str) -> bool:
-        value = self.attrs[name]
-        assert isinstance(value, bool)
-        return value
-
-    def str_attr(self, name: str) -> str:
-        value = self.attrs[name]
-        assert isinstance(value, str)
-        return value
-
-    def ints_attr(self, name: str) -> tuple[int, ...]:
-        value = self.attrs[name]
-        assert isinstance(value, tuple)
-        return value
 
 
 InferFunction = Callable[[InferContext], Sequence[ValueType]]

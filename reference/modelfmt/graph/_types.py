@@ -98,3 +98,36 @@ class Graph:
             for tensor in node.parameters.values():
                 seen.setdefault(tensor)
         return tuple(seen)
+
+
+class TypedAttributes:
+    """Typed reads of a node's completed attributes, shared by inference and the kernels: validation has
+    checked every type already, so a wrong one here is a bug in this package, hence the assertions."""
+
+    def attribute_values(self) -> Mapping[str, object]:
+        raise NotImplementedError
+
+    def int_attr(self, name: str) -> int:
+        value = self.attribute_values()[name]
+        assert isinstance(value, int)
+        return value
+
+    def float_attr(self, name: str) -> float:
+        value = self.attribute_values()[name]
+        assert isinstance(value, float)
+        return value
+
+    def bool_attr(self, name: str) -> bool:
+        value = self.attribute_values()[name]
+        assert isinstance(value, bool)
+        return value
+
+    def str_attr(self, name: str) -> str:
+        value = self.attribute_values()[name]
+        assert isinstance(value, str)
+        return value
+
+    def ints_attr(self, name: str) -> tuple[int, ...]:
+        value = self.attribute_values()[name]
+        assert isinstance(value, tuple)
+        return value
