@@ -1,6 +1,7 @@
 """Benchmark modelfmt against safetensors (numpy and torch APIs) and numpy `.npz`, as ratios in one run.
 
-    python bench/run.py [--quick] [--out DIR] [--repeat N] [--keep] [--workdir DIR]
+    python bench/run.py [--quick] [--repeat N] [--out DIR] [--workdir DIR] [--keep] [--only big|many]
+                        [--wait-idle SECONDS]
 
 Two models are generated deterministically into a temporary directory (never into the repository):
 "big", a transformer-like model of about 1 GiB float32 in about 200 tensors, and "many", 20,000 small
@@ -285,7 +286,12 @@ def modelfmt_open_one(path: Path, name: str, *, verify: bool = True) -> np.ndarr
 
 def safetensors_open_one(path: Path, name: str) -> np.ndarray:
     with safetensors.safe_open(path, framework="numpy") as opened:
-        return opened.get_tensor(name)
+        array: np.ndarray = opened.get_tensor(name)
+        return array
+
+
+def npz_save(path: Path, tensors: Tensors) -> None:
+    np.savez(path, **tensors)  # type: ignore[arg-type]  # numpy's stub types **kwds as its own options
 
 
 def modelfmt_zero_copy_touch(path: Path) -> float:
@@ -494,7 +500,7 @@ def bench_save(tensors: Tensors, files: ModelFiles, config: Config) -> list[Row]
             "modelfmt.save_file": lambda: modelfmt.save_file(tensors, files.modelfmt),
             "safetensors.numpy.save_file + fsync": lambda: safetensors_save_fsync(tensors, files.safetensors),
             "safetensors.numpy.save_file": lambda: safetensors.numpy.save_file(tensors, files.safetensors),
-            "numpy.savez": lambda: np.savez(files.npz, **tensors),
+            "numpy.savez": lambda: npz_save(files.npz, tensors),
         },
         config,
         before=before,
