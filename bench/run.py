@@ -40,7 +40,7 @@ import safetensors
 import safetensors.numpy
 import safetensors.torch
 import torch
-from modelfmt._check import check_file
+from modelfmt.diagnose._check import check_file
 
 Tensors = dict[str, np.ndarray]
 

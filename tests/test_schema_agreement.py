@@ -18,7 +18,7 @@ import jsonschema
 import modelfmt
 import numpy as np
 import pytest
-from modelfmt import _framing
+from modelfmt.format import _framing
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "schema" / "header.schema.json").read_text(encoding="utf-8"))

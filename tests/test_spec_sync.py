@@ -11,8 +11,9 @@ from pathlib import Path
 
 import modelfmt
 import pytest
-from modelfmt import _framing, _limits, _signing
+from modelfmt.format import _framing, _limits
 from modelfmt.graph import _validate as _graph_validate
+from modelfmt.signing import _signatures as _signing
 
 SPEC = (Path(__file__).resolve().parents[1] / "SPEC.md").read_text(encoding="utf-8")
 

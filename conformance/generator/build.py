@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from modelfmt import _json
+from modelfmt.format import _json
 
 MAGIC: Final = b"\x89MFT\r\n\x1a\n"
 END_MAGIC: Final = b"\x89MFS\r\n\x1a\n"

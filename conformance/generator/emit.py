@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import modelfmt
-from modelfmt import _json
-from modelfmt._errors import ModelfmtError
 from modelfmt.conformance import _compare, _recipe, _reference
+from modelfmt.format import _json
+from modelfmt.format._errors import ModelfmtError
 
 from . import expect
 from .build import sha256

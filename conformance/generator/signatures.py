@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from modelfmt import _signing
+from modelfmt.signing import _signatures as _signing
 
 from . import ed25519_math, signing
 from .base import tiny

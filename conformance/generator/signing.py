@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 import modelfmt
-from modelfmt import _signing
+from modelfmt.signing import _signatures as _signing
 
 from .build import END_MAGIC, block, canonical, data_start
 from .keys import KEYS

@@ -3,8 +3,14 @@
 Reading never executes anything from a file. See SPEC.md for the format.
 """
 
-from ._dtypes import DTYPES, DType
-from ._errors import (
+from .container._header import ROLES, Header, TensorInfo
+from .container._reader import SafeOpen, load, load_file, read_header, safe_open
+from .container._signfile import read_signatures, sign_bytes, sign_file, verify_bytes, verify_file
+from .container._trust import Verification
+from .container._writer import StreamWriter, TensorSpec, save, save_file
+from .convert import ConversionError, convert  # other formats in and out (README: Convert existing models)
+from .format._dtypes import DTYPES, DType
+from .format._errors import (
     ERROR_CODES,
     FormatError,
     InputError,
@@ -15,9 +21,10 @@ from ._errors import (
     TruncatedError,
     UnsupportedError,
 )
-from ._framing import MAJOR_VERSION, MINOR_VERSION
-from ._header import ROLES, Header, TensorInfo
-from ._keys import (
+from .format._framing import MAJOR_VERSION, MINOR_VERSION
+from .format._limits import Limits
+from .runtime._run import run as run  # the numpy reference runtime (SPEC.md §9.11)
+from .signing._keys import (
     KeyFileError,
     TrustedKeys,
     generate_key,
@@ -28,13 +35,7 @@ from ._keys import (
     save_private_key,
     save_public_key,
 )
-from ._limits import Limits
-from ._reader import SafeOpen, load, load_file, read_header, safe_open
-from ._signfile import read_signatures, sign_bytes, sign_file, verify_bytes, verify_file
-from ._signing import SignatureInfo, Verification, utc_time
-from ._writer import StreamWriter, TensorSpec, save, save_file
-from .convert import ConversionError, convert  # other formats in and out (README: Convert existing models)
-from .graph._run import run as run  # the numpy reference runtime (SPEC.md §9.11)
+from .signing._signatures import SignatureInfo, utc_time
 
 __version__ = "1.0.0.dev0"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import modelfmt
 import numpy as np
-from modelfmt import _json
+from modelfmt.format import _json
 from modelfmt.graph._types import TensorEntry, ValueType
 from modelfmt.graph._validate import _NodeWalker
 

@@ -15,7 +15,7 @@ import modelfmt
 import numpy as np
 import pytest
 from arch_helpers import raw_file, table
-from modelfmt._check import check_file
+from modelfmt.diagnose._check import check_file
 from modelfmt.graph import validate_architecture
 
 WEIGHT = np.ones((3, 4), np.float32)

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from arch_helpers import declare, node, relative_error, with_inferred_outputs, write
 from modelfmt.graph import CORE_OPS
-from modelfmt.graph._execute import KERNELS
+from modelfmt.runtime._execute import KERNELS
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 import modelfmt.torch as mft  # noqa: E402 - after the torch check
-from modelfmt._torch._kernels import KERNELS as TORCH_KERNELS  # noqa: E402
+from modelfmt.torch._kernels import KERNELS as TORCH_KERNELS  # noqa: E402
 
 RNG = np.random.default_rng(1234)
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from arch_helpers import declare, node, write
 from modelfmt import cli
-from modelfmt.graph import _run
+from modelfmt.runtime import _run
 
 W = np.arange(12, dtype=np.float32).reshape(3, 4) / 10
 

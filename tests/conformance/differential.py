@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from modelfmt._errors import ModelfmtError
 from modelfmt.conformance import _process, _reference
 from modelfmt.conformance._compare import OutputError, first_difference, load
+from modelfmt.format._errors import ModelfmtError
 
 # §13.1: a header with more than one phase 2 defect may be reported by any of them, so two readers may
 # differ there without either being wrong (a mutation can create two such defects at once).

@@ -12,8 +12,8 @@ import modelfmt
 import numpy as np
 import pytest
 from conformance_helpers import PYTHON, SUITE
-from modelfmt._check import check_file
-from modelfmt._strict import FINDINGS
+from modelfmt.diagnose._check import check_file
+from modelfmt.diagnose._strict import FINDINGS
 
 VALID = SUITE / "vectors" / "read" / "valid"
 LINEAR = {

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from modelfmt import _json
 from modelfmt.conformance import _compare, _recipe
+from modelfmt.format import _json
 
 keys = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=6)
 scalars = (

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import modelfmt
 from modelfmt import Limits, ModelfmtError
-from modelfmt._check import check_file
+from modelfmt.diagnose._check import check_file
 
 MAGIC = b"\x89MFT\r\n\x1a\n"
 END_MAGIC = b"\x89MFS\r\n\x1a\n"

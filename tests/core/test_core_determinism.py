@@ -23,7 +23,7 @@ import pytest
 from core_helpers import Tensor, file_of, header_region
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from modelfmt import _json
+from modelfmt.format import _json
 from test_core_roundtrip import MODELS
 
 DATA = Path(__file__).parent / "data"

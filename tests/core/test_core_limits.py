@@ -28,7 +28,8 @@ from core_helpers import (
     preamble,
     sha256,
 )
-from modelfmt import Limits, _framing
+from modelfmt import Limits
+from modelfmt.format import _framing
 
 MIB = 1024 * 1024
 

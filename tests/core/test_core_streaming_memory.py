@@ -54,7 +54,7 @@ print(json.dumps({"baseline": baseline, "peak": peak, "hwm": hwm}))
 
 CHECK = r"""
 import json, resource, sys, threading
-from modelfmt._check import check_file
+from modelfmt.diagnose._check import check_file
 
 def anon_bytes():
     for line in open("/proc/self/status"):

@@ -9,7 +9,7 @@ from pathlib import Path
 import modelfmt
 import numpy as np
 import pytest
-from modelfmt import _keys
+from modelfmt.signing import _keys
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -21,7 +21,10 @@ import numpy as np
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from modelfmt import _json, _keys, _reader, _signing
+from modelfmt.container import _reader
+from modelfmt.format import _json
+from modelfmt.signing import _keys
+from modelfmt.signing import _signatures as _signing
 
 DATA = Path(__file__).resolve().parent / "data"
 

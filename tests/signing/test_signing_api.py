@@ -15,7 +15,8 @@ from pathlib import Path
 import modelfmt
 import numpy as np
 import pytest
-from modelfmt import _keys, _signfile
+from modelfmt.container import _signfile
+from modelfmt.signing import _keys
 
 DATA = Path(__file__).resolve().parent / "data"
 ATTRIBUTES = {"signer": "Alice", "time": "2025-06-01T12:00:00Z"}

@@ -16,8 +16,9 @@ from pathlib import Path
 import modelfmt
 import numpy as np
 import pytest
-from modelfmt import _keys, _signing
-from modelfmt._check import check_file
+from modelfmt.diagnose._check import check_file
+from modelfmt.signing import _keys
+from modelfmt.signing import _signatures as _signing
 
 END_MAGIC = b"\x89MFS\r\n\x1a\n"
 L_ED25519 = 2**252 + 27742317777372353535851937790883648493

@@ -13,7 +13,7 @@ from collections import Counter
 import modelfmt
 import numpy as np
 import pytest
-from modelfmt import _keys
+from modelfmt.signing import _keys
 
 
 def _subject(key: _keys.PrivateKey) -> bytes:

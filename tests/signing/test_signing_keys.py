@@ -10,7 +10,7 @@ import modelfmt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from modelfmt import _keys
+from modelfmt.signing import _keys
 
 
 @pytest.mark.parametrize(("name", "algorithm"), [("ed25519", "ed25519"), ("ecdsa-p256", "ecdsa-p256-sha256"),

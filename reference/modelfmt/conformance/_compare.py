@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Final
 
-from .. import _json
-from .._limits import MAX_SAFE_INTEGER
+from ..format import _json
+from ..format._limits import MAX_SAFE_INTEGER
 
 _MAX_SHOWN: Final = 120
 

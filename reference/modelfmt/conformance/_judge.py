@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from .._errors import ERROR_CODES
+from ..format._errors import ERROR_CODES
 from . import _compare
 from ._manifest import Vector
 from ._process import Completed

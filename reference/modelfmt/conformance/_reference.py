@@ -21,15 +21,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
-from .. import _content, _json, _reader
-from .._dtypes import DTYPES
-from .._errors import ModelfmtError, error
-from .._framing import PREAMBLE_SIZE
-from .._header import ROLES
-from .._keys import KeyFileError, load_trusted_keys
-from .._limits import MAX_SAFE_INTEGER
-from .._signfile import verify_bytes
-from .._writer import StreamWriter, TensorSpec
+from ..container import _digests, _reader
+from ..container._header import ROLES
+from ..container._signfile import verify_bytes
+from ..container._writer import StreamWriter, TensorSpec
+from ..format import _json
+from ..format._dtypes import DTYPES
+from ..format._errors import ModelfmtError, error
+from ..format._framing import PREAMBLE_SIZE
+from ..format._limits import MAX_SAFE_INTEGER
+from ..signing._keys import KeyFileError, load_trusted_keys
 
 EXIT_ACCEPTED: Final = 0
 EXIT_REJECTED: Final = 1
@@ -60,7 +61,7 @@ def read_document(data: bytes) -> dict[str, object]:
     header = structure.header
     padding_start = PREAMBLE_SIZE + header.header_length
     section = view[header.data_start : header.data_end]
-    _content.verify(header, section, bytes(view[padding_start : header.data_start]))  # phase 5
+    _digests.verify(header, section, bytes(view[padding_start : header.data_start]))  # phase 5
     # The header value exactly as decoded (§4.6): parsed again from the bytes that just passed, rather
     # than rebuilt from the validated model, so that nothing the model normalises can hide a difference.
     value = _json.parse(bytes(view[PREAMBLE_SIZE:padding_start]), base_offset=PREAMBLE_SIZE)

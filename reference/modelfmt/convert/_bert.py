@@ -27,7 +27,7 @@ from typing import Final
 
 import ml_dtypes
 
-from .._dtypes import DTYPES
+from ..format._dtypes import DTYPES
 from ._errors import ConversionError
 from ._graph import GraphBuilder
 from ._pooling import add_sentence_head

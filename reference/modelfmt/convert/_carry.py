@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from .. import _json
-from .._header import ROLES
+from ..container._header import ROLES
+from ..format import _json
 from ._errors import ConversionError
 from ._jsonfile import parse_json
 

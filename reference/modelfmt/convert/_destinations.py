@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
-from .._errors import ModelfmtError
-from .._writer import StreamWriter, TensorSpec
+from ..container._writer import StreamWriter, TensorSpec
+from ..format._errors import ModelfmtError
 from ._checked import checked_chunks
 from ._errors import ConversionError
 from ._numpy import write_npz

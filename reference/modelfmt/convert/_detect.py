@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import Final
 
-from .._framing import MAGIC
-from .._sniff import SNIFF_BYTES, identify
+from ..diagnose._sniff import SNIFF_BYTES, identify
+from ..format._framing import MAGIC
 from ._errors import ConversionError
 
 SOURCE_FORMATS: Final = ("modelfmt", "safetensors", "npy", "npz", "pytorch", "huggingface", "keras")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from .._errors import ModelfmtError
+from ..format._errors import ModelfmtError
 from ..graph import CORE_DOMAIN, Graph, validate_architecture
 from ..graph._types import TensorEntry
 from ._errors import ConversionError

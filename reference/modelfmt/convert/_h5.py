@@ -18,7 +18,7 @@ from typing import Final
 
 import numpy as np
 
-from .._limits import MAX_RANK, MAX_TENSORS
+from ..format._limits import MAX_RANK, MAX_TENSORS
 from ._errors import ConversionError
 from ._zipguard import RATIO_FLOOR_BYTES
 

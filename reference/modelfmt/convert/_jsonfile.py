@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 from typing import Final
 
-from .. import _json
-from .._errors import ModelfmtError
+from ..format import _json
+from ..format._errors import ModelfmtError
 from ._errors import ConversionError
 
 # Configs and shard indexes are kilobytes (an index of 100k tensors is a few MiB); this bounds memory.

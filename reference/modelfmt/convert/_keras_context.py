@@ -9,7 +9,7 @@ from typing import Final
 
 import numpy as np
 
-from .._dtypes import DTYPES
+from ..format._dtypes import DTYPES
 from ._errors import ConversionError
 from ._graph import Attribute, GraphBuilder
 from ._h5 import Variable, WeightsFile

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from .._reader import SafeOpen
+from ..container._reader import SafeOpen
 from ._source import Chunk, ChunkSource, Source, SourceTensor, array_chunks
 
 

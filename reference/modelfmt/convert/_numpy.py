@@ -22,7 +22,7 @@ from typing import IO, Final
 import numpy as np
 from numpy.lib import format as npy_format
 
-from .._atomic import atomic_write
+from ..container._atomic import atomic_write
 from ._checked import checked_chunks
 from ._errors import ConversionError
 from ._source import CHUNK_BYTES, Chunk, ChunkSource, Source, SourceTensor, array_chunks, file_chunks

@@ -24,10 +24,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-from .._atomic import atomic_write
-from .._dtypes import DTYPES
-from .._errors import ModelfmtError
-from .._header import check_name
+from ..container._atomic import atomic_write
+from ..container._header import check_name
+from ..format._dtypes import DTYPES
+from ..format._errors import ModelfmtError
 from ._carry import pack_for_safetensors, string_map, unpack_from_safetensors
 from ._checked import checked_chunks
 from ._errors import ConversionError

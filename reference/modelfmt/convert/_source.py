@@ -17,7 +17,7 @@ from typing import Final
 
 import numpy as np
 
-from .._dtypes import DTYPES
+from ..format._dtypes import DTYPES
 from ._errors import ConversionError
 
 # Large enough that the per-chunk cost of a system call and a Python loop turn is negligible next to

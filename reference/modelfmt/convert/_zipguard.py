@@ -19,7 +19,7 @@ import itertools
 import zipfile
 from typing import Final
 
-from .._limits import MAX_TENSORS
+from ..format._limits import MAX_TENSORS
 from ._errors import ConversionError
 
 DEFAULT_MAX_RATIO: Final = 100

@@ -6,8 +6,8 @@ import math
 from collections.abc import Mapping
 from typing import Final
 
-from .._errors import error
-from .._json import json_type, show
+from ..format._errors import error
+from ..format._json import json_type, show
 from ._json_shape import canonical_order
 from ._spec import REQUIRED, Attr, DerivedDefault, OpSpec
 from ._types import Node

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from .._errors import error
-from .._json import json_type, show
-from .._limits import MAX_NAME_BYTES
-from .._names import FORBIDDEN_IN_NAMES
+from ..format._errors import error
+from ..format._json import json_type, show
+from ..format._limits import MAX_NAME_BYTES
+from ..format._names import FORBIDDEN_IN_NAMES
 
 
 def expect_object(value: object, where: str) -> dict[str, object]:

@@ -5,16 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ._shapes import broadcast, conflict, normalize_axis, show
-from ._spec import (
-    ARITHMETIC_INT_DTYPES,
-    FLOAT_DTYPES,
-    INTEGER_DTYPES,
-    Attr,
-    InferContext,
-    OpSpec,
-    Port,
-    Slot,
-)
+from ._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INTEGER_DTYPES, Attr, InferContext, OpSpec, Port, Slot
 from ._types import Dim, ValueType
 
 # Dtypes a graph value may have for Cast (float8 types are storage formats, not compute types in v1).

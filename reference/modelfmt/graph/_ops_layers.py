@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .._limits import MAX_RANK
+from ..format._limits import MAX_RANK
 from ._shapes import conflict, show, sliding_output
 from ._spec import INDEX_DTYPES, Attr, DerivedDefault, InferContext, OpSpec, Port, Slot
 from ._types import Dim, ValueType

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from .._limits import MAX_RANK, MAX_SAFE_INTEGER
+from ..format._limits import MAX_RANK, MAX_SAFE_INTEGER
 from ._ops_basic import CASTABLE_DTYPES
 from ._shapes import conflict, known_dim, normalize_axis, product, show, total
 from ._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INDEX_DTYPES, Attr, InferContext, OpSpec, Port

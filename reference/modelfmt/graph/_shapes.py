@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .._limits import MAX_SAFE_INTEGER
+from ..format._limits import MAX_SAFE_INTEGER
 from ._spec import InferContext
 from ._types import Dim, Shape
 

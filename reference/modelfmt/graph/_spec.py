@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NoReturn
 
-from .._errors import error
+from ..format._errors import error
 from ._types import Node, Shape, TensorEntry, TypedAttributes, ValueType
 
 FLOAT_DTYPES: Final = ("float16", "bfloat16", "float32", "float64")

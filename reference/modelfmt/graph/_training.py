@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from .._errors import error
-from .._json import json_type, show
-from .._limits import MAX_SAFE_INTEGER
-from .._names import REVERSE_DNS_PATTERN
+from ..format._errors import error
+from ..format._json import json_type, show
+from ..format._limits import MAX_SAFE_INTEGER
+from ..format._names import REVERSE_DNS_PATTERN
 from ._json_shape import canonical_order, check_keys, expect_array, expect_int, expect_object, expect_string
 from ._types import TensorEntry
 

@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Final
 
-from .._dtypes import DTYPES
-from .._errors import error
-from .._json import json_type, show
-from .._limits import MAX_RANK, MAX_SAFE_INTEGER
-from .._names import REVERSE_DNS
+from ..format._dtypes import DTYPES
+from ..format._errors import error
+from ..format._json import json_type, show
+from ..format._limits import MAX_RANK, MAX_SAFE_INTEGER
+from ..format._names import REVERSE_DNS
 from ._attributes import complete_attributes
 from ._json_shape import (
     canonical_order,

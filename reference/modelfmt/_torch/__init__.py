@@ -1,1 +1,0 @@
-"""The PyTorch adapter's implementation; the public face is `modelfmt.torch`."""

@@ -1,0 +1,79 @@
+"""`modelfmt convert SRC DST [options]`: argument parsing and messages; the work is `convert()`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Final
+
+from ..convert._api import convert
+from ..convert._destinations import DESTINATIONS
+from ..convert._errors import ConversionError
+from ..convert._zipguard import DEFAULT_MAX_RATIO
+from ..format._errors import ModelfmtError
+
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+
+
+def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "convert",
+        help="convert a model from or to safetensors, numpy, PyTorch, Hugging Face or Keras",
+        description=(
+            "Convert SRC into DST. The source format is recognised from the content (not the file name): "
+            "modelfmt, safetensors, .npy, .npz, PyTorch checkpoint, Hugging Face model folder, Keras 3 "
+            "archive. DST is written atomically: on any error nothing is left there."
+        ),
+    )
+    parser.add_argument("source", metavar="SRC", help="a model file, or a Hugging Face model folder")
+    parser.add_argument("destination", metavar="DST", help="the file to write")
+    parser.add_argument(
+        "--to",
+        choices=list(DESTINATIONS),
+        default=None,
+        help="destination format (default: modelfmt; safetensors when SRC is modelfmt)",
+    )
+    parser.add_argument("--name", default=None, help="tensor name for a single .npy source (default: its stem)")
+    parser.add_argument(
+        "--weights-only",
+        action="store_true",
+        help="do not build an architecture from a Hugging Face or Keras config (weights and config only)",
+    )
+    parser.add_argument(
+        "--max-compression-ratio",
+        type=int,
+        default=DEFAULT_MAX_RATIO,
+        metavar="N",
+        help=f"refuse zip sources that expand more than N times (zip bombs; default {DEFAULT_MAX_RATIO})",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = convert(
+            args.source,
+            args.destination,
+            to=args.to,
+            name=args.name,
+            weights_only=args.weights_only,
+            max_compression_ratio=args.max_compression_ratio,
+        )
+    except ConversionError as exc:
+        print(f"{args.source}: cannot convert: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except ModelfmtError as exc:  # a modelfmt source that is itself invalid
+        print(f"{args.source}: cannot convert: {exc.code}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"cannot convert: {exc.filename or args.source}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    architecture = ", with architecture" if report.architecture else ""
+    print(
+        f"{args.source} ({report.source_format}) -> {args.destination} ({report.destination_format}): "
+        f"{report.tensors} tensors, {report.data_bytes} bytes of data{architecture}"
+    )
+    for note in report.notes:
+        print(f"  note: {note}", file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,110 @@
+"""CLI pieces for the architecture (SPEC.md §9-10): `modelfmt run` and `modelfmt inspect --graph`.
+
+`cli.py` wires them in; this module parses their options, calls the API and maps outcomes to exit codes
+(0 success, 1 bad file or inputs, 2 usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..container._header import Header
+from ..format._errors import ModelfmtError
+from ..graph._picture import render_html, render_svg
+from ..graph._validate import validate_architecture
+from ..runtime._run import run
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+# ---- run ----------------------------------------------------------------------------------------------
+
+
+def add_commands(commands: Any) -> None:  # argparse's subparsers action has no public type
+    run_parser = commands.add_parser("run", help="execute the file's graph with the numpy reference runtime")
+    run_parser.add_argument("file", metavar="FILE")
+    run_parser.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=PATH.npy",
+        help="a graph input from a .npy file (repeat; NAME= may be left out to give inputs in declared order)",
+    )
+    run_parser.add_argument("--output", metavar="OUT.npz", help="write the outputs to an .npz file")
+    run_parser.set_defaults(run=_cmd_run)
+
+
+def _load_inputs(specs: list[str]) -> dict[str, np.ndarray] | list[np.ndarray]:
+    named = [spec.partition("=") for spec in specs]
+    if any(sep for _, sep, _ in named) and not all(sep for _, sep, _ in named):
+        raise ValueError("give every --input as NAME=PATH, or none of them")
+    arrays = [np.load(path if sep else name, allow_pickle=False) for name, sep, path in named]
+    for (name, sep, path), array in zip(named, arrays, strict=True):
+        if not isinstance(array, np.ndarray):
+            raise ValueError(f"{path if sep else name} is not a .npy file with one array")
+    if named and named[0][1]:
+        keys = [name for name, _, _ in named]
+        if len(set(keys)) != len(keys):
+            raise ValueError("an input is given twice")
+        return dict(zip(keys, arrays, strict=True))
+    return arrays
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    try:
+        inputs = _load_inputs(args.input)
+    except (ValueError, OSError) as exc:
+        print(f"modelfmt run: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        outputs = run(args.file, inputs)
+    except ModelfmtError as exc:
+        print(f"{args.file}: ERROR {exc.code}: {exc}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as exc:
+        print(f"{args.file}: ERROR cannot read: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.output:
+        np.savez(args.output, **outputs)  # type: ignore[arg-type]
+        print(f"wrote {len(outputs)} outputs to {args.output}")
+    for name, array in outputs.items():
+        summary = ""
+        if array.size and np.issubdtype(array.dtype, np.number):
+            summary = f"  min {array.min():.6g}  max {array.max():.6g}  mean {array.mean():.6g}"
+        print(f"{name}  {array.dtype}  {list(array.shape)}{summary}")
+    return EXIT_OK
+
+
+# ---- inspect --graph ----------------------------------------------------------------------------------
+
+
+def add_inspect_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--graph", metavar="OUT.svg", help="draw the architecture to an .svg (or .html) file for people to look at"
+    )
+
+
+def write_picture(path: str, header: Header, target: str) -> int:
+    """`inspect --graph`: the picture of the file's architecture, or a message why there is none."""
+    if header.architecture is None:
+        print(f"{path}: no architecture to draw (the file holds tensors only)", file=sys.stderr)
+        return EXIT_INVALID
+    tensors = {info.name: info for info in header.tensors}
+    graph = validate_architecture(header.architecture, tensors)  # already valid: read_header checked it
+    title = str(header.metadata.get("name", Path(path).name))
+    text = (render_html if target.lower().endswith((".html", ".htm")) else render_svg)(graph, tensors, title=title)
+    Path(target).write_text(text, encoding="utf-8")
+    print(f"wrote {target}: {len(graph.nodes)} nodes", file=sys.stderr)
+    return EXIT_OK
+
+
+__all__ = ["add_commands", "add_inspect_options", "write_picture"]

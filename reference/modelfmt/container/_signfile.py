@@ -1,0 +1,256 @@
+"""Signing and verifying whole files (SPEC.md §12.8, §12.9): `sign_file`, `verify_file` and their
+in-memory twins `sign_bytes`, `verify_bytes`, and `read_signatures` for display.
+
+Signing never rewrites a model in place. `sign_file` copies the file beside itself with the kernel's
+copy_file_range (which shares extents instead of copying them on filesystems with reflinks: btrfs,
+XFS, bcachefs, and on NFS 4.2 / CIFS copies server-side), replaces only the tail after the data section
+in the copy, fsyncs it, and renames it over the original. A crash at any moment leaves the original
+or the signed file, never a damaged one. Appending to the original in place would avoid the copy on
+filesystems without reflinks, but a crash during the append would leave bytes after the data section
+that are not a block, and every reader rejects that file (TRAILING_BYTES): the model would be lost
+until someone truncated it by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import mmap
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..format._errors import error
+from ..format._framing import PREAMBLE_SIZE
+from ..format._limits import DEFAULT_LIMITS, Limits
+from ..signing import _signatures
+from ..signing._keys import PrivateKey, TrustInput, as_trusted, public_key_of
+from ..signing._signatures import SignatureInfo
+from . import _digests, _trust
+from ._atomic import atomic_write
+from ._reader import _pread_all, read_structure
+from ._trust import Verification
+
+PathLike = str | os.PathLike[str]
+
+_COPY_CHUNK = 64 * 1024 * 1024  # per copy_file_range call: large, yet a kill still lands within a second
+_FALLBACK_CHUNK = 1024 * 1024
+# copy_file_range is refused across filesystems on older kernels, inside some sandboxes and by some
+# filesystems; a plain read/write loop then does the same work.
+_NO_KERNEL_COPY = frozenset({errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EPERM, errno.EBADF})
+
+
+def _bytes_reader(view: memoryview) -> _trust.ReadAt:
+    def read_at(offset: int, count: int) -> bytes:
+        return bytes(view[offset : offset + count])
+
+    return read_at
+
+
+# ---- verification --------------------------------------------------------------------------------------
+
+
+def _verify_view(
+    view: memoryview, trusted_keys: TrustInput, limits: Limits, progress: _digests.Progress | None
+) -> Verification:
+    gate = _trust.Gate(as_trusted(trusted_keys))
+    # (1) phases 1-4 of §13: the header, the layout, the block's structure
+    structure = read_structure(gate.reader(_bytes_reader(view)), len(view), limits)
+    header = structure.header
+    padding = bytes(view[PREAMBLE_SIZE + header.header_length : header.data_start])
+    # (2)-(6) the signatures, over the prefix bytes just parsed: microseconds, so before the digests
+    verification = gate.check(header, structure.signature_body, padding)
+    # (7) phase 5: padding, every tensor digest, bool values; the signed header vouches for none of
+    # the data until its digests match
+    _digests.verify(header, view[header.data_start : header.data_end], padding, progress)
+    return verification
+
+
+def verify_bytes(
+    data: bytes | bytearray | memoryview, trusted_keys: TrustInput, *, limits: Limits = DEFAULT_LIMITS
+) -> Verification:
+    """Verify a complete file held in memory; see `verify_file`."""
+    with memoryview(data) as raw, raw.cast("B") as view:
+        return _verify_view(view, trusted_keys, limits, None)
+
+
+def verify_file(
+    path: PathLike,
+    trusted_keys: TrustInput,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    progress: _digests.Progress | None = None,
+) -> Verification:
+    """Check that `path` is signed by one of `trusted_keys` and that every tensor digest matches.
+
+    `trusted_keys`: public keys, key file paths, directories of `.pub` files, or a `TrustedKeys`.
+    Returns which key verified; raises `SignatureError` (SIGNATURE_MISSING, SIGNATURE_UNTRUSTED,
+    SIGNATURE_INVALID, SIGNATURE_BLOCK), `IntegrityError` (DIGEST_MISMATCH) or another `ModelfmtError`,
+    and never returns a failure. Trust comes only from `trusted_keys`. Signatures of algorithms this
+    reader does not know are skipped (SIGNATURE_UNTRUSTED when there is no other).
+    """
+    trusted = as_trusted(trusted_keys)  # key errors surface before the file is touched
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size < PREAMBLE_SIZE:  # mmap cannot map an empty file; these bytes give the right error
+            return verify_bytes(stream.read(), trusted, limits=limits)
+        mapping = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        with memoryview(mapping) as view:
+            return _verify_view(view, trusted, limits, progress)
+    finally:
+        with contextlib.suppress(BufferError):  # a slice still alive: unmapped when it is freed
+            mapping.close()
+
+
+def read_signatures(
+    path: PathLike, trusted_keys: TrustInput | None = None, *, limits: Limits = DEFAULT_LIMITS
+) -> tuple[SignatureInfo, ...]:
+    """The signatures of a file, for display (`modelfmt inspect`). Empty for an unsigned file.
+
+    With `trusted_keys`, each signature's status says whether it verifies, but tensor digests are NOT
+    checked: use `verify_file` to decide whether to trust the file. Without keys every status is
+    "unchecked" and the attributes are only claims. An entry of an algorithm this reader does not know
+    is "unsupported" (or "invalid" if it claims a trusted key's id: the key decides the algorithm).
+    """
+    trusted = None if trusted_keys is None else as_trusted(trusted_keys)
+    with open(path, "rb") as stream:
+        fd = stream.fileno()
+        size = os.fstat(fd).st_size
+
+        def read_at(offset: int, count: int) -> bytes:
+            return _pread_all(fd, offset, count)
+
+        gate = _trust.Gate(trusted) if trusted is not None else None
+        structure = read_structure(gate.reader(read_at) if gate is not None else read_at, size, limits)
+        header = structure.header
+        if structure.signature_body is None:
+            return ()
+        entries = _signatures.parse_block(structure.signature_body, offset=header.data_end, minor=header.minor)
+        if gate is None:
+            return _signatures.evaluate(entries, b"", None)
+        padding_start = PREAMBLE_SIZE + header.header_length
+        padding = read_at(padding_start, header.data_start - padding_start)
+    return _signatures.evaluate(entries, gate.prefix_sha256(header, padding), gate.trusted)
+
+
+# ---- signing -------------------------------------------------------------------------------------------
+
+
+def _sign_view(
+    view: memoryview,
+    private_key: PrivateKey,
+    attributes: Mapping[str, str] | None,
+    limits: Limits,
+    progress: _digests.Progress | None,
+) -> tuple[int, bytes, SignatureInfo]:
+    """(E, the new signature block, the new signature) for the complete file in `view`: §12.8 steps 1-5,
+    numbered in comments (step 2 first, so that a caller's mistake costs no hashing)."""
+    checked = _signatures.check_attributes(attributes)  # (2) caller mistakes first, before any hashing
+    public_key = public_key_of(private_key)
+    # (1) the file is valid: phases 1-4 ...
+    structure = read_structure(_bytes_reader(view), len(view), limits)
+    header = structure.header
+    # ... and phase 5: a signature vouches for every tensor, so a signer
+    # never signs bytes it has not checked
+    padding_start = PREAMBLE_SIZE + header.header_length
+    _digests.verify(
+        header, view[header.data_start : header.data_end], bytes(view[padding_start : header.data_start]), progress
+    )
+    # (5) existing signatures are kept, except an earlier one by the same key, which is replaced
+    entries: tuple[_signatures.SignatureEntry, ...] = ()
+    if structure.signature_body is not None:
+        entries = _signatures.parse_block(structure.signature_body, offset=header.data_end, minor=header.minor)
+    # (3) sign SHA-256([0, D)) and the attributes
+    digest = _signatures.prefix_digest(view[: header.data_start])
+    entry = _signatures.sign(private_key, digest, checked)
+    # (4) check the new signature before writing it: a faulty signer (hardware fault, broken backend)
+    # must not publish a signature that could leak key material or fail every verifier
+    if not _signatures.signature_valid(entry, public_key, digest):
+        raise RuntimeError("the signature just made does not verify; nothing was written")
+    block = _signatures.encode_block(_signatures.add_entry(entries, entry))
+    info = SignatureInfo(entry.algorithm, entry.key_id, entry.attributes, "verified", entry.public_key)
+    return header.data_end, block, info
+
+
+def sign_bytes(
+    data: bytes | bytearray | memoryview,
+    private_key: PrivateKey,
+    *,
+    attributes: Mapping[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> bytes:
+    """The bytes of `data` (a complete file) with a signature by `private_key` added; see `sign_file`."""
+    with memoryview(data) as raw, raw.cast("B") as view:
+        end, block, _ = _sign_view(view, private_key, attributes, limits, None)
+        return bytes(view[:end]) + block
+
+
+def _copy_into(source: int, target: int, size: int) -> None:
+    """Copy `size` bytes from the start of `source` to the start of `target` (an empty file)."""
+    copied = 0
+    try:
+        while copied < size:
+            count = os.copy_file_range(source, target, min(size - copied, _COPY_CHUNK), copied, copied)
+            if count == 0:
+                break
+            copied += count
+    except OSError as exc:
+        if exc.errno not in _NO_KERNEL_COPY:
+            raise
+    while copied < size:
+        chunk = os.pread(source, min(size - copied, _FALLBACK_CHUNK), copied)
+        if not chunk:
+            break
+        _pwrite_all(target, chunk, copied)
+        copied += len(chunk)
+    if copied != size:
+        raise error("TRUNCATED", f"file shrank from {size} to {copied} bytes while it was being signed", offset=copied)
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view = view[written:]
+        offset += written
+
+
+def sign_file(
+    path: PathLike,
+    private_key: PrivateKey,
+    *,
+    attributes: Mapping[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    progress: _digests.Progress | None = None,
+) -> SignatureInfo:
+    """Add a signature by `private_key` to the file at `path`, atomically.
+
+    The file is checked completely first (a signer vouches for every tensor). Existing signatures are
+    kept; an earlier signature by the same key is replaced. `attributes` are signed claims shown to
+    verifiers: `signer` (a name), `time` (YYYY-MM-DDTHH:MM:SSZ, see `utc_time`), `comment`, or
+    reverse-DNS keys. Signing is deterministic: the same file, key and attributes give the same bytes.
+    Returns the new signature. On any failure the file at `path` is left as it was. A symlink is
+    followed: the file it points to is signed and the link is kept.
+    """
+    # Through a symlink, sign the file it points to and keep the link (model caches link names to blobs);
+    # renaming over the link itself would silently turn it into a separate copy.
+    destination = Path(os.path.realpath(path))
+    with open(destination, "rb") as source, atomic_write(destination) as target:
+        size = os.fstat(source.fileno()).st_size
+        fd = target.fileno()
+        _copy_into(source.fileno(), fd, size)
+        # Everything below reads the private copy, so what is checked and signed is what is renamed.
+        if size < PREAMBLE_SIZE:
+            end, block, info = _sign_view(memoryview(os.pread(fd, size, 0)), private_key, attributes, limits, progress)
+        else:
+            mapping = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+            try:
+                with memoryview(mapping) as view:
+                    end, block, info = _sign_view(view, private_key, attributes, limits, progress)
+            finally:
+                with contextlib.suppress(BufferError):
+                    mapping.close()
+        os.ftruncate(fd, end)  # (6) replace [E, F): drop the old block, if any
+        _pwrite_all(fd, block, end)
+    return info

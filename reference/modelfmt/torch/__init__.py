@@ -1,0 +1,29 @@
+"""PyTorch adapter (optional extra `modelfmt[torch]`, torch==2.13.0).
+
+- `export(module, example_inputs, path, ...)`: architecture (via torch.fx) and state_dict to a file.
+- `load_state_dict(module, path, strict=True)`: the weights into a network built in code, every
+  missing, extra, mis-shaped or mis-typed tensor reported at once.
+- `build(path)`: an nn.Module executing the file's graph with torch ops; no code comes from the file.
+- `save_checkpoint` / `load_checkpoint`: training state (SPEC.md §11) so that training resumes exactly.
+"""
+
+from ._build import GraphModule, build
+from ._builder import ExportError
+from ._export import build_architecture, export, save_checkpoint
+from ._state import LoadReport, StateDictMismatchError, load_state_dict
+from ._training import TrainingProgress, TrainingStateError, load_checkpoint
+
+__all__ = [
+    "ExportError",
+    "GraphModule",
+    "LoadReport",
+    "StateDictMismatchError",
+    "TrainingProgress",
+    "TrainingStateError",
+    "build",
+    "build_architecture",
+    "export",
+    "load_checkpoint",
+    "load_state_dict",
+    "save_checkpoint",
+]

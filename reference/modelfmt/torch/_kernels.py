@@ -1,0 +1,311 @@
+"""torch implementations of modelfmt.core v1 (for `build`): one function per op, found in a dict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Final
+
+import torch
+import torch.nn.functional as F  # noqa: N812 - PyTorch's own convention
+
+from ..graph._ops_recurrent import directions, layer_suffixes
+from ..graph._types import Node
+from ..runtime._run_errors import run_error
+from ._dtypes import TORCH_DTYPES
+
+Tensor = torch.Tensor
+Inputs = Sequence[Tensor | None]
+Params = Mapping[str, Tensor]
+TorchKernel = Callable[[Node, Inputs, Params], Sequence[Tensor]]
+
+
+def _a(node: Node, name: str) -> object:
+    return node.attributes[name]
+
+
+def _x(inputs: Inputs, index: int = 0) -> Tensor:
+    value = inputs[index] if index < len(inputs) else None
+    assert value is not None
+    return value
+
+
+def _opt(inputs: Inputs, index: int) -> Tensor | None:
+    return inputs[index] if index < len(inputs) else None
+
+
+def _float(node: Node, name: str) -> float:
+    value = node.attributes[name]
+    assert isinstance(value, float)
+    return value
+
+
+def _ints(node: Node, name: str) -> list[int]:
+    value = node.attributes[name]
+    assert isinstance(value, tuple)
+    return list(value)
+
+
+def _scalar(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    return [torch.tensor(_a(node, "value"), dtype=TORCH_DTYPES[str(_a(node, "dtype"))])]
+
+
+def _cast(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    return [_x(inputs).to(TORCH_DTYPES[str(_a(node, "to"))])]
+
+
+def _position_ids(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    length = x.shape[int(_a(node, "axis"))]  # type: ignore[call-overload]
+    start = int(_a(node, "start"))  # type: ignore[call-overload]
+    return [torch.arange(start, start + length, dtype=torch.int64, device=x.device)]
+
+
+def _unary(function: Callable[[Tensor], Tensor]) -> TorchKernel:
+    return lambda node, inputs, params: [function(_x(inputs))]
+
+
+def _binary(function: Callable[[Tensor, Tensor], Tensor]) -> TorchKernel:
+    return lambda node, inputs, params: [function(_x(inputs, 0), _x(inputs, 1))]
+
+
+def _reshape(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    target = [x.shape[i] if size == 0 else size for i, size in enumerate(_ints(node, "shape"))]
+    return [x.reshape(target)]
+
+
+def _unsqueeze(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    axes = _ints(node, "axes")
+    rank = x.dim() + len(axes)
+    for axis in sorted(axis % rank for axis in axes):
+        x = x.unsqueeze(axis)
+    return [x]
+
+
+def _slice(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    starts, ends = _ints(node, "starts"), _ints(node, "ends")
+    axes_attr, steps_attr = node.attributes["axes"], node.attributes["steps"]
+    axes = list(axes_attr) if isinstance(axes_attr, tuple) else list(range(len(starts)))
+    steps = list(steps_attr) if isinstance(steps_attr, tuple) else [1] * len(starts)
+    index: list[slice] = [slice(None)] * x.dim()
+    for axis, start, end, step in zip(axes, starts, ends, steps, strict=True):
+        size = x.shape[axis]
+        index[axis % x.dim()] = slice(*slice(start, end, step).indices(size))
+    return [x[tuple(index)]]
+
+
+def _gather(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    data, indices = _x(inputs, 0), _x(inputs, 1)
+    axis = int(_a(node, "axis")) % data.dim()  # type: ignore[call-overload]
+    size = data.shape[axis]
+    if indices.numel() and (int(indices.min()) < -size or int(indices.max()) >= size):
+        raise run_error("RUN_INDEX", f"{node.describe()}: an index is out of range for axis {axis} of size {size}")
+    flat = torch.remainder(indices.reshape(-1).to(torch.int64), size) if size else indices.reshape(-1).to(torch.int64)
+    picked = data.index_select(axis, flat)
+    return [picked.reshape(*data.shape[:axis], *indices.shape, *data.shape[axis + 1 :])]
+
+
+def _reduce(function: Callable[..., Tensor]) -> TorchKernel:
+    def kernel(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+        x = _x(inputs)
+        axes_attr = node.attributes["axes"]
+        axes = list(axes_attr) if isinstance(axes_attr, tuple) else list(range(x.dim()))
+        return [function(x, dim=axes, keepdim=bool(_a(node, "keepdims"))).to(x.dtype)]
+
+    return kernel
+
+
+def _linear(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    return [F.linear(_x(inputs), params["weight"], params.get("bias"))]
+
+
+def _embedding(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    indices, weight = _x(inputs), params["weight"]
+    if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= weight.shape[0]):
+        raise run_error("RUN_INDEX", f"{node.describe()}: an index is outside 0..{weight.shape[0] - 1}")
+    return [F.embedding(indices.to(torch.int64), weight)]
+
+
+def _conv(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    function = F.conv1d if node.op == "Conv1d" else F.conv2d
+    return [
+        function(
+            _x(inputs),
+            params["weight"],
+            params.get("bias"),
+            stride=_ints(node, "stride"),
+            padding=_ints(node, "padding"),
+            dilation=_ints(node, "dilation"),
+            groups=int(_a(node, "groups")),  # type: ignore[call-overload]
+        )
+    ]
+
+
+def _max_pool(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    return [
+        F.max_pool2d(
+            _x(inputs),
+            _ints(node, "kernel_size"),
+            _ints(node, "stride"),
+            _ints(node, "padding"),
+            _ints(node, "dilation"),
+            ceil_mode=bool(_a(node, "ceil_mode")),
+        )
+    ]
+
+
+def _avg_pool(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    return [
+        F.avg_pool2d(
+            _x(inputs),
+            _ints(node, "kernel_size"),
+            _ints(node, "stride"),
+            _ints(node, "padding"),
+            ceil_mode=bool(_a(node, "ceil_mode")),
+            count_include_pad=bool(_a(node, "count_include_pad")),
+        )
+    ]
+
+
+def _global_average_pool(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    return [x.mean(dim=tuple(range(2, x.dim())), keepdim=True)]
+
+
+def _batch_norm(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    return [
+        F.batch_norm(
+            _x(inputs),
+            params["running_mean"],
+            params["running_var"],
+            params.get("weight"),
+            params.get("bias"),
+            training=False,
+            eps=_float(node, "eps"),
+        )
+    ]
+
+
+def _layer_norm(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    return [
+        F.layer_norm(
+            _x(inputs),
+            _ints(node, "normalized_shape"),
+            params.get("weight"),
+            params.get("bias"),
+            _float(node, "eps"),
+        )
+    ]
+
+
+def _recurrent(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    batch_first = bool(_a(node, "batch_first"))
+    batch = x.shape[0] if batch_first else x.shape[1]
+    hidden = int(_a(node, "hidden_size"))  # type: ignore[call-overload]
+    count = int(_a(node, "num_layers")) * directions(node.attributes)  # type: ignore[call-overload]
+    zeros = torch.zeros(count, batch, hidden, dtype=x.dtype, device=x.device)
+    has_bias = "bias_ih_l0" in params
+    weights: list[Tensor] = []
+    for suffix in layer_suffixes(node.attributes):
+        kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh") if has_bias else ("weight_ih", "weight_hh")
+        weights += [params[f"{kind}{suffix}"] for kind in kinds]
+    h0 = _opt(inputs, 1)
+    h0 = zeros if h0 is None else h0
+    common = (has_bias, int(_a(node, "num_layers")), 0.0, False, bool(_a(node, "bidirectional")), batch_first)  # type: ignore[call-overload]
+    if node.op == "LSTM":
+        c0 = _opt(inputs, 2)
+        y, h_n, c_n = torch.lstm(x, (h0, zeros if c0 is None else c0), weights, *common)
+        return [y, h_n, c_n]
+    if node.op == "GRU":
+        y, h_n = torch.gru(x, h0, weights, *common)
+        return [y, h_n]
+    function = torch.rnn_tanh if _a(node, "nonlinearity") == "tanh" else torch.rnn_relu
+    y, h_n = function(x, h0, weights, *common)
+    return [y, h_n]
+
+
+def _attention(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    query, key, value = _x(inputs, 0), _x(inputs, 1), _x(inputs, 2)
+    batch_first = bool(_a(node, "batch_first"))
+    if batch_first:
+        query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+    embed = int(_a(node, "embed_dim"))  # type: ignore[call-overload]
+    out, _ = F.multi_head_attention_forward(
+        query,
+        key,
+        value,
+        embed,
+        int(_a(node, "num_heads")),  # type: ignore[call-overload]
+        params["in_proj_weight"],
+        params.get("in_proj_bias"),
+        None,
+        None,
+        False,
+        0.0,
+        params["out_proj_weight"],
+        params.get("out_proj_bias"),
+        training=False,
+        key_padding_mask=_opt(inputs, 3),
+        need_weights=False,
+        attn_mask=_opt(inputs, 4),
+    )
+    return [out.transpose(0, 1) if batch_first else out]
+
+
+def _split(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    return list(torch.split(_x(inputs), _ints(node, "split"), dim=int(_a(node, "axis"))))  # type: ignore[call-overload]
+
+
+KERNELS: Final[Mapping[str, TorchKernel]] = {
+    "Identity": _unary(lambda x: x),
+    "Constant": lambda node, inputs, params: [params["value"]],
+    "Scalar": _scalar,
+    "Cast": _cast,
+    "PositionIds": _position_ids,
+    "ReLU": _unary(torch.relu),
+    "LeakyReLU": lambda node, inputs, params: [F.leaky_relu(_x(inputs), float(_a(node, "negative_slope")))],  # type: ignore[arg-type]
+    "SiLU": _unary(F.silu),
+    "Tanh": _unary(torch.tanh),
+    "Sigmoid": _unary(torch.sigmoid),
+    "GELU": lambda node, inputs, params: [F.gelu(_x(inputs), approximate=str(_a(node, "approximate")))],
+    "Softmax": lambda node, inputs, params: [torch.softmax(_x(inputs), int(_a(node, "axis")))],  # type: ignore[call-overload]
+    "LogSoftmax": lambda node, inputs, params: [torch.log_softmax(_x(inputs), int(_a(node, "axis")))],  # type: ignore[call-overload]
+    "Dropout": _unary(lambda x: x),
+    "Add": _binary(torch.add),
+    "Sub": _binary(torch.sub),
+    "Mul": _binary(torch.mul),
+    "Div": _binary(torch.div),
+    "MatMul": _binary(torch.matmul),
+    "Flatten": lambda node, inputs, params: [
+        torch.flatten(_x(inputs), int(_a(node, "start_dim")), int(_a(node, "end_dim")))  # type: ignore[call-overload]
+    ],
+    "Reshape": _reshape,
+    "Transpose": lambda node, inputs, params: [_x(inputs).permute(_ints(node, "perm"))],
+    "Concat": lambda node, inputs, params: [
+        torch.cat([_x(inputs, i) for i in range(len(inputs))], dim=int(_a(node, "axis")))  # type: ignore[call-overload]
+    ],
+    "Split": _split,
+    "Slice": _slice,
+    "Gather": _gather,
+    "Squeeze": lambda node, inputs, params: [_x(inputs).squeeze(tuple(_ints(node, "axes")))],
+    "Unsqueeze": _unsqueeze,
+    "ReduceMean": _reduce(torch.mean),
+    "ReduceSum": _reduce(torch.sum),
+    "Linear": _linear,
+    "Embedding": _embedding,
+    "Conv1d": _conv,
+    "Conv2d": _conv,
+    "MaxPool2d": _max_pool,
+    "AvgPool2d": _avg_pool,
+    "GlobalAveragePool": _global_average_pool,
+    "BatchNorm1d": _batch_norm,
+    "BatchNorm2d": _batch_norm,
+    "LayerNorm": _layer_norm,
+    "RNN": _recurrent,
+    "LSTM": _recurrent,
+    "GRU": _recurrent,
+    "MultiHeadAttention": _attention,
+}
