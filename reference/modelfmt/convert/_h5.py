@@ -18,27 +18,13 @@ from typing import Final
 
 import numpy as np
 
+from ..format._dtypes import dtype_of_numpy
 from ..format._limits import MAX_RANK, MAX_TENSORS
 from ._errors import ConversionError
 from ._zipguard import RATIO_FLOOR_BYTES
 
 _NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}")
 _MAX_DEPTH: Final = 32
-# HDF5 element types -> modelfmt dtypes (little- or big-endian; h5py returns native arrays).
-_DTYPES: Final = {
-    ("f", 2): "float16",
-    ("f", 4): "float32",
-    ("f", 8): "float64",
-    ("i", 1): "int8",
-    ("i", 2): "int16",
-    ("i", 4): "int32",
-    ("i", 8): "int64",
-    ("u", 1): "uint8",
-    ("u", 2): "uint16",
-    ("u", 4): "uint32",
-    ("u", 8): "uint64",
-    ("b", 1): "bool",
-}
 
 
 @dataclass(frozen=True)
@@ -118,7 +104,8 @@ class WeightsFile:
         if dataset.is_virtual or dataset.external:
             raise ConversionError(f"{self.where}: `{label}` keeps its data in other files; refused")
         dtype = dataset.dtype
-        if (dtype.kind, dtype.itemsize) not in _DTYPES or dtype.fields is not None:
+        entry = dtype_of_numpy(dtype)  # HDF5 element types of either byte order; h5py returns native arrays
+        if entry is None:
             raise ConversionError(f"{self.where}: `{label}` has dtype {dtype}, which is not a tensor dtype")
         if dataset.ndim > MAX_RANK:
             raise ConversionError(f"{self.where}: `{label}` has rank {dataset.ndim}; at most {MAX_RANK}")
@@ -129,7 +116,7 @@ class WeightsFile:
                 "(a compression bomb?); raise max_compression_ratio if the file is trusted"
             )
         self._budget -= size
-        return Variable(label, _DTYPES[(dtype.kind, dtype.itemsize)], tuple(dataset.shape), dataset)
+        return Variable(label, entry.name, tuple(dataset.shape), dataset)
 
     def load(self, variable: Variable) -> np.ndarray:
         """The dataset's elements, little-endian (one tensor in memory)."""

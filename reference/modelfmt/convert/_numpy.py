@@ -23,30 +23,19 @@ import numpy as np
 from numpy.lib import format as npy_format
 
 from ..container._atomic import atomic_write
+from ..format._dtypes import DTYPES, dtype_of_numpy
 from ._checked import checked_chunks
 from ._errors import ConversionError
 from ._source import CHUNK_BYTES, Chunk, ChunkSource, Source, SourceTensor, array_chunks, file_chunks
 from ._zipguard import check_archive
 
-# numpy (kind, itemsize) -> modelfmt dtype. bfloat16 and float8 arrays saved by numpy lose their type
-# (ml_dtypes types are written as raw void, '<V2'), so they cannot be recognised and are refused.
-_BY_KIND: Final[Mapping[tuple[str, int], str]] = {
-    ("b", 1): "bool",
-    ("i", 1): "int8",
-    ("i", 2): "int16",
-    ("i", 4): "int32",
-    ("i", 8): "int64",
-    ("u", 1): "uint8",
-    ("u", 2): "uint16",
-    ("u", 4): "uint32",
-    ("u", 8): "uint64",
-    ("f", 2): "float16",
-    ("f", 4): "float32",
-    ("f", 8): "float64",
-}
+_USER_DEFINED: Final = 2  # numpy's `dtype.isbuiltin` for a type defined outside numpy
+
+# The modelfmt dtypes a .npy header can name. bfloat16 and float8 arrays saved by numpy lose their type
+# (ml_dtypes types, user-defined in numpy's terms, are written as raw void, '<V2'), so they cannot be
+# recognised when read and are refused when written.
 _TO_NUMPY: Final[Mapping[str, np.dtype[np.generic]]] = {
-    name: np.dtype(f"<{kind}{size}") if size > 1 else np.dtype(f"|{kind}{size}")
-    for (kind, size), name in _BY_KIND.items()
+    name: entry.numpy for name, entry in DTYPES.items() if entry.numpy.isbuiltin != _USER_DEFINED
 }
 
 
@@ -66,13 +55,13 @@ def _modelfmt_dtype(dtype: np.dtype[np.generic], what: str) -> str:
         raise ConversionError(f"{what}: an object array (dtype {dtype}) holds Python objects, not numbers; refused")
     if dtype.fields is not None or dtype.subdtype is not None:
         raise ConversionError(f"{what}: structured dtype {dtype} is not a tensor dtype")
-    name = _BY_KIND.get((dtype.kind, dtype.itemsize))
-    if name is None:
+    entry = dtype_of_numpy(dtype)
+    if entry is None:
         hint = (
             " (bfloat16 and float8 lose their type in .npy; use safetensors or modelfmt)" if dtype.kind == "V" else ""
         )
         raise ConversionError(f"{what}: numpy dtype {dtype.str} has no modelfmt equivalent{hint}")
-    return name
+    return entry.name
 
 
 def _read_header(stream: IO[bytes], what: str) -> _Array:

@@ -7,7 +7,6 @@ file with findings is still valid for every reader.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -18,6 +17,7 @@ from ..container._writer import encode_header
 from ..format import _json
 from ..format._framing import MINOR_VERSION
 from ..format._limits import MAX_SAFE_INTEGER
+from ..format._names import MISLEADING_IN_NAMES, MISLEADING_IN_TEXT
 from ..signing import _signatures
 
 FINDINGS: Final[Mapping[str, str]] = MappingProxyType(
@@ -36,9 +36,6 @@ FINDINGS: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
-# Bidirectional controls and invisible characters: allowed in names, misleading when printed (§17.16).
-_UNSAFE_IN_NAMES: Final = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-_UNSAFE_IN_TEXT: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 # Spellings people use for a recommended key (§8.2); compared after case folding and dropping - and _.
 _VARIANTS: Final = {
     "author": "authors",
@@ -191,8 +188,8 @@ def _signature_block(header: Header, body: bytes) -> list[Finding]:
 
 def _display(header: Header) -> list[Finding]:
     names = [info.name for info in header.tensors] + [str(node.get("name", "")) for node in _nodes(header)]
-    unsafe = [name for name in names if _UNSAFE_IN_NAMES.search(name)]
-    unsafe += [text for text in _strings(header.metadata) if _UNSAFE_IN_TEXT.search(text)]
+    unsafe = [name for name in names if MISLEADING_IN_NAMES.search(name)]
+    unsafe += [text for text in _strings(header.metadata) if MISLEADING_IN_TEXT.search(text)]
     return [
         Finding("display-unsafe-characters", f"{_show(text)} holds a control, bidirectional or invisible character")
         for text in unsafe

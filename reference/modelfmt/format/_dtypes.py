@@ -57,9 +57,16 @@ DTYPES: Final[dict[str, DType]] = {row.name: row for row in _ROWS}
 _BY_NUMPY: Final[dict[np.dtype[np.generic], DType]] = {row.numpy.newbyteorder("="): row for row in _ROWS}
 
 
+def dtype_of_numpy(dtype: np.dtype[np.generic]) -> DType | None:
+    """The registry entry for a numpy dtype of either byte order, or None. A structured or subarray
+    dtype is never one, and neither is raw void: bfloat16 and float8 arrays are recognised only with
+    their ml_dtypes types."""
+    return _BY_NUMPY.get(dtype) or _BY_NUMPY.get(dtype.newbyteorder("="))
+
+
 def dtype_of_array(array: np.ndarray) -> DType:
     """The registry entry for an array's dtype, or TypeError naming the supported ones."""
-    entry = _BY_NUMPY.get(array.dtype) or _BY_NUMPY.get(array.dtype.newbyteorder("="))
+    entry = dtype_of_numpy(array.dtype)
     if entry is None:
         raise TypeError(f"dtype {array.dtype} has no modelfmt equivalent; supported: {', '.join(DTYPES)}")
     return entry

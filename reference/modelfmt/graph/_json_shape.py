@@ -1,17 +1,15 @@
-"""JSON-shape checks shared by the architecture and training validators (closed objects, types).
+"""JSON-shape checks shared by the architecture and training validators (types, member order).
 
-They raise the core's structural codes (HEADER_TYPE, HEADER_UNKNOWN_KEY, HEADER_MISSING_KEY) so that a
-schema validator and this code report the same failure.
+They raise the core's structural code HEADER_TYPE so that a schema validator and this code report the same
+failure. Closed objects are `format._objects.check_keys`; the name rule is `format._names.name_problem`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 
 from ..format._errors import error
-from ..format._json import json_type, show
-from ..format._limits import MAX_NAME_BYTES
-from ..format._names import FORBIDDEN_IN_NAMES
+from ..format._json import json_type
 
 
 def expect_object(value: object, where: str) -> dict[str, object]:
@@ -36,25 +34,6 @@ def expect_int(value: object, where: str) -> int:
     if type(value) is not int:
         raise error("HEADER_TYPE", f"{where} must be an integer, got {json_type(value)}")
     return value
-
-
-def check_keys(obj: dict[str, object], allowed: Collection[str], required: Collection[str], where: str) -> None:
-    for key in obj:
-        if key not in allowed:
-            raise error("HEADER_UNKNOWN_KEY", f"{where} has an unknown key {show(key)}")
-    for key in required:
-        if key not in obj:
-            raise error("HEADER_MISSING_KEY", f"{where} lacks the required key `{key}`")
-
-
-def name_problem(name: str) -> str | None:
-    """Why `name` is not a valid node or value name (the tensor-name rule of §7.2), or None."""
-    size = len(name) if name.isascii() else len(name.encode("utf-8", "surrogatepass"))
-    if size == 0 or size > MAX_NAME_BYTES:
-        return f"is {size} bytes; names are 1 to {MAX_NAME_BYTES} bytes of UTF-8"
-    if FORBIDDEN_IN_NAMES.search(name) is not None:
-        return "contains a control character"
-    return None
 
 
 def canonical_order(keys: Iterable[str]) -> list[str]:

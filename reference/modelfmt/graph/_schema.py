@@ -8,21 +8,30 @@ checked by the reader only; see SPEC.md §9.10.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
+from ..format._names import REVERSE_DNS_PATTERN
 from ._attributes import MAX_ATTRIBUTE_ITEMS
 from ._ops_recurrent import GATES
 from ._registry import CORE_DOMAIN, CORE_OPS, CORE_VERSION
 from ._spec import REQUIRED, Attr, DerivedDefault, OpSpec
-from ._training import OPTIMIZERS
-from ._validate import MAX_GRAPH_VALUES, MAX_NODE_VALUES, MAX_NODES, MAX_SYMBOL_CHARS
+from ._training import EXTENSION_TYPE, OPTIMIZERS
+from ._validate import (
+    EXTENSION_OP_PATTERN,
+    MAX_GRAPH_VALUES,
+    MAX_NODE_VALUES,
+    MAX_NODES,
+    MAX_SYMBOL_CHARS,
+    RESERVED_DOMAIN_PREFIX,
+)
 
 JSON = dict[str, object]
 
-_LABEL: Final = "[a-z0-9]([a-z0-9-]*[a-z0-9])?"
-DOMAIN_PATTERN: Final = f"^(?!modelfmt\\.){_LABEL}(\\.{_LABEL})+$"
-EXTENSION_OP_PATTERN: Final = f"^{_LABEL}(\\.{_LABEL})+\\.[A-Za-z][A-Za-z0-9_]{{0,127}}$"
-EXTENSION_OPTIMIZER_PATTERN: Final = f"^{_LABEL}(\\.{_LABEL})+\\.[A-Za-z][A-Za-z0-9_]*$"
+# The validators' grammars, anchored for JSON Schema (whose `pattern` searches rather than matches).
+DOMAIN_SCHEMA_PATTERN: Final = f"^(?!{re.escape(RESERVED_DOMAIN_PREFIX)}){REVERSE_DNS_PATTERN}$"
+EXTENSION_OP_SCHEMA_PATTERN: Final = f"^{REVERSE_DNS_PATTERN}\\.{EXTENSION_OP_PATTERN.pattern}$"
+EXTENSION_OPTIMIZER_SCHEMA_PATTERN: Final = f"^{EXTENSION_TYPE.pattern}$"
 RECURRENT_SLOT_PATTERN: Final = "^(weight|bias)_(ih|hh)_l(0|[1-9][0-9]*)(_reverse)?$"
 
 
@@ -155,7 +164,7 @@ def architecture_schema() -> JSON:
             "type": "object",
             "required": [CORE_DOMAIN],
             "properties": {CORE_DOMAIN: {"type": "integer", "minimum": 1, "maximum": CORE_VERSION}},
-            "patternProperties": {DOMAIN_PATTERN: {"type": "integer", "minimum": 1}},
+            "patternProperties": {DOMAIN_SCHEMA_PATTERN: {"type": "integer", "minimum": 1}},
             "additionalProperties": False,
         },
         "archValue": {
@@ -174,7 +183,7 @@ def architecture_schema() -> JSON:
             "additionalProperties": False,
             "properties": {
                 "name": value_name,
-                "op": {"anyOf": [{"enum": list(CORE_OPS)}, {"type": "string", "pattern": EXTENSION_OP_PATTERN}]},
+                "op": {"anyOf": [{"enum": list(CORE_OPS)}, {"type": "string", "pattern": EXTENSION_OP_SCHEMA_PATTERN}]},
                 "inputs": value_list,
                 "outputs": value_list,
                 "attributes": {"type": "object"},
@@ -199,7 +208,10 @@ def architecture_schema() -> JSON:
             "additionalProperties": False,
             "properties": {
                 "type": {
-                    "anyOf": [{"enum": list(OPTIMIZERS)}, {"type": "string", "pattern": EXTENSION_OPTIMIZER_PATTERN}]
+                    "anyOf": [
+                        {"enum": list(OPTIMIZERS)},
+                        {"type": "string", "pattern": EXTENSION_OPTIMIZER_SCHEMA_PATTERN},
+                    ]
                 },
                 "groups": {"type": "array", "items": _ref("trainingGroup")},
                 "state": {"type": "object", "additionalProperties": _ref("trainingState")},

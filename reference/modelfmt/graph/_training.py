@@ -19,7 +19,8 @@ from ..format._errors import error
 from ..format._json import json_type, show
 from ..format._limits import MAX_SAFE_INTEGER
 from ..format._names import REVERSE_DNS_PATTERN
-from ._json_shape import canonical_order, check_keys, expect_array, expect_int, expect_object, expect_string
+from ..format._objects import check_keys
+from ._json_shape import canonical_order, expect_array, expect_int, expect_object, expect_string
 from ._types import TensorEntry
 
 TRAINING_KEYS: Final = ("epoch", "step", "optimizer")

@@ -18,17 +18,10 @@ from ..format._dtypes import DTYPES
 from ..format._errors import error
 from ..format._json import json_type, show
 from ..format._limits import MAX_RANK, MAX_SAFE_INTEGER
-from ..format._names import REVERSE_DNS
+from ..format._names import REVERSE_DNS, name_problem
+from ..format._objects import check_keys
 from ._attributes import complete_attributes
-from ._json_shape import (
-    canonical_order,
-    check_keys,
-    expect_array,
-    expect_int,
-    expect_object,
-    expect_string,
-    name_problem,
-)
+from ._json_shape import canonical_order, expect_array, expect_int, expect_object, expect_string
 from ._registry import CORE_DOMAIN, CORE_OPS, CORE_VERSION
 from ._shapes import show as show_shape
 from ._spec import FLOAT_DTYPES, InferContext, OpSpec
@@ -46,7 +39,6 @@ VALUE_KEYS: Final = ("name", "dtype", "shape")
 NODE_KEYS: Final = ("name", "op", "inputs", "outputs", "attributes", "parameters")
 NODE_REQUIRED: Final = ("name", "op", "inputs", "outputs")
 
-DOMAIN_PATTERN: Final = REVERSE_DNS  # extension op set domains (§9.3)
 EXTENSION_OP_PATTERN: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,127}")
 SYMBOL_PATTERN: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RESERVED_DOMAIN_PREFIX: Final = "modelfmt."
@@ -114,7 +106,7 @@ def _validate_opset(raw: object) -> dict[str, int]:
         # §9.3: each key in ascending order: the domain, then the version (integer-form, HEADER_TYPE;
         # at least 1, GRAPH_OPSET), the same rule for modelfmt.core and for extension op sets.
         if domain != CORE_DOMAIN and (
-            DOMAIN_PATTERN.fullmatch(domain) is None or domain.startswith(RESERVED_DOMAIN_PREFIX)
+            REVERSE_DNS.fullmatch(domain) is None or domain.startswith(RESERVED_DOMAIN_PREFIX)
         ):
             raise error(
                 "GRAPH_OPSET",

@@ -28,10 +28,9 @@ PrivateKey = Ed25519PrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
 PathLike = str | os.PathLike[str]
 
+# The names of the §12.6 algorithms; the registry itself is `_signatures.ALGORITHMS`.
 ED25519: Final = "ed25519"
 ECDSA_P256: Final = "ecdsa-p256-sha256"
-# The algorithm registry of §12.6, in the order verifiers list them.
-ALGORITHMS: Final = (ED25519, ECDSA_P256)
 # Short names people type (`modelfmt keygen --algorithm ecdsa-p256`) -> registry names.
 _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
     {ED25519: ED25519, ECDSA_P256: ECDSA_P256, "ecdsa-p256": ECDSA_P256, "p256": ECDSA_P256}

@@ -31,7 +31,8 @@ from ..format._errors import ModelfmtError, error
 from ..format._framing import MINOR_VERSION, SIGNATURE_END_MAGIC, SIGNATURE_TRAILER
 from ..format._json import json_type, show
 from ..format._limits import MAX_DEPTH, MAX_SIGNATURE_BLOCK_BYTES
-from ..format._names import REVERSE_DNS
+from ..format._names import FORBIDDEN_IN_DISPLAYED_TEXT, REVERSE_DNS
+from ..format._objects import missing_key, unknown_key
 from . import _keys
 from ._keys import ECDSA_P256, ED25519, PrivateKey, PublicKey, TrustedKeys
 
@@ -79,6 +80,7 @@ class Algorithm:
     length_checked_at_open: bool
 
 
+# The algorithm registry of §12.6, in the order verifiers list them.
 ALGORITHMS: Final[Mapping[str, Algorithm]] = MappingProxyType(
     {
         ED25519: Algorithm(ED25519, 64, length_checked_at_open=True),
@@ -96,9 +98,6 @@ DEFINED_ATTRIBUTES: Final = ("signer", "time", "comment")
 _HEX: Final = re.compile(r"[0-9a-f]+")
 _ALGORITHM_NAME: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _TIME: Final = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
-# Attribute values are shown to people: no control characters (terminal escape injection), no line or
-# paragraph separators, no bidirectional overrides ("Trojan Source" reordering of a signer's name).
-_DISPLAY_FORBIDDEN: Final = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -193,7 +192,7 @@ def _attribute_value_problem(key: str, value: object) -> str | None:
     size = len(value.encode("utf-8", "surrogatepass"))
     if not 1 <= size <= MAX_ATTRIBUTE_VALUE_BYTES:
         return f"attribute `{key}` is {size} bytes; values are 1 to {MAX_ATTRIBUTE_VALUE_BYTES} bytes of UTF-8"
-    bad = _DISPLAY_FORBIDDEN.search(value)
+    bad = FORBIDDEN_IN_DISPLAYED_TEXT.search(value)  # attribute values are shown to people
     if bad is not None:
         return f"attribute `{key}` contains U+{ord(bad.group()):04X}, a control or bidirectional-format character"
     if key == "time" and not _valid_time(value):
@@ -276,10 +275,10 @@ def parse_block(body: bytes, *, offset: int, minor: int) -> tuple[SignatureEntry
     # (2) the body is an object with exactly the key `signatures`, an array of 1 to 64 entries
     if not isinstance(value, dict):
         raise fail(f"the body must be a JSON object, got {json_type(value)}")
-    for key in value:
-        if key not in BODY_KEYS:
-            raise unknown(f"unknown key {show(key)} in the body")
-    if "signatures" not in value:
+    extra = unknown_key(value, BODY_KEYS)
+    if extra is not None:
+        raise unknown(f"unknown key {show(extra)} in the body")
+    if missing_key(value, BODY_KEYS) is not None:
         raise fail("the body has no `signatures` key")
     signatures = value["signatures"]
     if not isinstance(signatures, list):
@@ -293,12 +292,12 @@ def parse_block(body: bytes, *, offset: int, minor: int) -> tuple[SignatureEntry
         # (3.1) each entry: an object with the keys of the table, of the right types
         if not isinstance(item, dict):
             raise fail(f"{where} must be an object, got {json_type(item)}")
-        for key in item:
-            if key not in _ENTRY_KEYS:
-                raise unknown(f"{where} has an unknown key {show(key)}")
-        for key in ENTRY_REQUIRED:
-            if key not in item:
-                raise fail(f"{where} has no `{key}`")
+        extra = unknown_key(item, _ENTRY_KEYS)
+        if extra is not None:
+            raise unknown(f"{where} has an unknown key {show(extra)}")
+        absent = missing_key(item, ENTRY_REQUIRED)
+        if absent is not None:
+            raise fail(f"{where} has no `{absent}`")
         for key in (*ENTRY_REQUIRED, *ENTRY_OPTIONAL):
             if key in item and not isinstance(item[key], dict if key == "attributes" else str):
                 expected = "an object" if key == "attributes" else "a string"
