@@ -3,9 +3,10 @@
 Reading never executes anything from a file. See SPEC.md for the format.
 """
 
-from .container._header import ROLES, Header, TensorInfo
+from .container._header import Header
 from .container._reader import SafeOpen, load, load_file, read_header, safe_open
 from .container._signfile import read_signatures, sign_bytes, sign_file, verify_bytes, verify_file
+from .container._tensors import ROLES, TensorInfo
 from .container._trust import Verification
 from .container._writer import StreamWriter, TensorSpec, save, save_file
 from .convert import ConversionError, convert  # other formats in and out (README: Convert existing models)

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TextIO
 
 from ..conformance import _cli as _cli_conformance
-from ..container._header import ROLES, Header
+from ..container._header import Header
 from ..container._reader import read_header
 from ..container._signfile import read_signatures
+from ..container._tensors import ROLES
 from ..diagnose._check import CheckResult, check_file
 from ..format._errors import ModelfmtError
 from . import _convert as _cli_convert

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
@@ -22,14 +21,11 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from ..container import _digests, _reader
-from ..container._header import ROLES
 from ..container._signfile import verify_bytes
 from ..container._writer import StreamWriter, TensorSpec
 from ..format import _json
-from ..format._dtypes import DTYPES
 from ..format._errors import ModelfmtError, error
 from ..format._framing import PREAMBLE_SIZE
-from ..format._limits import MAX_SAFE_INTEGER
 from ..signing._keys import KeyFileError, load_trusted_keys
 
 EXIT_ACCEPTED: Final = 0
@@ -94,36 +90,9 @@ def verify_document(data: bytes, key_paths: Sequence[str]) -> dict[str, object]:
 # ---- writer ----------------------------------------------------------------------------------------------
 
 
-def _check_writable(value: object, where: str) -> None:
-    """What §4.7 and §14.1 item 6 make a writer refuse, with the code a reader would give the file."""
-    stack: list[tuple[object, str]] = [(value, where)]
-    while stack:
-        item, path = stack.pop()
-        if isinstance(item, dict):
-            for key, child in item.items():
-                _check_string(key, path)
-                stack.append((child, f"{path}.{key}"))
-        elif isinstance(item, list):
-            stack.extend((child, f"{path}[{index}]") for index, child in enumerate(item))
-        elif isinstance(item, str):
-            _check_string(item, path)
-        elif isinstance(item, bool) or item is None:
-            continue
-        elif isinstance(item, int):
-            if abs(item) > MAX_SAFE_INTEGER:
-                raise error("HEADER_NUMBER", f"{path}: integer {item} is beyond 2^53-1 and cannot be stored")
-        elif isinstance(item, float) and (not math.isfinite(item) or MAX_SAFE_INTEGER < abs(item) < 1e21):
-            raise error("HEADER_NUMBER", f"{path}: {item!r} has no representation in a 1.0 header (§4.7)")
-
-
-def _check_string(text: str, where: str) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise error("HEADER_ENCODING", f"{where}: a string has an unpaired surrogate") from None
-
-
 def _task_tensor(raw: object, index: int) -> tuple[TensorSpec, bytes]:
+    """A task's tensor as the writer's input. Only the task's own form is checked here: what the file could
+    not hold (an unknown dtype, a bad name, ...) is the writer's to refuse, with the reader's code."""
     if not isinstance(raw, dict) or set(raw) != TASK_TENSOR_KEYS:
         raise UsageError(f"task tensor {index} must be an object with keys {sorted(TASK_TENSOR_KEYS)}")
     name, dtype, shape, role, text = (raw[key] for key in ("name", "dtype", "shape", "role", "hex"))
@@ -135,18 +104,6 @@ def _task_tensor(raw: object, index: int) -> tuple[TensorSpec, bytes]:
         data = bytes.fromhex(text)
     except ValueError:
         raise UsageError(f"task tensor {index}: hex is not hexadecimal") from None
-    _check_string(name, f"tensor {index} name")
-    # The codes a reader would report for the file the writer refuses to produce (§6.1, §7.7, §7.4).
-    entry = DTYPES.get(dtype)
-    if entry is None:
-        raise error("DTYPE_UNKNOWN", f"tensor {index}: unknown dtype {dtype!r}")
-    if role not in ROLES:
-        raise error("ROLE_UNKNOWN", f"tensor {index}: unknown role {role!r}")
-    if any(dim < 0 for dim in shape):
-        raise error("SHAPE_INVALID", f"tensor {index}: negative dimension in {shape}")
-    expected = entry.byte_length(math.prod(shape))
-    if len(data) != expected:
-        raise error("TENSOR_LENGTH", f"tensor {index}: {len(data)} bytes given, shape {shape} needs {expected}")
     return TensorSpec(name, dtype, tuple(shape), role), data
 
 
@@ -163,7 +120,6 @@ def write_task(task: object, out: Path) -> None:
         value = task.get(key)
         if value is not None and not isinstance(value, dict):
             raise UsageError(f"task `{key}` must be an object")
-        _check_writable(value, key)
         sections[key] = value
     with StreamWriter(
         out,
@@ -173,7 +129,15 @@ def write_task(task: object, out: Path) -> None:
         training=sections["training"],
         extensions=sections["extensions"],
     ) as writer:
-        for _, data in pairs:
+        # The task gives each tensor its own bytes; the writer, one stream of them. Each must be exactly
+        # as long as the writer's layout says, or its bytes would be counted to the next tensor.
+        for info, (_, data) in zip(writer.header, pairs, strict=True):
+            if len(data) != info.length:
+                raise error(
+                    "TENSOR_LENGTH",
+                    f"tensor `{info.name}`: {len(data)} bytes given, shape {list(info.shape)} needs {info.length}",
+                    tensor=info.name,
+                )
             writer.write(data)
 
 

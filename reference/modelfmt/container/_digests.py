@@ -16,7 +16,8 @@ from typing import Final
 import numpy as np
 
 from ..format._errors import error
-from ._header import Header, TensorInfo
+from ._header import Header
+from ._tensors import TensorInfo
 
 # Large tensors are hashed in pieces so that progress reports arrive while one tensor is hashed.
 _PIECE: Final = 16 * 1024 * 1024
@@ -242,14 +243,27 @@ def check_bools(header: Header, data: memoryview) -> None:
 
 
 def check_bool(header: Header, info: TensorInfo, data: memoryview) -> None:
-    values = np.frombuffer(data, dtype=np.uint8, count=info.length, offset=info.offset) if info.length else None
-    if values is None:
-        return
-    bad = np.flatnonzero(values > 1)
-    if bad.size:
+    """BOOL_VALUE unless every byte of bool tensor `info` in the data section `data` is 0 or 1."""
+    check_bool_values(info, data[info.offset : info.end], header.data_start + info.offset)
+
+
+def check_bool_values(info: TensorInfo, values: memoryview, offset: int) -> None:
+    """BOOL_VALUE unless every byte of `values`, bytes of bool tensor `info` that start at file offset
+    `offset`, is 0 or 1 (§7.9). Readers check the bytes they read, writers the bytes they are given."""
+    bad = first_invalid_bool(values)
+    if bad is not None:
         raise error(
             "BOOL_VALUE",
-            f"bool tensor `{info.name}` holds byte {int(values[bad[0]]):#04x}; bool bytes are 0x00 or 0x01",
-            offset=header.data_start + info.offset + int(bad[0]),
+            f"bool tensor `{info.name}` holds byte {np.frombuffer(values, np.uint8)[bad]:#04x}; "
+            "bool bytes are 0x00 or 0x01",
+            offset=offset + bad,
             tensor=info.name,
         )
+
+
+def first_invalid_bool(values: memoryview) -> int | None:
+    """The index of the first byte of `values` that is neither 0x00 nor 0x01, or None."""
+    if not len(values):
+        return None
+    bad = np.flatnonzero(np.frombuffer(values, dtype=np.uint8) > 1)
+    return int(bad[0]) if bad.size else None

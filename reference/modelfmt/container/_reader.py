@@ -26,7 +26,8 @@ from ..format._limits import DEFAULT_LIMITS, Limits
 from ..signing import _signatures
 from ..signing._keys import TrustInput
 from . import _digests, _trust
-from ._header import Header, TensorInfo, validate
+from ._header import Header, validate
+from ._tensors import TensorInfo
 from ._trust import Verification
 
 ReadAt = Callable[[int, int], bytes]

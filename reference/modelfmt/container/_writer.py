@@ -20,19 +20,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from types import TracebackType
-from typing import BinaryIO, Final, NamedTuple
+from typing import BinaryIO, Final, NamedTuple, SupportsIndex
 
 import numpy as np
 
 from ..format import _json
 from ..format._dtypes import DTYPES, dtype_of_array
+from ..format._errors import ModelfmtError, error
 from ..format._framing import PREAMBLE_SIZE, align, pack_preamble
 from . import _digests
 from ._atomic import atomic_write
-from ._header import ROLES, TensorInfo, validate_for_writer
+from ._header import validate_for_writer
+from ._tensors import TensorInfo
 
 _PLACEHOLDER_DIGEST: Final = "0" * 64
-_ROLE_SET: Final = frozenset(ROLES)
 _ZEROS: Final = bytes(64)
 # Small tensors are gathered into writes of about this size.
 _WRITE_BATCH_BYTES: Final = 4 * 1024 * 1024
@@ -42,7 +43,9 @@ _IOV_MAX: Final = 1024  # POSIX guarantees at least 16; Linux allows 1024 buffer
 
 
 class TensorSpec(NamedTuple):
-    """A tensor declared before its data: what a streaming writer needs to lay out the file."""
+    """A tensor declared before its data: what a streaming writer needs to lay out the file. A writer
+    refuses a spec the file could not hold with the error a reader would give such a file (a
+    `FormatError`: DTYPE_UNKNOWN for an unknown dtype, ROLE_UNKNOWN, TENSOR_NAME, SHAPE_INVALID, ...)."""
 
     name: str
     dtype: str
@@ -118,34 +121,68 @@ def _plan(
     training: Mapping[str, object] | None,
     extensions: Mapping[str, object] | None,
 ) -> _Plan:
-    infos: list[TensorInfo] = []
-    end = 0
-    for spec in specs:
-        if not isinstance(spec.name, str):
-            raise TypeError(f"tensor names must be str, got {type(spec.name).__name__}")
-        dtype = DTYPES.get(spec.dtype)
-        if dtype is None:
-            raise ValueError(f"unknown dtype {spec.dtype!r}; supported: {', '.join(DTYPES)}")
-        if spec.role not in _ROLE_SET:
-            raise ValueError(f"unknown role {spec.role!r} for tensor `{spec.name}`; roles are {', '.join(ROLES)}")
-        shape = spec.shape
-        if type(shape) is not tuple or not all(type(dim) is int for dim in shape):
-            shape = tuple(operator.index(dim) for dim in shape)  # numpy integers, lists; TypeError otherwise
-        offset = align(end)
-        length = dtype.byte_length(math.prod(shape))
-        infos.append(TensorInfo(spec.name, spec.dtype, shape, offset, length, _PLACEHOLDER_DIGEST, spec.role))
-        end = offset + length
     sections: dict[str, object] = {
         "metadata": dict(metadata) if metadata is not None else {},
         "architecture": _plain(architecture),
         "training": _plain(training),
         "extensions": _plain(extensions) if extensions else None,  # §8.3: an empty one is omitted
     }
-    plan = _Plan(tuple(infos), sections)
-    # The writer holds itself to the reader's rules: whatever it writes, a reader accepts. Sections are
-    # judged after a trip through JSON, as a reader will see them (tuples become arrays, 1.0 becomes 1).
-    validate_for_writer(plan.infos, _json_round_trip(sections))
-    return plan
+    # The writer holds itself to the reader's rules: whatever it writes, a reader accepts, and whatever it
+    # refuses, a reader would reject with the same code. The header it would write is judged by the
+    # reader's own validation, sections after a trip through JSON, as a reader will see them (tuples
+    # become arrays, 1.0 becomes 1).
+    infos = validate_for_writer(_table(specs), _json_round_trip(sections))
+    return _Plan(infos, sections)
+
+
+def _table(specs: Iterable[TensorSpec]) -> list[dict[str, object]]:
+    """The tensor table as a reader will parse it: in the caller's order, each tensor at the next 64-byte
+    boundary, digests not yet known. A value the file cannot hold is kept as given, for the reader's rules to
+    name (an unknown dtype gets length 0: its own rule comes first)."""
+    entries: list[dict[str, object]] = []
+    end = 0
+    for spec in specs:
+        shape = _shape_as_read(spec.shape)
+        offset = align(end)
+        length = _length(spec.dtype, shape)
+        entries.append(
+            {
+                "name": _str_as_read(spec.name),
+                "dtype": _str_as_read(spec.dtype),
+                "shape": shape,
+                "offset": offset,
+                "length": length,
+                "sha256": _PLACEHOLDER_DIGEST,
+                "role": _str_as_read(spec.role),
+            }
+        )
+        end = offset + length
+    return entries
+
+
+def _str_as_read(value: object) -> object:
+    return str(value) if isinstance(value, str) else value  # numpy.str_ is a str, but not one JSON yields
+
+
+def _shape_as_read(shape: object) -> object:
+    if type(shape) is tuple and all(type(dim) is int for dim in shape):  # the common case, numpy's own shapes
+        return list(shape)
+    if isinstance(shape, str | bytes | Mapping) or not isinstance(shape, Iterable):
+        return shape  # not an array
+    return [_dim_as_read(dim) for dim in shape]
+
+
+def _dim_as_read(dim: object) -> object:
+    if type(dim) is int or isinstance(dim, bool | np.bool_) or not isinstance(dim, SupportsIndex):
+        return dim  # an integer as it is, or something a reader would not take for one
+    return operator.index(dim)  # numpy integers
+
+
+def _length(dtype_name: object, shape: object) -> int:
+    dtype = DTYPES.get(dtype_name) if isinstance(dtype_name, str) else None
+    if dtype is None or not isinstance(shape, list) or not all(type(dim) is int and dim >= 0 for dim in shape):
+        return 0  # the file would break the dtype or shape rule, which a reader checks before the length
+    return dtype.byte_length(math.prod(shape))
 
 
 def _json_round_trip(sections: Mapping[str, object]) -> dict[str, object]:
@@ -342,6 +379,8 @@ class StreamWriter:
     Bytes are the concatenation of all tensors' raw little-endian C-order bytes, in declared order,
     without padding (the writer inserts it). Peak memory is the largest chunk, not the model.
     The file appears at `path` only when every declared byte was written and the context exits cleanly.
+    Bytes a file must not hold are refused with the reader's code, before they reach `path`: more or
+    fewer bytes than declared (TENSOR_LENGTH), a bool byte other than 0x00 or 0x01 (BOOL_VALUE).
     """
 
     def __init__(
@@ -370,7 +409,8 @@ class StreamWriter:
             self._stream.write(pack_preamble(len(placeholder)))
             self._stream.write(placeholder)
             header_end = PREAMBLE_SIZE + len(placeholder)
-            self._stream.write(_ZEROS[: align(header_end) - header_end])
+            self._data_start = align(header_end)
+            self._stream.write(_ZEROS[: self._data_start - header_end])
             self._finish_empty_tensors()
         except BaseException:
             self.abort()
@@ -387,20 +427,28 @@ class StreamWriter:
         return infos[self._index] if self._index < len(infos) else None
 
     def write(self, data: object) -> None:
+        """Append bytes (any bytes-like object, or a numpy array) to the declared tensors. Bytes the file
+        must not hold abort the writer and raise the reader's error: nothing reaches `path`."""
         if self._closed:
             raise ValueError("write to a closed StreamWriter")
         view = _array_bytes(data) if isinstance(data, np.ndarray) else memoryview(data).cast("B")  # type: ignore[arg-type]
-        while len(view):
-            info = self.current
-            if info is None:
-                raise ValueError(f"{len(view)} bytes more than the declared tensors hold")
-            take = min(len(view), info.length - self._written)
-            piece = view[:take]
-            self._hash_and_write(piece)
-            self._written += take
-            view = view[take:]
-            if self._written == info.length:
-                self._next_tensor()
+        try:
+            while len(view):
+                info = self.current
+                if info is None:
+                    raise error("TENSOR_LENGTH", f"{len(view)} bytes more than the declared tensors hold")
+                take = min(len(view), info.length - self._written)
+                piece = view[:take]
+                if info.dtype == "bool":  # §7.9, checked before the bytes are hashed or written
+                    _digests.check_bool_values(info, piece, self._data_start + info.offset + self._written)
+                self._hash_and_write(piece)
+                self._written += take
+                view = view[take:]
+                if self._written == info.length:
+                    self._next_tensor()
+        except ModelfmtError:
+            self.abort()
+            raise
 
     def _hash_and_write(self, piece: memoryview) -> None:
         """Hash on a helper thread while this one writes: both release the GIL, so a large chunk costs
@@ -438,15 +486,17 @@ class StreamWriter:
             self._index += 1
 
     def close(self) -> None:
-        """Finish the file. Raises ValueError (and writes nothing) if declared bytes are missing."""
+        """Finish the file. Raises TENSOR_LENGTH (and writes nothing) if declared bytes are missing."""
         if self._closed:
             return
         info = self.current
         if info is not None:
             self.abort()
-            raise ValueError(
+            raise error(
+                "TENSOR_LENGTH",
                 f"StreamWriter closed before all data was written: tensor `{info.name}` has "
-                f"{self._written} of {info.length} bytes; nothing was written"
+                f"{self._written} of {info.length} bytes; nothing was written",
+                tensor=info.name,
             )
         try:
             self._stream.seek(PREAMBLE_SIZE)

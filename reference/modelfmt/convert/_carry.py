@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from ..container._header import ROLES
+from ..container._tensors import ROLES
 from ..format import _json
 from ._errors import ConversionError
 from ._jsonfile import parse_json

@@ -2,15 +2,15 @@
 
 A reader of another format states a tensor's dtype and shape first and streams its bytes later; a
 lying or damaged source could deliver more or fewer bytes than declared, or bool bytes other than
-0 and 1 (which modelfmt forbids, SPEC.md §7.9). Both are caught here, once, for every destination.
+0 and 1 (which modelfmt forbids, SPEC.md §7.9). Both are caught here, once, for every destination:
+safetensors and .npz too, whose writers know no such rule. The bool rule is the reader's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
-
+from ..container._digests import first_invalid_bool
 from ._errors import ConversionError
 from ._source import SourceTensor
 
@@ -23,7 +23,7 @@ def checked_chunks(tensor: SourceTensor) -> Iterator[memoryview]:
         received += len(view)
         if received > expected:
             raise ConversionError(f"tensor `{tensor.name}`: the source holds more than the {expected} bytes declared")
-        if tensor.dtype == "bool" and len(view) and int(np.frombuffer(view, dtype=np.uint8).max()) > 1:
+        if tensor.dtype == "bool" and first_invalid_bool(view) is not None:
             raise ConversionError(
                 f"tensor `{tensor.name}`: a bool byte is neither 0 nor 1; modelfmt stores bools as 0x00/0x01 only"
             )

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Final
 
 from ..container._atomic import atomic_write
-from ..container._header import check_name
+from ..container._tensors import check_name
 from ..format._dtypes import DTYPES
 from ..format._errors import ModelfmtError
 from ._carry import pack_for_safetensors, string_map, unpack_from_safetensors

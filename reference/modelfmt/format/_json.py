@@ -167,9 +167,10 @@ def _utf16_key(text: str) -> bytes:
 
 
 def format_number(number: float) -> str:
-    """ECMAScript Number::toString for a finite double, as RFC 8785 §3.2.2.3 requires."""
+    """ECMAScript Number::toString for a finite double, as RFC 8785 §3.2.2.3 requires; NaN and the
+    infinities have none (HEADER_NUMBER, §4.4)."""
     if not math.isfinite(number):
-        raise ValueError(f"{number} cannot be written in a modelfmt header")
+        raise error("HEADER_NUMBER", f"{number} cannot be written in a modelfmt header")
     if number == 0:
         return "0"
     if number < 0:
@@ -199,7 +200,12 @@ _encode_string: Callable[[str], str] = json.JSONEncoder(ensure_ascii=False).enco
 
 
 def canonical(value: object, *, writing: bool = False) -> str:
-    """Encode a JSON value in RFC 8785 canonical form. TypeError/ValueError for non-JSON input.
+    """Encode a JSON value in RFC 8785 canonical form.
+
+    A value the header's JSON cannot hold raises the error a reader gives a file holding it (a
+    `FormatError`, so also a ValueError): HEADER_NUMBER for NaN, an infinity or an integer beyond 2^53-1,
+    HEADER_ENCODING for a lone surrogate, HEADER_DEPTH for nesting no header allows. What JSON cannot
+    express at all (a set, a key that is not a string) is a TypeError.
 
     With `writing`, also refuse what a writer must not emit (§4.7): a float whose canonical form is an
     integer beyond 2^53-1. A reader measuring a parsed value (the metadata size) leaves it off."""
@@ -210,7 +216,7 @@ def canonical(value: object, *, writing: bool = False) -> str:
 
 def _encode_into(value: object, parts: list[str], depth: int, writing: bool) -> None:
     if depth > 1000:  # a cyclic or absurdly deep structure from a caller, not from a file
-        raise ValueError("value nests too deeply to encode")
+        raise error("HEADER_DEPTH", "value nests too deeply to encode")
     if value is None:
         parts.append("null")
     elif value is True:
@@ -219,18 +225,19 @@ def _encode_into(value: object, parts: list[str], depth: int, writing: bool) -> 
         parts.append("false")
     elif isinstance(value, str):
         if _has_lone_surrogate(value):
-            raise ValueError("strings in a modelfmt header must not contain unpaired surrogates")
+            raise error("HEADER_ENCODING", "strings in a modelfmt header must not contain unpaired surrogates")
         parts.append(_encode_string(value))
     elif isinstance(value, int):
         if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            raise ValueError(f"integer {value} is outside ±(2^53-1) and cannot be stored exactly")
+            raise error("HEADER_NUMBER", f"integer {value} is outside ±(2^53-1) and cannot be stored exactly")
         parts.append(str(int(value)))
     elif isinstance(value, float):
         if writing and MAX_SAFE_INTEGER < abs(value) < 1e21:
             # Canonical form writes these as integer digits, which readers reject (SPEC.md §4.7).
-            raise ValueError(
+            raise error(
+                "HEADER_NUMBER",
                 f"{value!r} cannot be stored in a modelfmt header: between 2^53 and 1e21 its "
-                "canonical form is an integer beyond 2^53-1; store it as a string or a tensor"
+                "canonical form is an integer beyond 2^53-1; store it as a string or a tensor",
             )
         parts.append(format_number(value))
     elif isinstance(value, dict):
