@@ -21,7 +21,8 @@ from ..format._errors import FormatError, error
 from ..format._framing import ALIGNMENT, MINOR_VERSION, Preamble, align
 from ..format._limits import DEFAULT_LIMITS, MAX_SAFE_INTEGER, Limits
 from ..format._names import FORBIDDEN_IN_NAMES, REVERSE_DNS
-from ..graph._training import validate_training
+from ..graph._training import TrainingState, validate_training
+from ..graph._types import Graph
 from ..graph._validate import validate_architecture
 
 ROLES: Final = ("parameter", "buffer", "optimizer", "other")
@@ -88,7 +89,10 @@ class TensorInfo(NamedTuple):
 
 @dataclass(frozen=True)
 class Header:
-    """A validated header and the layout it implies."""
+    """A validated header and the layout it implies.
+
+    `architecture` and `training` are the sections as JSON; `graph` and `training_state` are what their
+    validation established (§9-11), kept so that nothing downstream validates them again."""
 
     major: int
     minor: int
@@ -99,6 +103,9 @@ class Header:
     training: Mapping[str, object] | None = None
     extensions: Mapping[str, object] | None = None
     _by_name: Mapping[str, TensorInfo] = field(default_factory=dict, repr=False, compare=False)
+    # Derived from `architecture` and `training` (so not compared): present exactly when they are.
+    graph: Graph | None = field(default=None, repr=False, compare=False)
+    training_state: TrainingState | None = field(default=None, repr=False, compare=False)
 
     @property
     def data_start(self) -> int:
@@ -173,7 +180,8 @@ def _check_tree_outside_tensors(parsed: object, limits: Limits) -> None:
 def _validate_structure(parsed: object, preamble: Preamble, limits: Limits) -> Header:
     tensors_value = _validate_top_level(parsed, limits)
     tensors, by_name = _validate_tensor_table(tensors_value, limits)
-    metadata, extensions, architecture, training = _validate_structure_rest(parsed, by_name, limits)  # type: ignore[arg-type]
+    sections = _validate_structure_rest(parsed, by_name, limits)  # type: ignore[arg-type]
+    metadata, extensions, architecture, training, graph, state = sections
     return Header(
         major=preamble.major,
         minor=preamble.minor,
@@ -184,6 +192,8 @@ def _validate_structure(parsed: object, preamble: Preamble, limits: Limits) -> H
         training=training,
         extensions=extensions,
         _by_name=by_name,
+        graph=graph,
+        training_state=state,
     )
 
 
@@ -226,21 +236,25 @@ def validate_for_writer(infos: Sequence[TensorInfo], sections: Mapping[str, obje
 
 
 _Sections = tuple[
-    Mapping[str, object], Mapping[str, object] | None, Mapping[str, object] | None, Mapping[str, object] | None
+    Mapping[str, object],
+    Mapping[str, object] | None,
+    Mapping[str, object] | None,
+    Mapping[str, object] | None,
+    Graph | None,
+    TrainingState | None,
 ]
 
 
 def _validate_structure_rest(parsed: dict[str, object], tensors: Mapping[str, TensorInfo], limits: Limits) -> _Sections:
-    """Phase 3 steps 5-8: metadata, extensions, architecture, training (which refer to `tensors`)."""
+    """Phase 3 steps 5-8: metadata, extensions, architecture, training (which refer to `tensors`), and
+    the graph and training state their validation builds."""
     metadata = _validate_metadata(parsed["metadata"], limits)
     extensions = _validate_extensions(parsed.get("extensions"))
     architecture = _validate_section(parsed, "architecture")
-    if architecture is not None:
-        validate_architecture(architecture, tensors)  # §9-10
+    graph = None if architecture is None else validate_architecture(architecture, tensors)  # §9-10
     training = _validate_section(parsed, "training")
-    if training is not None:
-        validate_training(training, tensors)  # §11
-    return metadata, extensions, architecture, training
+    state = None if training is None else validate_training(training, tensors)  # §11
+    return metadata, extensions, architecture, training, graph, state
 
 
 def _check_keys(obj: dict[str, object], allowed: frozenset[str], required: tuple[str, ...], *, where: str) -> None:
