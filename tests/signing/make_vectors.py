@@ -21,7 +21,7 @@ import numpy as np
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from modelfmt.container import _reader
+from modelfmt.container._opened import OpenedFile
 from modelfmt.format import _json
 from modelfmt.signing import _keys
 from modelfmt.signing import _signatures as _signing
@@ -79,7 +79,8 @@ def build() -> dict[str, bytes]:
         files[f"{stem}.pub"] = _keys.public_key_pem(key)
     unsigned = model_bytes()
     files["kat-unsigned.mf"] = unsigned
-    header = _reader.read_structure(lambda offset, count: unsigned[offset : offset + count], len(unsigned)).header
+    with OpenedFile.from_view(memoryview(unsigned)) as opened:
+        header = opened.header
     data_start = header.data_start
     digest = hashlib.sha256(unsigned[:data_start]).digest()
     vectors = []

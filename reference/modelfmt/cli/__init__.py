@@ -17,8 +17,7 @@ from typing import TextIO
 
 from ..conformance import _cli as _cli_conformance
 from ..container._header import Header
-from ..container._reader import read_header
-from ..container._signfile import read_signatures
+from ..container._opened import OpenedFile
 from ..container._tensors import ROLES
 from ..diagnose._check import CheckResult, check_file
 from ..format._errors import ModelfmtError
@@ -107,10 +106,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     results: list[CheckResult] = []
     for path in args.files:
         progress, line = _progress_for(path) if not args.json else (None, None)
-        if trusted is None:
-            result = check_file(path, strict=args.strict, progress=progress)
-        else:
-            result = _cli_signing.check_signed(path, trusted, strict=args.strict, progress=progress)
+        result = check_file(path, trusted, strict=args.strict, progress=progress)
         if line is not None:
             line.finish()
         results.append(result)
@@ -171,8 +167,7 @@ def _section_summaries(header: Header) -> list[str]:
     return lines
 
 
-def _print_inspection(path: str, header: Header, out: TextIO) -> None:
-    size = Path(path).stat().st_size
+def _print_inspection(path: str, header: Header, size: int, out: TextIO) -> None:
     out.write(f"{path}\n  format    modelfmt {header.major}.{header.minor}\n")
     out.write(f"  size      {_human_bytes(size)} ({size} bytes; header {header.header_length} bytes)\n")
     out.write("  digests   not checked by inspect (run `modelfmt check`)\n")
@@ -211,8 +206,9 @@ def _print_inspection(path: str, header: Header, out: TextIO) -> None:
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
     try:
-        header = read_header(args.file)
-        signatures = read_signatures(args.file, _cli_signing.trusted_keys(args))
+        with OpenedFile.open(args.file, mapped=False) as opened:  # phases 1-4 once, for both sections
+            header, size = opened.header, opened.layout.file_size
+            signatures = opened.signature_statuses(_cli_signing.trusted_keys(args))
     except ModelfmtError as exc:
         print(f"{args.file}: INVALID {exc.code}: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -235,7 +231,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         }
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        _print_inspection(args.file, header, sys.stdout)
+        _print_inspection(args.file, header, size, sys.stdout)
         _cli_signing.print_signatures(signatures, sys.stdout)
     if args.graph:
         return _cli_graph.write_picture(args.file, header, args.graph)

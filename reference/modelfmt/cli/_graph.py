@@ -16,7 +16,6 @@ import numpy as np
 from ..container._header import Header
 from ..format._errors import ModelfmtError
 from ..graph._picture import render_html, render_svg
-from ..graph._validate import validate_architecture
 from ..runtime._run import run
 
 EXIT_OK = 0
@@ -98,8 +97,9 @@ def write_picture(path: str, header: Header, target: str) -> int:
     if header.architecture is None:
         print(f"{path}: no architecture to draw (the file holds tensors only)", file=sys.stderr)
         return EXIT_INVALID
+    graph = header.graph  # validated when the file was opened
+    assert graph is not None  # present exactly when the architecture is
     tensors = {info.name: info for info in header.tensors}
-    graph = validate_architecture(header.architecture, tensors)  # already valid: read_header checked it
     title = str(header.metadata.get("name", Path(path).name))
     text = (render_html if target.lower().endswith((".html", ".htm")) else render_svg)(graph, tensors, title=title)
     Path(target).write_text(text, encoding="utf-8")

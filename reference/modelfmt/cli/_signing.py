@@ -15,18 +15,14 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
 
 from ..container._digests import Progress
-from ..container._reader import SafeOpen
-from ..container._signfile import read_signatures, sign_file, verify_file
+from ..container._signfile import read_signatures, sign_file
 from ..container._trust import Verification
-from ..diagnose._check import CheckResult, _strict_findings
-from ..diagnose._sniff import SNIFF_BYTES, identify
+from ..diagnose._check import CheckResult, check_file, signature_json
 from ..format._errors import ModelfmtError
-from ..format._framing import PREAMBLE_SIZE
 from ..signing import _keys
 from ..signing._keys import KeyFileError, PublicKey, TrustedKeys
 from ..signing._signatures import SignatureInfo, check_attributes, unsupported_text, utc_time
@@ -185,47 +181,9 @@ def _cmd_sign(args: argparse.Namespace, progress_for: ProgressFor) -> int:
 # ---- verify and check --key ---------------------------------------------------------------------------
 
 
-@dataclass
-class SignedCheckResult(CheckResult):
-    """A `check` verdict that also required a signature by a trusted key."""
-
-    verification: Verification | None = None
-
-    def as_json(self) -> dict[str, object]:
-        report = super().as_json()
-        if self.verification is not None:
-            report["signature"] = _verification_json(self.verification)
-        return report
-
-
-def check_signed(
-    path: str, trusted: TrustedKeys, *, strict: bool = False, progress: Progress | None = None
-) -> SignedCheckResult:
-    """`check` with trusted keys: every rule of `check`, plus a valid signature by a trusted key (the
-    same rules as `verify`). Never raises for a bad file; OS errors are reported in the result."""
-    result = SignedCheckResult(Path(path))
-    try:
-        with open(path, "rb") as stream:
-            result.file_size = os.fstat(stream.fileno()).st_size
-            prefix = stream.read(SNIFF_BYTES)
-        try:
-            result.verification = verify_file(path, trusted, progress=progress)
-            result.header = result.verification.header
-            if strict:
-                with SafeOpen(path, verify=False) as opened:
-                    result.warnings.extend(_strict_findings(opened))
-        except ModelfmtError as exc:
-            result.error = exc
-            if exc.code == "BAD_MAGIC" or result.file_size < PREAMBLE_SIZE:
-                result.detected = identify(prefix, result.file_size, Path(path))
-    except OSError as exc:
-        result.os_error = exc
-    return result
-
-
 def signature_lines(result: CheckResult) -> str:
     """What `check --key` adds below the verdict line of a valid file."""
-    if not isinstance(result, SignedCheckResult) or result.verification is None:
+    if result.verification is None:
         return ""
     return "\n" + "\n".join(_verified_lines(result.verification))
 
@@ -240,26 +198,6 @@ def _verified_lines(verification: Verification) -> list[str]:
         if info.status == "unsupported"
     )
     return lines
-
-
-def _verification_json(verification: Verification) -> dict[str, object]:
-    return {
-        "verified": True,
-        "key_id": verification.key_id,
-        "algorithm": verification.algorithm,
-        "attributes": dict(verification.attributes),
-        "signatures": [_info_json(info) for info in verification.signatures],
-    }
-
-
-def _info_json(info: SignatureInfo) -> dict[str, object]:
-    return {
-        "algorithm": info.algorithm,
-        "key_id": info.key_id,
-        "status": info.status,
-        "attributes": dict(info.attributes),
-        "attributes_verified": info.verified,
-    }
 
 
 def _failure_line(path: str, verdict: str, exc: ModelfmtError) -> str:
@@ -280,7 +218,7 @@ def _cmd_verify(args: argparse.Namespace, progress_for: ProgressFor) -> int:
     for path in args.files:
         progress, line = progress_for(path)
         try:
-            result = check_signed(path, trusted, progress=progress)
+            result = check_file(path, trusted, progress=progress)
         finally:
             _finish(line)
         if result.os_error is not None:
@@ -332,7 +270,7 @@ def print_signatures(infos: tuple[SignatureInfo, ...], out: TextIO) -> None:
 
 
 def signatures_json(infos: tuple[SignatureInfo, ...]) -> list[dict[str, object]]:
-    return [_info_json(info) for info in infos]
+    return [signature_json(info) for info in infos]
 
 
 # ---- registration ---------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
-from ..container import _digests, _reader
+from ..container._opened import OpenedFile
 from ..container._signfile import verify_bytes
 from ..container._writer import StreamWriter, TensorSpec
 from ..format import _json
@@ -48,32 +48,25 @@ def read_document(data: bytes) -> dict[str, object]:
     """Every phase of SPEC.md §13.1 with verification on, then the reader result document of PROTOCOL.md.
 
     Raises the ModelfmtError of the first failing rule."""
-    view = memoryview(data)
-
-    def read_at(offset: int, count: int) -> bytes:
-        return bytes(view[offset : offset + count])
-
-    structure = _reader.read_structure(read_at, len(data))  # phases 1-4
-    header = structure.header
-    padding_start = PREAMBLE_SIZE + header.header_length
-    section = view[header.data_start : header.data_end]
-    _digests.verify(header, section, bytes(view[padding_start : header.data_start]))  # phase 5
-    # The header value exactly as decoded (§4.6): parsed again from the bytes that just passed, rather
-    # than rebuilt from the validated model, so that nothing the model normalises can hide a difference.
-    value = _json.parse(bytes(view[PREAMBLE_SIZE:padding_start]), base_offset=PREAMBLE_SIZE)
-    tensors: list[dict[str, object]] = []
-    for info in header.tensors:
-        raw = section[info.offset : info.end]
-        entry: dict[str, object] = {
-            "name": info.name,
-            "dtype": info.dtype,
-            "shape": list(info.shape),
-            "length": info.length,
-            "sha256": hashlib.sha256(raw).hexdigest(),
-        }
-        if info.length <= HEX_MAX_LENGTH:
-            entry["hex"] = raw.hex()
-        tensors.append(entry)
+    with OpenedFile.from_view(memoryview(data)) as opened:  # phases 1-4
+        opened.verify_content()  # phase 5
+        header = opened.header
+        # The header value exactly as decoded (§4.6): parsed again from the bytes that just passed, rather
+        # than rebuilt from the validated model, so that nothing the model normalises can hide a difference.
+        value = _json.parse(opened.header_bytes, base_offset=PREAMBLE_SIZE)
+        tensors: list[dict[str, object]] = []
+        for info in header.tensors:
+            raw = opened.tensor_bytes(info)
+            entry: dict[str, object] = {
+                "name": info.name,
+                "dtype": info.dtype,
+                "shape": list(info.shape),
+                "length": info.length,
+                "sha256": hashlib.sha256(raw).hexdigest(),
+            }
+            if info.length <= HEX_MAX_LENGTH:
+                entry["hex"] = raw.hex()
+            tensors.append(entry)
     return {"version": [header.major, header.minor], "header": value, "tensors": tensors}
 
 

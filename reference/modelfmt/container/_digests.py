@@ -178,7 +178,7 @@ def verify(
 ) -> None:
     """All of phase 5 for a whole file, errors reported in the order §13 fixes. `digests`, when the
     caller computed them already (for example while reading), are the tensors' SHA-256 in table order."""
-    _check_padding(header_padding, header.data_start - len(header_padding))
+    check_padding(header_padding, header.data_start - len(header_padding))
     if digests is None:
         digests, bad_gap = _scan(data, header.tensors, progress)
     else:
@@ -205,7 +205,7 @@ def verify_one(header: Header, index: int, data: memoryview) -> None:
         check_bool(header, info, data)
 
 
-def _check_padding(padding: bytes, file_offset: int) -> None:
+def check_padding(padding: bytes, file_offset: int) -> None:
     stripped = padding.lstrip(b"\x00")
     if stripped:
         offset = file_offset + len(padding) - len(stripped)

@@ -18,7 +18,8 @@ from ..format._framing import MAJOR_VERSION, MINOR_VERSION, Preamble, align
 from ..format._limits import DEFAULT_LIMITS, Limits
 from ..format._names import REVERSE_DNS
 from ..format._objects import check_keys
-from ..graph._training import validate_training
+from ..graph._training import TrainingState, validate_training
+from ..graph._types import Graph
 from ..graph._validate import validate_architecture
 from ._tensors import TensorInfo, validate_table
 
@@ -46,7 +47,10 @@ _UNKNOWN_FEATURE_CODES: Final = frozenset({"HEADER_UNKNOWN_KEY", "DTYPE_UNKNOWN"
 
 @dataclass(frozen=True)
 class Header:
-    """A validated header and the layout it implies."""
+    """A validated header and the layout it implies.
+
+    `architecture` and `training` are the sections as JSON; `graph` and `training_state` are what their
+    validation established (§9-11), kept so that nothing downstream validates them again."""
 
     major: int
     minor: int
@@ -57,6 +61,9 @@ class Header:
     training: Mapping[str, object] | None = None
     extensions: Mapping[str, object] | None = None
     _by_name: Mapping[str, TensorInfo] = field(default_factory=dict, repr=False, compare=False)
+    # Derived from `architecture` and `training` (so not compared): present exactly when they are.
+    graph: Graph | None = field(default=None, repr=False, compare=False)
+    training_state: TrainingState | None = field(default=None, repr=False, compare=False)
 
     @property
     def data_start(self) -> int:
@@ -131,7 +138,8 @@ def _check_tree_outside_tensors(parsed: object, limits: Limits) -> None:
 def _validate_structure(parsed: object, preamble: Preamble, limits: Limits) -> Header:
     tensors_value = _validate_top_level(parsed, limits)
     tensors, by_name = validate_table(tensors_value, limits)
-    metadata, extensions, architecture, training = _validate_structure_rest(parsed, by_name, limits)  # type: ignore[arg-type]
+    sections = _validate_structure_rest(parsed, by_name, limits)  # type: ignore[arg-type]
+    metadata, extensions, architecture, training, graph, state = sections
     return Header(
         major=preamble.major,
         minor=preamble.minor,
@@ -142,6 +150,8 @@ def _validate_structure(parsed: object, preamble: Preamble, limits: Limits) -> H
         training=training,
         extensions=extensions,
         _by_name=by_name,
+        graph=graph,
+        training_state=state,
     )
 
 
@@ -174,21 +184,25 @@ def validate_for_writer(entries: list[dict[str, object]], sections: Mapping[str,
 
 
 _Sections = tuple[
-    Mapping[str, object], Mapping[str, object] | None, Mapping[str, object] | None, Mapping[str, object] | None
+    Mapping[str, object],
+    Mapping[str, object] | None,
+    Mapping[str, object] | None,
+    Mapping[str, object] | None,
+    Graph | None,
+    TrainingState | None,
 ]
 
 
 def _validate_structure_rest(parsed: dict[str, object], tensors: Mapping[str, TensorInfo], limits: Limits) -> _Sections:
-    """Phase 3 steps 5-8: metadata, extensions, architecture, training (which refer to `tensors`)."""
+    """Phase 3 steps 5-8: metadata, extensions, architecture, training (which refer to `tensors`), and
+    the graph and training state their validation builds."""
     metadata = _validate_metadata(parsed["metadata"], limits)
     extensions = _validate_extensions(parsed.get("extensions"))
     architecture = _validate_section(parsed, "architecture")
-    if architecture is not None:
-        validate_architecture(architecture, tensors)  # §9-10
+    graph = None if architecture is None else validate_architecture(architecture, tensors)  # §9-10
     training = _validate_section(parsed, "training")
-    if training is not None:
-        validate_training(training, tensors)  # §11
-    return metadata, extensions, architecture, training
+    state = None if training is None else validate_training(training, tensors)  # §11
+    return metadata, extensions, architecture, training, graph, state
 
 
 def _validate_metadata(metadata: object, limits: Limits) -> Mapping[str, object]:

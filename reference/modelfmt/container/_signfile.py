@@ -13,22 +13,19 @@ until someone truncated it by hand.
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import mmap
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ..format._errors import error
-from ..format._framing import PREAMBLE_SIZE
 from ..format._limits import DEFAULT_LIMITS, Limits
 from ..signing import _signatures
-from ..signing._keys import PrivateKey, TrustInput, as_trusted, public_key_of
+from ..signing._keys import PrivateKey, TrustedKeys, TrustInput, as_trusted, public_key_of
 from ..signing._signatures import SignatureInfo
-from . import _digests, _trust
+from . import _digests
 from ._atomic import atomic_write
-from ._reader import _pread_all, read_structure
+from ._opened import OpenedFile
 from ._trust import Verification
 
 PathLike = str | os.PathLike[str]
@@ -40,29 +37,16 @@ _FALLBACK_CHUNK = 1024 * 1024
 _NO_KERNEL_COPY = frozenset({errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EPERM, errno.EBADF})
 
 
-def _bytes_reader(view: memoryview) -> _trust.ReadAt:
-    def read_at(offset: int, count: int) -> bytes:
-        return bytes(view[offset : offset + count])
-
-    return read_at
-
-
 # ---- verification --------------------------------------------------------------------------------------
 
 
-def _verify_view(
-    view: memoryview, trusted_keys: TrustInput, limits: Limits, progress: _digests.Progress | None
-) -> Verification:
-    gate = _trust.Gate(as_trusted(trusted_keys))
-    # (1) phases 1-4 of §13: the header, the layout, the block's structure
-    structure = read_structure(gate.reader(_bytes_reader(view)), len(view), limits)
-    header = structure.header
-    padding = bytes(view[PREAMBLE_SIZE + header.header_length : header.data_start])
+def _verify_opened(opened: OpenedFile, trusted: TrustedKeys, progress: _digests.Progress | None) -> Verification:
+    # (1) phases 1-4 of §13 ran when the file was opened: the header, the layout, the block's structure
     # (2)-(6) the signatures, over the prefix bytes just parsed: microseconds, so before the digests
-    verification = gate.check(header, structure.signature_body, padding)
+    verification = opened.verify_signatures(trusted)
     # (7) phase 5: padding, every tensor digest, bool values; the signed header vouches for none of
     # the data until its digests match
-    _digests.verify(header, view[header.data_start : header.data_end], padding, progress)
+    opened.verify_content(progress)
     return verification
 
 
@@ -71,7 +55,9 @@ def verify_bytes(
 ) -> Verification:
     """Verify a complete file held in memory; see `verify_file`."""
     with memoryview(data) as raw, raw.cast("B") as view:
-        return _verify_view(view, trusted_keys, limits, None)
+        trusted = as_trusted(trusted_keys)  # key errors surface before the file is parsed
+        with OpenedFile.from_view(view, limits) as opened:
+            return _verify_opened(opened, trusted, None)
 
 
 def verify_file(
@@ -90,17 +76,8 @@ def verify_file(
     reader does not know are skipped (SIGNATURE_UNTRUSTED when there is no other).
     """
     trusted = as_trusted(trusted_keys)  # key errors surface before the file is touched
-    with open(path, "rb") as stream:
-        size = os.fstat(stream.fileno()).st_size
-        if size < PREAMBLE_SIZE:  # mmap cannot map an empty file; these bytes give the right error
-            return verify_bytes(stream.read(), trusted, limits=limits)
-        mapping = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-    try:
-        with memoryview(mapping) as view:
-            return _verify_view(view, trusted, limits, progress)
-    finally:
-        with contextlib.suppress(BufferError):  # a slice still alive: unmapped when it is freed
-            mapping.close()
+    with OpenedFile.open(path, limits, mapped=True) as opened:
+        return _verify_opened(opened, trusted, progress)
 
 
 def read_signatures(
@@ -114,63 +91,39 @@ def read_signatures(
     is "unsupported" (or "invalid" if it claims a trusted key's id: the key decides the algorithm).
     """
     trusted = None if trusted_keys is None else as_trusted(trusted_keys)
-    with open(path, "rb") as stream:
-        fd = stream.fileno()
-        size = os.fstat(fd).st_size
-
-        def read_at(offset: int, count: int) -> bytes:
-            return _pread_all(fd, offset, count)
-
-        gate = _trust.Gate(trusted) if trusted is not None else None
-        structure = read_structure(gate.reader(read_at) if gate is not None else read_at, size, limits)
-        header = structure.header
-        if structure.signature_body is None:
-            return ()
-        entries = _signatures.parse_block(structure.signature_body, offset=header.data_end, minor=header.minor)
-        if gate is None:
-            return _signatures.evaluate(entries, b"", None)
-        padding_start = PREAMBLE_SIZE + header.header_length
-        padding = read_at(padding_start, header.data_start - padding_start)
-    return _signatures.evaluate(entries, gate.prefix_sha256(header, padding), gate.trusted)
+    with OpenedFile.open(path, limits, mapped=False) as opened:
+        return opened.signature_statuses(trusted)
 
 
 # ---- signing -------------------------------------------------------------------------------------------
 
 
-def _sign_view(
-    view: memoryview,
+def _sign_opened(
+    open_file: Callable[[], OpenedFile],
     private_key: PrivateKey,
     attributes: Mapping[str, str] | None,
-    limits: Limits,
     progress: _digests.Progress | None,
 ) -> tuple[int, bytes, SignatureInfo]:
-    """(E, the new signature block, the new signature) for the complete file in `view`: §12.8 steps 1-5,
-    numbered in comments (step 2 first, so that a caller's mistake costs no hashing)."""
+    """(E, the new signature block, the new signature) for the complete file `open_file` opens: §12.8
+    steps 1-5, numbered in comments (step 2 first, so that a caller's mistake costs no hashing)."""
     checked = _signatures.check_attributes(attributes)  # (2) caller mistakes first, before any hashing
     public_key = public_key_of(private_key)
     # (1) the file is valid: phases 1-4 ...
-    structure = read_structure(_bytes_reader(view), len(view), limits)
-    header = structure.header
-    # ... and phase 5: a signature vouches for every tensor, so a signer
-    # never signs bytes it has not checked
-    padding_start = PREAMBLE_SIZE + header.header_length
-    _digests.verify(
-        header, view[header.data_start : header.data_end], bytes(view[padding_start : header.data_start]), progress
-    )
-    # (5) existing signatures are kept, except an earlier one by the same key, which is replaced
-    entries: tuple[_signatures.SignatureEntry, ...] = ()
-    if structure.signature_body is not None:
-        entries = _signatures.parse_block(structure.signature_body, offset=header.data_end, minor=header.minor)
-    # (3) sign SHA-256([0, D)) and the attributes
-    digest = _signatures.prefix_digest(view[: header.data_start])
-    entry = _signatures.sign(private_key, digest, checked)
-    # (4) check the new signature before writing it: a faulty signer (hardware fault, broken backend)
-    # must not publish a signature that could leak key material or fail every verifier
-    if not _signatures.signature_valid(entry, public_key, digest):
-        raise RuntimeError("the signature just made does not verify; nothing was written")
-    block = _signatures.encode_block(_signatures.add_entry(entries, entry))
-    info = SignatureInfo(entry.algorithm, entry.key_id, entry.attributes, "verified", entry.public_key)
-    return header.data_end, block, info
+    with open_file() as opened:
+        # ... and phase 5: a signature vouches for every tensor, so a signer
+        # never signs bytes it has not checked
+        opened.verify_content(progress)
+        # (3) sign SHA-256([0, D)) and the attributes
+        digest = opened.prefix_digest()
+        entry = _signatures.sign(private_key, digest, checked)
+        # (4) check the new signature before writing it: a faulty signer (hardware fault, broken backend)
+        # must not publish a signature that could leak key material or fail every verifier
+        if not _signatures.signature_valid(entry, public_key, digest):
+            raise RuntimeError("the signature just made does not verify; nothing was written")
+        # (5) existing signatures are kept, except an earlier one by the same key, which is replaced
+        block = _signatures.encode_block(_signatures.add_entry(opened.signatures, entry))
+        info = SignatureInfo(entry.algorithm, entry.key_id, entry.attributes, "verified", entry.public_key)
+        return opened.header.data_end, block, info
 
 
 def sign_bytes(
@@ -182,7 +135,7 @@ def sign_bytes(
 ) -> bytes:
     """The bytes of `data` (a complete file) with a signature by `private_key` added; see `sign_file`."""
     with memoryview(data) as raw, raw.cast("B") as view:
-        end, block, _ = _sign_view(view, private_key, attributes, limits, None)
+        end, block, _ = _sign_opened(lambda: OpenedFile.from_view(view, limits), private_key, attributes, None)
         return bytes(view[:end]) + block
 
 
@@ -241,16 +194,9 @@ def sign_file(
         fd = target.fileno()
         _copy_into(source.fileno(), fd, size)
         # Everything below reads the private copy, so what is checked and signed is what is renamed.
-        if size < PREAMBLE_SIZE:
-            end, block, info = _sign_view(memoryview(os.pread(fd, size, 0)), private_key, attributes, limits, progress)
-        else:
-            mapping = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-            try:
-                with memoryview(mapping) as view:
-                    end, block, info = _sign_view(view, private_key, attributes, limits, progress)
-            finally:
-                with contextlib.suppress(BufferError):
-                    mapping.close()
+        end, block, info = _sign_opened(
+            lambda: OpenedFile.from_stream(target, limits, mapped=True), private_key, attributes, progress
+        )
         os.ftruncate(fd, end)  # (6) replace [E, F): drop the old block, if any
         _pwrite_all(fd, block, end)
     return info

@@ -1,4 +1,5 @@
-"""`check`: validate a file completely and say, in plain words, what is wrong with it."""
+"""`check`: validate a file completely and say, in plain words, what is wrong with it; with trusted keys,
+also whether a signature by one of them verifies (the rules of `verify_file`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from pathlib import Path
 
 from ..container._digests import Progress
 from ..container._header import Header
-from ..container._reader import SafeOpen
+from ..container._opened import OpenedFile
+from ..container._trust import Verification
 from ..format._errors import ModelfmtError
 from ..format._framing import PREAMBLE_SIZE
 from ..format._limits import DEFAULT_LIMITS, Limits
+from ..signing._keys import TrustedKeys, TrustInput, as_trusted
+from ..signing._signatures import SignatureInfo
 from . import _strict
 from ._sniff import SNIFF_BYTES, Finding, identify
 
@@ -28,6 +32,8 @@ class CheckResult:
     detected: Finding | None = None
     # SHOULD-level findings of `check --strict`: valid, but not what a conforming writer produces.
     warnings: list[str] = field(default_factory=list)
+    # With trusted keys: the signature that verified (None when none was required, or the check failed).
+    verification: Verification | None = None
 
     @property
     def valid(self) -> bool:
@@ -59,42 +65,73 @@ class CheckResult:
             report["findings"] = [
                 {"id": text.partition(": ")[0], "message": text.partition(": ")[2]} for text in self.warnings
             ]
+        if self.verification is not None:
+            report["signature"] = verification_json(self.verification)
         return report
+
+
+def verification_json(verification: Verification) -> dict[str, object]:
+    return {
+        "verified": True,
+        "key_id": verification.key_id,
+        "algorithm": verification.algorithm,
+        "attributes": dict(verification.attributes),
+        "signatures": [signature_json(info) for info in verification.signatures],
+    }
+
+
+def signature_json(info: SignatureInfo) -> dict[str, object]:
+    return {
+        "algorithm": info.algorithm,
+        "key_id": info.key_id,
+        "status": info.status,
+        "attributes": dict(info.attributes),
+        "attributes_verified": info.verified,
+    }
 
 
 def check_file(
     path: str | os.PathLike[str],
+    trusted: TrustInput | None = None,
     *,
     limits: Limits = DEFAULT_LIMITS,
     strict: bool = False,
     progress: Progress | None = None,
 ) -> CheckResult:
-    """Validate every rule of SPEC.md, digests included. Never raises for a bad file; OS errors are
+    """Validate every rule of SPEC.md, digests included, and with `trusted` keys also require a valid
+    signature by one of them (the rules of `verify_file`). Never raises for a bad file; OS errors are
     reported in the result too, so that one unreadable file does not stop a batch."""
+    trusted_keys = None if trusted is None else as_trusted(trusted)  # the caller's keys, before the file
     result = CheckResult(Path(path))
     try:
         with open(path, "rb") as stream:
             result.file_size = os.fstat(stream.fileno()).st_size
             prefix = stream.read(SNIFF_BYTES)
-        try:
-            with SafeOpen(path, verify=True, limits=limits) as opened:
-                result.header = opened.header
-                opened.verify_all(progress)
-                if strict:
-                    result.warnings.extend(_strict_findings(opened))
-        except ModelfmtError as exc:
-            result.error = exc
-            if exc.code == "BAD_MAGIC" or result.file_size < PREAMBLE_SIZE:
-                result.detected = identify(prefix, result.file_size, Path(path))
+            try:
+                with OpenedFile.from_stream(stream, limits, mapped=True) as opened:
+                    _check_opened(opened, result, trusted_keys, strict, progress)
+            except ModelfmtError as exc:
+                result.error = exc
+                if exc.code == "BAD_MAGIC" or result.file_size < PREAMBLE_SIZE:
+                    result.detected = identify(prefix, result.file_size, Path(path))
     except OSError as exc:
         result.os_error = exc
     return result
 
 
-def _strict_findings(opened: SafeOpen) -> list[str]:
-    """SHOULD-level findings (`_strict.py`), each `id: message` with an id of `_strict.FINDINGS`."""
-    header = opened.header
-    with open(opened.path, "rb") as stream:
-        stream.seek(PREAMBLE_SIZE)
-        raw = stream.read(header.header_length)
-    return [str(finding) for finding in _strict.findings(header, raw, opened.signature_body)]
+def _check_opened(
+    opened: OpenedFile, result: CheckResult, trusted: TrustedKeys | None, strict: bool, progress: Progress | None
+) -> None:
+    """Phase 5 (and the signatures) for a file that passed phases 1-4, recorded in `result`."""
+    if trusted is None:
+        result.header = opened.header
+        opened.verify_content(progress)
+    else:
+        # The signature first (microseconds), then every digest; with keys, nothing about the file is
+        # reported as its header until both hold.
+        verification = opened.verify_signatures(trusted)
+        opened.verify_content(progress)
+        result.header, result.verification = opened.header, verification
+    if strict:
+        findings = _strict.findings(opened.header, opened.header_bytes, opened.signature_body, opened.signatures)
+        result.warnings.extend(str(finding) for finding in findings)

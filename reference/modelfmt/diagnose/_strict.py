@@ -7,7 +7,7 @@ file with findings is still valid for every reader.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
@@ -19,6 +19,7 @@ from ..format._framing import MINOR_VERSION
 from ..format._limits import MAX_SAFE_INTEGER
 from ..format._names import MISLEADING_IN_NAMES, MISLEADING_IN_TEXT
 from ..signing import _signatures
+from ..signing._signatures import SignatureEntry
 
 FINDINGS: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -60,8 +61,11 @@ class Finding:
         return f"{self.id}: {self.message}"
 
 
-def findings(header: Header, raw_header: bytes, signature_body: bytes | None) -> list[Finding]:
-    """Every SHOULD-level finding for a file that passed every check, in a fixed order."""
+def findings(
+    header: Header, raw_header: bytes, signature_body: bytes | None, signatures: Sequence[SignatureEntry]
+) -> list[Finding]:
+    """Every SHOULD-level finding for a file that passed every check, in a fixed order. `raw_header` and
+    `signature_body` are the bytes as read, `signatures` the entries parsed from the body."""
     result: list[Finding] = []
     sections = {
         "metadata": header.metadata,
@@ -96,7 +100,7 @@ def findings(header: Header, raw_header: bytes, signature_body: bytes | None) ->
     result += _graph_roles(header)
     result += _slot_names(header)
     if signature_body is not None:
-        result += _signature_block(header, signature_body)
+        result += _signature_block(signature_body, signatures)
     result += _display(header)
     return result
 
@@ -172,9 +176,8 @@ def _slot_names(header: Header) -> list[Finding]:
     return result
 
 
-def _signature_block(header: Header, body: bytes) -> list[Finding]:
+def _signature_block(body: bytes, entries: Sequence[SignatureEntry]) -> list[Finding]:
     result = []
-    entries = _signatures.parse_block(body, offset=header.data_end, minor=header.minor)
     canonical = _json.canonical({"signatures": [entry.as_json() for entry in entries]}).encode("utf-8")
     if body != canonical:
         result.append(Finding("signature-block-not-canonical", "the body bytes are not its canonical form"))

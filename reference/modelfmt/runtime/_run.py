@@ -1,8 +1,8 @@
 """`modelfmt.run`: execute a file's graph with numpy (SPEC.md §9.11).
 
-Everything is checked before the first kernel runs: the graph's structure (§9.10), that it has no
-extension op, the inputs against the declared inputs, every shape with concrete sizes, the runtime's
-dtypes, and the digest of every bound tensor (read before execution starts).
+Everything is checked before the first kernel runs: the graph's structure (§9.10, checked when the file
+was opened), that it has no extension op, the inputs against the declared inputs, every shape with
+concrete sizes, the runtime's dtypes, and the digest of every bound tensor (read before execution starts).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import numpy as np
 
 from ..container._reader import safe_open
 from ..graph._types import Graph, TensorEntry
-from ..graph._validate import validate_architecture
 from ._concrete import bind_inputs, concrete_types, refuse_unexecutable, refuse_unsupported_dtypes
 from ._execute import execute
 from ._run_errors import run_error
@@ -25,7 +24,7 @@ class _HeaderLike(Protocol):
     @property
     def tensors(self) -> Sequence[TensorEntry]: ...
     @property
-    def architecture(self) -> Mapping[str, object] | None: ...
+    def graph(self) -> Graph | None: ...
 
 
 class OpenModel(Protocol):
@@ -55,16 +54,15 @@ def run(
 
 
 def load_graph(model: OpenModel) -> Graph:
-    """The validated graph of an open file, or RUN_NO_ARCHITECTURE."""
-    header = model.header
-    if header.architecture is None:
+    """The graph of an open file, validated when the file was opened, or RUN_NO_ARCHITECTURE."""
+    graph = model.header.graph
+    if graph is None:
         raise run_error(
             "RUN_NO_ARCHITECTURE",
             "this file has no `architecture`: it holds tensors only",
             hint="load the tensors with load_file() and build the network in code",
         )
-    tensors = {info.name: info for info in header.tensors}
-    return validate_architecture(header.architecture, tensors)
+    return graph
 
 
 def _run_open(model: OpenModel, inputs: Mapping[str, object] | Sequence[object]) -> dict[str, np.ndarray]:

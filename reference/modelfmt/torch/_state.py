@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ..container._reader import safe_open
+from ..container._reader import SafeOpen, safe_open
 from ._dtypes import dtype_name, to_torch
 
 
@@ -56,23 +56,28 @@ def load_state_dict(module: nn.Module, path: str | os.PathLike[str], strict: boo
     listing all of them and nothing is loaded. Without it, the tensors that match are loaded and the
     report of the rest is returned. Values are copied bit for bit (no dtype conversion).
     """
+    with safe_open(path) as handle:
+        return load_state_from(handle, module, strict=strict)
+
+
+def load_state_from(handle: SafeOpen, module: nn.Module, *, strict: bool) -> LoadReport:
+    """`load_state_dict` from a file already open (so a caller that needs more from it opens it once)."""
     expected = module.state_dict()
     report = LoadReport()
     loaded: dict[str, torch.Tensor] = {}
-    with safe_open(path) as handle:
-        infos = {info.name: info for info in handle.header.tensors if info.role in ("parameter", "buffer")}
-        report.missing = [name for name in expected if name not in infos]
-        report.unexpected = [name for name in infos if name not in expected]
-        for name, target in expected.items():
-            info = infos.get(name)
-            if info is None:
-                continue
-            if tuple(info.shape) != tuple(target.shape):
-                report.shape_mismatch.append((name, tuple(info.shape), tuple(target.shape)))
-            elif info.dtype != dtype_name(target.dtype):
-                report.dtype_mismatch.append((name, info.dtype, dtype_name(target.dtype)))
-            else:
-                loaded[name] = to_torch(handle.get_tensor(name), info.dtype)
+    infos = {info.name: info for info in handle.header.tensors if info.role in ("parameter", "buffer")}
+    report.missing = [name for name in expected if name not in infos]
+    report.unexpected = [name for name in infos if name not in expected]
+    for name, target in expected.items():
+        info = infos.get(name)
+        if info is None:
+            continue
+        if tuple(info.shape) != tuple(target.shape):
+            report.shape_mismatch.append((name, tuple(info.shape), tuple(target.shape)))
+        elif info.dtype != dtype_name(target.dtype):
+            report.dtype_mismatch.append((name, info.dtype, dtype_name(target.dtype)))
+        else:
+            loaded[name] = to_torch(handle.get_tensor(name), info.dtype)
     if strict and not report.ok:
         raise StateDictMismatchError(report)
     with torch.no_grad():

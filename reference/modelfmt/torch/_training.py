@@ -16,9 +16,9 @@ import torch
 from torch import nn
 
 from ..container._reader import SafeOpen, safe_open
-from ..graph._training import OPTIMIZERS, validate_training
+from ..graph._training import OPTIMIZERS
 from ._dtypes import to_numpy, to_torch
-from ._state import load_state_dict
+from ._state import load_state_from
 
 # torch.optim class -> the type name of SPEC.md §11.2.
 _TYPES: Final[Mapping[type[torch.optim.Optimizer], str]] = {
@@ -130,13 +130,11 @@ def load_checkpoint(
 ) -> TrainingProgress:
     """Load the module's state and, with `optimizer` (built for this module, same type), its exact state.
     Returns the epoch and step stored in the file."""
-    load_state_dict(module, path, strict=strict)
     with safe_open(path) as handle:
-        header = handle.header
-        if header.training is None:
+        load_state_from(handle, module, strict=strict)
+        training = handle.header.training_state  # validated when the file was opened
+        if training is None:
             raise TrainingStateError(f"{os.fspath(path)} has no training state")
-        tensors = {info.name: info for info in header.tensors}
-        training = validate_training(header.training, tensors)
         if optimizer is not None:
             if training.optimizer is None:
                 raise TrainingStateError(f"{os.fspath(path)} has no optimizer state")
