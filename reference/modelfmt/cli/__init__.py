@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..conformance import _cli as _cli_conformance
-from ..container._header import ROLES, Header
+from ..container._header import ROLES, Header, Role
 from ..container._reader import read_header
 from ..container._signfile import read_signatures
 from ..diagnose._check import CheckResult, check_file
@@ -123,7 +123,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 # ---- inspect --------------------------------------------------------------------------------------------
 
 
-def _role_totals(header: Header) -> list[tuple[str, int, int, int]]:
+def _role_totals(header: Header) -> list[tuple[Role, int, int, int]]:
     """(role, tensors, elements, bytes) for each role present."""
     totals = []
     for role in ROLES:

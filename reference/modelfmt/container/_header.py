@@ -13,18 +13,20 @@ from dataclasses import dataclass, field
 from itertools import accumulate, chain, repeat
 from operator import itemgetter, mul
 from types import MappingProxyType
-from typing import Final, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 from ..format import _json
 from ..format._dtypes import DTYPES, DType
-from ..format._errors import FormatError, error
+from ..format._errors import Code, FormatError, error
 from ..format._framing import ALIGNMENT, MINOR_VERSION, Preamble, align
 from ..format._limits import DEFAULT_LIMITS, MAX_SAFE_INTEGER, Limits
 from ..format._names import FORBIDDEN_IN_NAMES, REVERSE_DNS
 from ..graph._training import validate_training
 from ..graph._validate import validate_architecture
 
-ROLES: Final = ("parameter", "buffer", "optimizer", "other")
+# The roles of SPEC.md §7.7, in its order.
+Role = Literal["parameter", "buffer", "optimizer", "other"]
+ROLES: Final[tuple[Role, ...]] = ("parameter", "buffer", "optimizer", "other")
 _ROLE_SET: Final = frozenset(ROLES)
 
 TOP_LEVEL_REQUIRED: Final = ("tensors", "metadata")
@@ -50,7 +52,7 @@ METADATA_TYPES: Final[Mapping[str, str]] = MappingProxyType(
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
 # Codes that mean "something this reader does not know": for a file of a newer minor version they
 # are reported as UNSUPPORTED_VERSION (§15), since a newer minor may define that very thing.
-_UNKNOWN_FEATURE_CODES: Final = frozenset({"HEADER_UNKNOWN_KEY", "DTYPE_UNKNOWN", "ROLE_UNKNOWN"})
+_UNKNOWN_FEATURE_CODES: Final[frozenset[Code]] = frozenset({"HEADER_UNKNOWN_KEY", "DTYPE_UNKNOWN", "ROLE_UNKNOWN"})
 
 
 class TensorInfo(NamedTuple):
@@ -64,7 +66,7 @@ class TensorInfo(NamedTuple):
     offset: int
     length: int
     sha256: str
-    role: str
+    role: Role
 
     @property
     def end(self) -> int:
@@ -408,8 +410,11 @@ def _validate_tensor_entry(entry: object, index: int, previous_end: int, limits:
                 "HEADER_TYPE", f"{where}: `{key}` must be an integer, got {_json.json_type(value)}", tensor=name
             )
         if not 0 <= value <= MAX_SAFE_INTEGER:
-            code = "HEADER_NUMBER" if value > MAX_SAFE_INTEGER else "HEADER_TYPE"
-            raise error(code, f"{where}: `{key}` must be in 0..2^53-1, got {value}", tensor=name)
+            raise error(
+                "HEADER_NUMBER" if value > MAX_SAFE_INTEGER else "HEADER_TYPE",
+                f"{where}: `{key}` must be in 0..2^53-1, got {value}",
+                tensor=name,
+            )
     if type(sha256) is not str or _SHA256.fullmatch(sha256) is None:
         raise error("HEADER_TYPE", f"{where}: `sha256` must be 64 lowercase hex digits", tensor=name)
     if type(role) is not str:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._attributes import MAX_ATTRIBUTE_ITEMS
+from ..format._limits import MAX_ATTRIBUTE_ITEMS, MAX_GRAPH_VALUES, MAX_NODE_VALUES, MAX_NODES, MAX_SYMBOL_CHARS
 from ._ops_recurrent import GATES
 from ._registry import CORE_DOMAIN, CORE_OPS, CORE_VERSION
 from ._spec import REQUIRED, Attr, DerivedDefault, OpSpec
 from ._training import OPTIMIZERS
-from ._validate import MAX_GRAPH_VALUES, MAX_NODE_VALUES, MAX_NODES, MAX_SYMBOL_CHARS
 
 JSON = dict[str, object]
 
