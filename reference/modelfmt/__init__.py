@@ -18,6 +18,7 @@ from .format._errors import (
     LimitError,
     ModelfmtError,
     SignatureError,
+    ToolError,
     TruncatedError,
     UnsupportedError,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "StreamWriter",
     "TensorInfo",
     "TensorSpec",
+    "ToolError",
     "TruncatedError",
     "TrustedKeys",
     "UnsupportedError",

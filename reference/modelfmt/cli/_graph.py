@@ -15,14 +15,10 @@ import numpy as np
 
 from ..container._header import Header
 from ..format._errors import ModelfmtError
+from ..format._exit_codes import ExitCode
 from ..graph._picture import render_html, render_svg
 from ..graph._validate import validate_architecture
 from ..runtime._run import run
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-
 
 # ---- run ----------------------------------------------------------------------------------------------
 
@@ -62,17 +58,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         inputs = _load_inputs(args.input)
     except (ValueError, OSError) as exc:
         print(f"modelfmt run: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     try:
         outputs = run(args.file, inputs)
     except ModelfmtError as exc:
         print(f"{args.file}: ERROR {exc.code}: {exc}", file=sys.stderr)
         if exc.hint:
             print(f"  hint: {exc.hint}", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.FAILED
     except OSError as exc:
         print(f"{args.file}: ERROR cannot read: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.FAILED
     if args.output:
         np.savez(args.output, **outputs)  # type: ignore[arg-type]
         print(f"wrote {len(outputs)} outputs to {args.output}")
@@ -81,7 +77,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if array.size and np.issubdtype(array.dtype, np.number):
             summary = f"  min {array.min():.6g}  max {array.max():.6g}  mean {array.mean():.6g}"
         print(f"{name}  {array.dtype}  {list(array.shape)}{summary}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 # ---- inspect --graph ----------------------------------------------------------------------------------
@@ -97,14 +93,14 @@ def write_picture(path: str, header: Header, target: str) -> int:
     """`inspect --graph`: the picture of the file's architecture, or a message why there is none."""
     if header.architecture is None:
         print(f"{path}: no architecture to draw (the file holds tensors only)", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.FAILED
     tensors = {info.name: info for info in header.tensors}
     graph = validate_architecture(header.architecture, tensors)  # already valid: read_header checked it
     title = str(header.metadata.get("name", Path(path).name))
     text = (render_html if target.lower().endswith((".html", ".htm")) else render_svg)(graph, tensors, title=title)
     Path(target).write_text(text, encoding="utf-8")
     print(f"wrote {target}: {len(graph.nodes)} nodes", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 __all__ = ["add_commands", "add_inspect_options", "write_picture"]

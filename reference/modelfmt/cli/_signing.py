@@ -26,15 +26,11 @@ from ..container._trust import Verification
 from ..diagnose._check import CheckResult, _strict_findings
 from ..diagnose._sniff import SNIFF_BYTES, identify
 from ..format._errors import ModelfmtError
+from ..format._exit_codes import ExitCode
 from ..format._framing import PREAMBLE_SIZE
 from ..signing import _keys
 from ..signing._keys import KeyFileError, PublicKey, TrustedKeys
 from ..signing._signatures import SignatureInfo, check_attributes, unsupported_text, utc_time
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-
 
 
 class ProgressLine(Protocol):
@@ -90,7 +86,7 @@ def _describe(exc: BaseException) -> str:
 
 def _usage(command: str, message: str) -> int:
     print(f"modelfmt {command}: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return ExitCode.USAGE
 
 
 def _passphrase(args: argparse.Namespace) -> str | None:
@@ -132,7 +128,7 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
         f"(public key: give it to verifiers); {_keys.algorithm_of(key)} key id printed above",
         file=sys.stderr,
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 # ---- sign -----------------------------------------------------------------------------------------------
@@ -162,18 +158,18 @@ def _cmd_sign(args: argparse.Namespace, progress_for: ProgressFor) -> int:
         check_attributes(attributes)
     except ValueError as exc:
         return _usage("sign", str(exc))
-    status = EXIT_OK
+    status = ExitCode.OK
     for path in args.files:
         progress, line = progress_for(path)
         try:
             info = sign_file(path, private_key, attributes=attributes, progress=progress)
         except ModelfmtError as exc:
             print(_failure_line(path, "NOT SIGNED", exc), file=sys.stderr)
-            status = EXIT_INVALID
+            status = ExitCode.FAILED
             continue
         except OSError as exc:
             print(f"{path}: NOT SIGNED cannot read or write: {_describe(exc)}", file=sys.stderr)
-            status = EXIT_INVALID
+            status = ExitCode.FAILED
             continue
         finally:
             _finish(line)
@@ -276,7 +272,7 @@ def _cmd_verify(args: argparse.Namespace, progress_for: ProgressFor) -> int:
     trusted = trusted_keys(args)
     if trusted is None:
         return _usage("verify", "give at least one trusted public key with --key PUB")
-    status = EXIT_OK
+    status = ExitCode.OK
     for path in args.files:
         progress, line = progress_for(path)
         try:
@@ -285,13 +281,13 @@ def _cmd_verify(args: argparse.Namespace, progress_for: ProgressFor) -> int:
             _finish(line)
         if result.os_error is not None:
             print(f"{path}: FAILED cannot read: {_describe(result.os_error)}", file=sys.stderr)
-            status = EXIT_INVALID
+            status = ExitCode.FAILED
         elif result.error is not None:
             reason = _failure_line(path, "FAILED", result.error)
             if result.detected is not None:
                 reason = f"{path}: FAILED {result.error.code}: {result.detected.description}"
             print(reason, file=sys.stderr)
-            status = EXIT_INVALID
+            status = ExitCode.FAILED
         else:
             assert result.verification is not None and result.header is not None
             header = result.header

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from ..format._errors import ERROR_CODES
+from ..format._exit_codes import ExitCode
 from . import _compare
 from ._manifest import Vector
 from ._process import Completed
@@ -78,9 +79,9 @@ def _process_failure(vector: Vector, completed: Completed, timeout: float) -> Ve
             completed,
             f"killed by {_signal_name(completed.signal_number)}; stderr: {excerpt(completed.stderr)}",
         )
-    if completed.status == 2:  # PROTOCOL.md: reserved for usage errors, never expected for a vector
+    if completed.status == ExitCode.USAGE:  # PROTOCOL.md: reserved for usage errors, never expected for a vector
         return _failure(vector, completed, f"exit status 2 (a usage error); stderr: {excerpt(completed.stderr)}")
-    if completed.status not in (0, 1):
+    if completed.status not in (ExitCode.OK, ExitCode.FAILED):
         return _failure(vector, completed, f"exit status {completed.status}; stderr: {excerpt(completed.stderr)}")
     return None
 
@@ -150,7 +151,7 @@ def judge(
     failed = _process_failure(vector, completed, timeout)
     if failed is not None:
         return failed
-    if completed.status == 0:
+    if completed.status == ExitCode.OK:
         if vector.expected == "invalid":
             what = "wrote a file for" if vector.kind == "write" else "accepted"
             return Verdict(

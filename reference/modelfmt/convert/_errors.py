@@ -8,6 +8,8 @@ status 1 with a one-line message; anything else that escapes is a bug and keeps 
 
 from __future__ import annotations
 
+from ..format._errors import ToolError
 
-class ConversionError(Exception):
+
+class ConversionError(ToolError):
     """A source cannot be converted: the message names the file, the tensor or layer, and the cause."""

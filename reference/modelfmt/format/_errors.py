@@ -5,6 +5,10 @@ Callers catch `ModelfmtError` (everything the format can report), a category (`F
 assert `.code`, never the prose, so codes are stable forever and the prose may improve.
 
 OS errors (file not found, permission denied, disk full) are not wrapped: they pass through unchanged.
+
+The tools around the format (key files, converters from other formats, the PyTorch bridge) report what
+they cannot use with subclasses of `ToolError`. Those describe no modelfmt file, so they carry no code of
+SPEC.md §16 and are never a `ModelfmtError`; each also keeps the builtin base it has always had.
 """
 
 from __future__ import annotations
@@ -158,6 +162,11 @@ class InputError(ModelfmtError, ValueError):
     """A caller's inputs to the runtime do not fit the graph (SPEC.md §9.11); the file is not at fault."""
 
     category = "input"
+
+
+class ToolError(Exception):
+    """Base of the errors that are not about a modelfmt file: a key file, a file of another format, a
+    PyTorch module or optimizer that cannot be used. The message names the input and the cause."""
 
 
 @dataclass(frozen=True)
