@@ -1,6 +1,7 @@
 """modelfmt: a secure exchange format for trained neural networks (reference implementation).
 
-Reading never executes anything from a file. See SPEC.md for the format.
+Reading never executes anything from a file. See SPEC.md for the format, and reference/README.md for the
+package's folders and the module that implements each section of SPEC.md.
 """
 
 from .container._header import ROLES, Header, TensorInfo
