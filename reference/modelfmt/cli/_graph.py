@@ -1,7 +1,7 @@
 """CLI pieces for the architecture (SPEC.md §9-10): `modelfmt run` and `modelfmt inspect --graph`.
 
-`cli.py` wires them in; this module parses their options, calls the API and maps outcomes to exit codes
-(0 success, 1 bad file or inputs, 2 usage).
+`cli/__init__.py` wires them in; this module parses their options, calls the API and maps outcomes to
+exit codes (`ExitCode`: 0 success, 1 bad file or inputs, 2 usage).
 """
 
 from __future__ import annotations

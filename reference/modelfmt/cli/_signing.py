@@ -1,9 +1,9 @@
 """The signature commands of the `modelfmt` CLI: `keygen`, `sign`, `verify`, and the `--key` options of
-`check` and `inspect` (SPEC.md §12). `cli.py` registers them; this module never imports `cli.py`.
+`check` and `inspect` (SPEC.md §12). `cli/__init__.py` registers them; this module never imports it.
 
-Exit codes as in `cli.py`: 0 success, 1 a file is invalid or fails verification, 2 usage error. A key
-file that cannot be used is a usage error (the caller's input, not the model's fault) and is reported
-by argparse, through the `type=` converters below. Only `ModelfmtError`, `KeyFileError` and `OSError`
+Exit codes (`ExitCode`): 0 success, 1 a file is invalid or fails verification, 2 usage error. A key file
+that cannot be used is a usage error (the caller's input, not the model's fault) and is reported by
+argparse, through the `type=` converters below. Only `ModelfmtError`, `KeyFileError` and `OSError`
 are caught: an expected failure prints one clean line, a bug still shows its traceback.
 """
 
@@ -37,7 +37,7 @@ class ProgressLine(Protocol):
     def finish(self) -> None: ...
 
 
-# cli.py passes its progress indicator factory: (path) -> (callback, line to finish) or (None, None).
+# cli/__init__.py passes its progress indicator factory: (path) -> (callback, line to finish) or (None, None).
 ProgressFor = Callable[[str], tuple[Progress | None, ProgressLine | None]]
 
 
@@ -335,7 +335,7 @@ def signatures_json(infos: tuple[SignatureInfo, ...]) -> list[dict[str, object]]
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], progress_for: ProgressFor) -> None:
-    """Register keygen, sign and verify on `cli.py`'s subparsers."""
+    """Register keygen, sign and verify on the subparsers of `cli/__init__.py`."""
     keygen = commands.add_parser("keygen", help="create a signing key pair (PREFIX.key, PREFIX.pub)")
     keygen.add_argument("prefix", metavar="PREFIX", help="writes PREFIX.key (private) and PREFIX.pub (public)")
     keygen.add_argument(

@@ -65,7 +65,7 @@ def _cmd_role(args: argparse.Namespace) -> int:
 
 
 def add_command(commands: Any) -> None:
-    """Register `conformance` on the top-level subparsers of `modelfmt` (cli.py)."""
+    """Register `conformance` on the top-level subparsers of `modelfmt` (cli/__init__.py)."""
     parser = commands.add_parser(
         "conformance", help="run the conformance suite against an implementation (conformance/PROTOCOL.md)"
     )
