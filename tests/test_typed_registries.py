@@ -7,13 +7,18 @@ import typing
 
 import modelfmt
 from modelfmt.container._header import Role
-from modelfmt.format._errors import _CATEGORY_CLASS, Category, Code
+from modelfmt.format._errors import _CATEGORY_CLASS, Category, Code, is_code
 from modelfmt.runtime._run_errors import RunCode
 from modelfmt.signing._signatures import SignatureStatus
 
 
 def test_the_code_type_lists_every_registered_error_code_in_registry_order() -> None:
     assert typing.get_args(Code) == tuple(modelfmt.ERROR_CODES)
+
+
+def test_is_code_accepts_exactly_the_registered_codes() -> None:
+    assert all(is_code(code) for code in modelfmt.ERROR_CODES)
+    assert not any(is_code(text) for text in ("TENSOR_NAM", "bad_magic", "", "BAD_MAGIC "))
 
 
 def test_the_category_type_lists_every_category_with_its_class() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ..format._errors import ERROR_CODES
+from ..format._errors import Code, is_code
 from ..format._exit_codes import ExitCode
 from . import _compare
 from ._manifest import Vector
@@ -29,7 +29,7 @@ class Verdict:
     passed: bool
     outcome: str  # "accepted", "rejected", "failure" (of the implementation) or "skipped"
     detail: str = ""
-    code: str | None = None  # the code of a rejection
+    code: Code | None = None  # the code of a rejection
     code_differs: bool = False  # rejected with another code than expected (a failure only with --strict)
     seconds: float = 0.0
 
@@ -86,14 +86,15 @@ def _process_failure(vector: Vector, completed: Completed, timeout: float) -> Ve
     return None
 
 
-def _rejection_code(stderr: bytes) -> str | None:
+def _rejection_code(stderr: bytes) -> Code | None:
     first = stderr.split(b"\n", 1)[0].rstrip(b"\r")
     try:
         line = first.decode("utf-8")
     except UnicodeDecodeError:
         return None
     match = _REJECTION.match(line)
-    return match.group(1) if match is not None and match.group(1) in ERROR_CODES else None
+    code: str | None = match.group(1) if match is not None else None
+    return code if code is not None and is_code(code) else None
 
 
 def _compare_document(vector: Vector, completed: Completed, expectation: Expectation) -> Verdict:

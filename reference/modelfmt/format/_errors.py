@@ -14,7 +14,7 @@ SPEC.md §16 and are never a `ModelfmtError`; each also keeps the builtin base i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, TypeGuard
 
 # Every code of the registry below, as a type: `mypy --strict` rejects a misspelt code wherever one is
 # written. tests/test_typed_registries.py fails when this list and `ERROR_CODES` differ.
@@ -313,6 +313,12 @@ ERROR_CODES: Final[dict[Code, ErrorCode]] = _registry(
     ("TRAINING_TENSOR_MISSING", "format", "the training state names a tensor not in the tensor table", "11.4"),
     ("TRAINING_TENSOR_ROLE", "format", "a tensor named by the training state has the wrong role", "11.4"),
 )
+
+
+def is_code(text: str) -> TypeGuard[Code]:
+    """Whether `text` is a registered code: for codes read from outside, such as another implementation's
+    output, before they are handled as a `Code`."""
+    return text in ERROR_CODES
 
 
 def error(
