@@ -7,7 +7,7 @@ Two models are generated deterministically into a temporary directory (never int
 "big", a transformer-like model of about 1 GiB float32 in about 200 tensors, and "many", 20,000 small
 tensors of about 100 MB in all. Each is written as modelfmt, safetensors and uncompressed `.npz`.
 Every measurement runs warm (one untimed warm-up first), contenders interleaved run by run, and
-reports the median. See bench/README.md for what each row measures and the targets of issue 2.
+reports the median. See bench/README.md for what each row measures and the target of each row.
 
 Ratios are the point; absolute times are context. Nothing here belongs in a test: timed assertions flake.
 """

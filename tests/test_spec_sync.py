@@ -12,8 +12,6 @@ from pathlib import Path
 import modelfmt
 import pytest
 from modelfmt.format import _framing, _limits
-from modelfmt.graph import _validate as _graph_validate
-from modelfmt.signing import _signatures as _signing
 
 SPEC = (Path(__file__).resolve().parents[1] / "SPEC.md").read_text(encoding="utf-8")
 
@@ -76,12 +74,12 @@ def test_dtype_registry_matches_spec() -> None:
         ("tensor count", _limits.MAX_TENSORS),
         ("metadata size", _limits.MAX_METADATA_BYTES),
         ("signature block body", _limits.MAX_SIGNATURE_BLOCK_BYTES),
-        ("signatures per block", _signing.MAX_SIGNATURES),
-        ("attributes per signature", _signing.MAX_ATTRIBUTES),
-        ("signature attribute value", _signing.MAX_ATTRIBUTE_VALUE_BYTES),
-        ("embedded public key", _signing.MAX_PUBLIC_KEY_BYTES),
-        ("signature of an algorithm not in the registry", _signing.MAX_UNKNOWN_SIGNATURE_BYTES),
-        ("graph nodes", _graph_validate.MAX_NODES),
+        ("signatures per block", _limits.MAX_SIGNATURES),
+        ("attributes per signature", _limits.MAX_ATTRIBUTES),
+        ("signature attribute value", _limits.MAX_ATTRIBUTE_VALUE_BYTES),
+        ("embedded public key", _limits.MAX_PUBLIC_KEY_BYTES),
+        ("signature of an algorithm not in the registry", _limits.MAX_UNKNOWN_SIGNATURE_BYTES),
+        ("graph nodes", _limits.MAX_NODES),
     ],
 )
 def test_limits_match_spec(label: str, value: int) -> None:

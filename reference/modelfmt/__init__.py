@@ -1,6 +1,7 @@
 """modelfmt: a secure exchange format for trained neural networks (reference implementation).
 
-Reading never executes anything from a file. See SPEC.md for the format.
+Reading never executes anything from a file. See SPEC.md for the format, and reference/README.md for the
+package's folders and the module that implements each section of SPEC.md.
 """
 
 from .container._header import Header
@@ -19,6 +20,7 @@ from .format._errors import (
     LimitError,
     ModelfmtError,
     SignatureError,
+    ToolError,
     TruncatedError,
     UnsupportedError,
 )
@@ -62,6 +64,7 @@ __all__ = [
     "StreamWriter",
     "TensorInfo",
     "TensorSpec",
+    "ToolError",
     "TruncatedError",
     "TrustedKeys",
     "UnsupportedError",

@@ -1,4 +1,4 @@
-"""PyTorch networks for the architecture tests (issue 4 item 6), kept small so the suite stays fast."""
+"""PyTorch networks for the architecture tests, kept small so the suite stays fast."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ CORE_CODES = sorted(
     code for code in ERROR_CODES if code == "SIGNATURE_BLOCK" or not code.startswith(OTHER_WORK_PREFIXES)
 )
 
-# The category classes of CORE.md, written out independently of the package's own table.
+# The class of each category of SPEC.md §16, written out independently of the package's own table.
 CATEGORY_CLASS: dict[str, type[ModelfmtError]] = {
     "format": FormatError,
     "truncated": TruncatedError,
@@ -231,7 +231,7 @@ def test_the_valid_base_file_is_valid(tmp_path: Path) -> None:
     assert agreed_code(VALID, tmp_path) is None
 
 
-# ---- category classes mix in the builtins CORE.md names --------------------------------------------------
+# ---- category classes mix in builtins (ValueError, EOFError), as format/_errors.py promises callers -----
 
 
 def test_category_hierarchy() -> None:

@@ -1,8 +1,10 @@
 """The `modelfmt` command: parses arguments, calls the API, maps outcomes to exit codes.
 
-Exit codes: 0 success, 1 a file is invalid (or a verification failed), 2 usage error.
-Only `ModelfmtError` and `OSError` are caught: an expected failure prints one clean line, while a
-bug in this package still shows its traceback.
+Exit codes (`ExitCode`, format/_exit_codes.py): 0 success, 1 a file is invalid (or a verification or a
+conversion failed), 2 usage error. Each command catches the failures it expects (`ModelfmtError`,
+`OSError`, the `ToolError` of a key file or a converter) where it can say which file failed and why: the
+same `OSError` is a usage error for an argument (a key file, an input array) and a verdict for the model
+file. An expected failure prints one clean line, while a bug in this package still shows its traceback.
 """
 
 from __future__ import annotations
@@ -18,16 +20,13 @@ from typing import TextIO
 from ..conformance import _cli as _cli_conformance
 from ..container._header import Header
 from ..container._opened import OpenedFile
-from ..container._tensors import ROLES
+from ..container._tensors import ROLES, Role
 from ..diagnose._check import CheckResult, check_file
 from ..format._errors import ModelfmtError
+from ..format._exit_codes import ExitCode
 from . import _convert as _cli_convert
 from . import _graph as _cli_graph
 from . import _signing as _cli_signing
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
 
 # Files above this size get a progress indicator when stderr is a terminal.
 _PROGRESS_MIN_BYTES = 256 * 1024 * 1024
@@ -114,13 +113,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
             print(_verdict_line(result) + _cli_signing.signature_lines(result))
     if args.json:
         print(json.dumps([result.as_json() for result in results], indent=2))
-    return EXIT_OK if all(result.valid for result in results) else EXIT_INVALID
+    return ExitCode.OK if all(result.valid for result in results) else ExitCode.FAILED
 
 
 # ---- inspect --------------------------------------------------------------------------------------------
 
 
-def _role_totals(header: Header) -> list[tuple[str, int, int, int]]:
+def _role_totals(header: Header) -> list[tuple[Role, int, int, int]]:
     """(role, tensors, elements, bytes) for each role present."""
     totals = []
     for role in ROLES:
@@ -211,10 +210,10 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
             signatures = opened.signature_statuses(_cli_signing.trusted_keys(args))
     except ModelfmtError as exc:
         print(f"{args.file}: INVALID {exc.code}: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.FAILED
     except OSError as exc:
         print(f"{args.file}: ERROR cannot read: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.FAILED
     if args.json:
         report = {
             "path": args.file,
@@ -235,7 +234,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         _cli_signing.print_signatures(signatures, sys.stdout)
     if args.graph:
         return _cli_graph.write_picture(args.file, header, args.graph)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 # ---- entry point ----------------------------------------------------------------------------------------
@@ -274,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
     except BrokenPipeError:  # `modelfmt inspect big.mf | head`
         sys.stderr.close()
-        return EXIT_OK
+        return ExitCode.OK
     return code
 
 

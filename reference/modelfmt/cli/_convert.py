@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Final
 
 from ..convert._api import convert
 from ..convert._destinations import DESTINATIONS
 from ..convert._errors import ConversionError
 from ..convert._zipguard import DEFAULT_MAX_RATIO
 from ..format._errors import ModelfmtError
-
-EXIT_OK: Final = 0
-EXIT_FAILED: Final = 1
+from ..format._exit_codes import ExitCode
 
 
 def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,13 +59,13 @@ def run(args: argparse.Namespace) -> int:
         )
     except ConversionError as exc:
         print(f"{args.source}: cannot convert: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return ExitCode.FAILED
     except ModelfmtError as exc:  # a modelfmt source that is itself invalid
         print(f"{args.source}: cannot convert: {exc.code}: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return ExitCode.FAILED
     except OSError as exc:
         print(f"cannot convert: {exc.filename or args.source}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return ExitCode.FAILED
     architecture = ", with architecture" if report.architecture else ""
     print(
         f"{args.source} ({report.source_format}) -> {args.destination} ({report.destination_format}): "
@@ -76,4 +73,4 @@ def run(args: argparse.Namespace) -> int:
     )
     for note in report.notes:
         print(f"  note: {note}", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK

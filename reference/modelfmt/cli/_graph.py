@@ -1,7 +1,7 @@
 """CLI pieces for the architecture (SPEC.md §9-10): `modelfmt run` and `modelfmt inspect --graph`.
 
-`cli.py` wires them in; this module parses their options, calls the API and maps outcomes to exit codes
-(0 success, 1 bad file or inputs, 2 usage).
+`cli/__init__.py` wires them in; this module parses their options, calls the API and maps outcomes to
+exit codes (`ExitCode`: 0 success, 1 bad file or inputs, 2 usage).
 """
 
 from __future__ import annotations
@@ -15,13 +15,9 @@ import numpy as np
 
 from ..container._header import Header
 from ..format._errors import ModelfmtError
+from ..format._exit_codes import ExitCode
 from ..graph._picture import render_html, render_svg
 from ..runtime._run import run
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-
 
 # ---- run ----------------------------------------------------------------------------------------------
 
@@ -61,17 +57,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         inputs = _load_inputs(args.input)
     except (ValueError, OSError) as exc:
         print(f"modelfmt run: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     try:
         outputs = run(args.file, inputs)
     except ModelfmtError as exc:
         print(f"{args.file}: ERROR {exc.code}: {exc}", file=sys.stderr)
         if exc.hint:
             print(f"  hint: {exc.hint}", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.FAILED
     except OSError as exc:
         print(f"{args.file}: ERROR cannot read: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.FAILED
     if args.output:
         np.savez(args.output, **outputs)  # type: ignore[arg-type]
         print(f"wrote {len(outputs)} outputs to {args.output}")
@@ -80,7 +76,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if array.size and np.issubdtype(array.dtype, np.number):
             summary = f"  min {array.min():.6g}  max {array.max():.6g}  mean {array.mean():.6g}"
         print(f"{name}  {array.dtype}  {list(array.shape)}{summary}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 # ---- inspect --graph ----------------------------------------------------------------------------------
@@ -96,7 +92,7 @@ def write_picture(path: str, header: Header, target: str) -> int:
     """`inspect --graph`: the picture of the file's architecture, or a message why there is none."""
     if header.architecture is None:
         print(f"{path}: no architecture to draw (the file holds tensors only)", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.FAILED
     graph = header.graph  # validated when the file was opened
     assert graph is not None  # present exactly when the architecture is
     tensors = {info.name: info for info in header.tensors}
@@ -104,7 +100,7 @@ def write_picture(path: str, header: Header, target: str) -> int:
     text = (render_html if target.lower().endswith((".html", ".htm")) else render_svg)(graph, tensors, title=title)
     Path(target).write_text(text, encoding="utf-8")
     print(f"wrote {target}: {len(graph.nodes)} nodes", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 __all__ = ["add_commands", "add_inspect_options", "write_picture"]

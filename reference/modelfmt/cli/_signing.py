@@ -1,9 +1,9 @@
 """The signature commands of the `modelfmt` CLI: `keygen`, `sign`, `verify`, and the `--key` options of
-`check` and `inspect` (SPEC.md §12). `cli.py` registers them; this module never imports `cli.py`.
+`check` and `inspect` (SPEC.md §12). `cli/__init__.py` registers them; this module never imports it.
 
-Exit codes as in `cli.py`: 0 success, 1 a file is invalid or fails verification, 2 usage error. A key
-file that cannot be used is a usage error (the caller's input, not the model's fault) and is reported
-by argparse, through the `type=` converters below. Only `ModelfmtError`, `KeyFileError` and `OSError`
+Exit codes (`ExitCode`): 0 success, 1 a file is invalid or fails verification, 2 usage error. A key file
+that cannot be used is a usage error (the caller's input, not the model's fault) and is reported by
+argparse, through the `type=` converters below. Only `ModelfmtError`, `KeyFileError` and `OSError`
 are caught: an expected failure prints one clean line, a bug still shows its traceback.
 """
 
@@ -23,21 +23,17 @@ from ..container._signfile import read_signatures, sign_file
 from ..container._trust import Verification
 from ..diagnose._check import CheckResult, check_file, signature_json
 from ..format._errors import ModelfmtError
+from ..format._exit_codes import ExitCode
 from ..signing import _keys
 from ..signing._keys import KeyFileError, PublicKey, TrustedKeys
 from ..signing._signatures import SignatureInfo, check_attributes, unsupported_text, utc_time
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-
 
 
 class ProgressLine(Protocol):
     def finish(self) -> None: ...
 
 
-# cli.py passes its progress indicator factory: (path) -> (callback, line to finish) or (None, None).
+# cli/__init__.py passes its progress indicator factory: (path) -> (callback, line to finish) or (None, None).
 ProgressFor = Callable[[str], tuple[Progress | None, ProgressLine | None]]
 
 
@@ -86,7 +82,7 @@ def _describe(exc: BaseException) -> str:
 
 def _usage(command: str, message: str) -> int:
     print(f"modelfmt {command}: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return ExitCode.USAGE
 
 
 def _passphrase(args: argparse.Namespace) -> str | None:
@@ -128,7 +124,7 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
         f"(public key: give it to verifiers); {_keys.algorithm_of(key)} key id printed above",
         file=sys.stderr,
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 # ---- sign -----------------------------------------------------------------------------------------------
@@ -158,18 +154,18 @@ def _cmd_sign(args: argparse.Namespace, progress_for: ProgressFor) -> int:
         check_attributes(attributes)
     except ValueError as exc:
         return _usage("sign", str(exc))
-    status = EXIT_OK
+    status = ExitCode.OK
     for path in args.files:
         progress, line = progress_for(path)
         try:
             info = sign_file(path, private_key, attributes=attributes, progress=progress)
         except ModelfmtError as exc:
             print(_failure_line(path, "NOT SIGNED", exc), file=sys.stderr)
-            status = EXIT_INVALID
+            status = ExitCode.FAILED
             continue
         except OSError as exc:
             print(f"{path}: NOT SIGNED cannot read or write: {_describe(exc)}", file=sys.stderr)
-            status = EXIT_INVALID
+            status = ExitCode.FAILED
             continue
         finally:
             _finish(line)
@@ -214,7 +210,7 @@ def _cmd_verify(args: argparse.Namespace, progress_for: ProgressFor) -> int:
     trusted = trusted_keys(args)
     if trusted is None:
         return _usage("verify", "give at least one trusted public key with --key PUB")
-    status = EXIT_OK
+    status = ExitCode.OK
     for path in args.files:
         progress, line = progress_for(path)
         try:
@@ -223,13 +219,13 @@ def _cmd_verify(args: argparse.Namespace, progress_for: ProgressFor) -> int:
             _finish(line)
         if result.os_error is not None:
             print(f"{path}: FAILED cannot read: {_describe(result.os_error)}", file=sys.stderr)
-            status = EXIT_INVALID
+            status = ExitCode.FAILED
         elif result.error is not None:
             reason = _failure_line(path, "FAILED", result.error)
             if result.detected is not None:
                 reason = f"{path}: FAILED {result.error.code}: {result.detected.description}"
             print(reason, file=sys.stderr)
-            status = EXIT_INVALID
+            status = ExitCode.FAILED
         else:
             assert result.verification is not None and result.header is not None
             header = result.header
@@ -277,7 +273,7 @@ def signatures_json(infos: tuple[SignatureInfo, ...]) -> list[dict[str, object]]
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], progress_for: ProgressFor) -> None:
-    """Register keygen, sign and verify on `cli.py`'s subparsers."""
+    """Register keygen, sign and verify on the subparsers of `cli/__init__.py`."""
     keygen = commands.add_parser("keygen", help="create a signing key pair (PREFIX.key, PREFIX.pub)")
     keygen.add_argument("prefix", metavar="PREFIX", help="writes PREFIX.key (private) and PREFIX.pub (public)")
     keygen.add_argument(

@@ -14,12 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from ..format._exit_codes import ExitCode
 from . import _reference, _report, _runner
 from ._manifest import SuiteError, load_suite
 
-EXIT_OK: Final = 0
-EXIT_FAILED: Final = 1
-EXIT_USAGE: Final = 2
 DEFAULT_SUITE: Final = Path("conformance")
 
 
@@ -33,7 +31,7 @@ def _positive(text: str) -> float:
 def _cmd_run(args: argparse.Namespace) -> int:
     if args.reader is None and args.verifier is None and args.writer is None:
         print("modelfmt conformance run: give at least one of --reader, --verifier, --writer", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     try:
         suite = load_suite(Path(args.suite))
         options = _runner.Options(
@@ -48,10 +46,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     except (SuiteError, _runner.CommandError) as exc:
         print(f"modelfmt conformance run: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     if not _runner.selected(suite, options.filters):
         print(f"modelfmt conformance run: no vector id matches {', '.join(options.filters)}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     verdicts = _runner.run(suite, options, None if args.json else lambda v: _report.write_text(v, sys.stdout))
     if args.json:
         report = _report.as_json(verdicts, strict=args.strict, suite=str(suite.root))
@@ -59,7 +57,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         print(_report.summary(verdicts, strict=args.strict))
     failed = any(not verdict.passed for verdict in verdicts)
-    return EXIT_FAILED if failed else EXIT_OK
+    return ExitCode.FAILED if failed else ExitCode.OK
 
 
 def _cmd_role(args: argparse.Namespace) -> int:
@@ -67,7 +65,7 @@ def _cmd_role(args: argparse.Namespace) -> int:
 
 
 def add_command(commands: Any) -> None:
-    """Register `conformance` on the top-level subparsers of `modelfmt` (cli.py)."""
+    """Register `conformance` on the top-level subparsers of `modelfmt` (cli/__init__.py)."""
     parser = commands.add_parser(
         "conformance", help="run the conformance suite against an implementation (conformance/PROTOCOL.md)"
     )

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ..format._errors import ERROR_CODES
+from ..format._errors import Code, is_code
+from ..format._exit_codes import ExitCode
 from . import _compare
 from ._manifest import Vector
 from ._process import Completed
@@ -28,7 +29,7 @@ class Verdict:
     passed: bool
     outcome: str  # "accepted", "rejected", "failure" (of the implementation) or "skipped"
     detail: str = ""
-    code: str | None = None  # the code of a rejection
+    code: Code | None = None  # the code of a rejection
     code_differs: bool = False  # rejected with another code than expected (a failure only with --strict)
     seconds: float = 0.0
 
@@ -78,21 +79,22 @@ def _process_failure(vector: Vector, completed: Completed, timeout: float) -> Ve
             completed,
             f"killed by {_signal_name(completed.signal_number)}; stderr: {excerpt(completed.stderr)}",
         )
-    if completed.status == 2:  # PROTOCOL.md: reserved for usage errors, never expected for a vector
+    if completed.status == ExitCode.USAGE:  # PROTOCOL.md: reserved for usage errors, never expected for a vector
         return _failure(vector, completed, f"exit status 2 (a usage error); stderr: {excerpt(completed.stderr)}")
-    if completed.status not in (0, 1):
+    if completed.status not in (ExitCode.OK, ExitCode.FAILED):
         return _failure(vector, completed, f"exit status {completed.status}; stderr: {excerpt(completed.stderr)}")
     return None
 
 
-def _rejection_code(stderr: bytes) -> str | None:
+def _rejection_code(stderr: bytes) -> Code | None:
     first = stderr.split(b"\n", 1)[0].rstrip(b"\r")
     try:
         line = first.decode("utf-8")
     except UnicodeDecodeError:
         return None
     match = _REJECTION.match(line)
-    return match.group(1) if match is not None and match.group(1) in ERROR_CODES else None
+    code: str | None = match.group(1) if match is not None else None
+    return code if code is not None and is_code(code) else None
 
 
 def _compare_document(vector: Vector, completed: Completed, expectation: Expectation) -> Verdict:
@@ -150,7 +152,7 @@ def judge(
     failed = _process_failure(vector, completed, timeout)
     if failed is not None:
         return failed
-    if completed.status == 0:
+    if completed.status == ExitCode.OK:
         if vector.expected == "invalid":
             what = "wrote a file for" if vector.kind == "write" else "accepted"
             return Verdict(

@@ -25,13 +25,10 @@ from ..container._signfile import verify_bytes
 from ..container._writer import StreamWriter, TensorSpec
 from ..format import _json
 from ..format._errors import ModelfmtError, error
+from ..format._exit_codes import ExitCode
 from ..format._framing import PREAMBLE_SIZE
 from ..signing._keys import KeyFileError, load_trusted_keys
 
-EXIT_ACCEPTED: Final = 0
-EXIT_REJECTED: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_INTERNAL: Final = 70  # sysexits EX_SOFTWARE
 HEX_MAX_LENGTH: Final = 64  # PROTOCOL.md: `hex` is present exactly when length <= 64
 TASK_KEYS: Final = frozenset({"tensors", "metadata", "architecture", "training", "extensions"})
 TASK_TENSOR_KEYS: Final = frozenset({"name", "dtype", "shape", "role", "hex"})
@@ -155,12 +152,12 @@ def _read_batch(list_path: str, stdout: TextIO) -> int:
     for path in paths:
         record: dict[str, object] = {"path": path}
         try:
-            record["status"] = EXIT_ACCEPTED
+            record["status"] = ExitCode.OK
             record["result"] = read_document(Path(path).read_bytes())
         except ModelfmtError as exc:
-            record = {"path": path, "status": EXIT_REJECTED, "error": rejection_line(exc)}
+            record = {"path": path, "status": ExitCode.FAILED, "error": rejection_line(exc)}
         _print_document(record, stdout)
-    return EXIT_ACCEPTED
+    return ExitCode.OK
 
 
 def main(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
@@ -183,14 +180,14 @@ def main(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.
             raise UsageError("usage: reader FILE | reader --batch LIST | verifier FILE KEY... | writer TASK OUT")
     except ModelfmtError as exc:
         stderr.write(rejection_line(exc) + "\n")
-        return EXIT_REJECTED
+        return ExitCode.FAILED
     except (UsageError, OSError) as exc:
         stderr.write(f"usage error: {exc}\n")
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except Exception:  # a bug in this package: never report it as a verdict on the file
         traceback.print_exc(file=stderr)
-        return EXIT_INTERNAL
-    return EXIT_ACCEPTED
+        return ExitCode.INTERNAL
+    return ExitCode.OK
 
 
 def _no_constant(literal: str) -> object:

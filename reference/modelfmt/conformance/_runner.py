@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from ..format._exit_codes import ExitCode
 from . import _process, _recipe
 from ._judge import Expectation, Verdict, judge
 from ._manifest import FileRef, Suite, Vector, expected_document
@@ -159,7 +160,7 @@ def run_vector(suite: Suite, vector: Vector, options: Options) -> Verdict:
 
 def _batch_records(completed: _process.Completed, paths: Sequence[str]) -> list[dict[str, object]] | None:
     """The records of a batch run, or None when the process did not honour the batch protocol."""
-    if completed.status != 0 or completed.stdout_overflow or completed.stderr_overflow:
+    if completed.status != ExitCode.OK or completed.stdout_overflow or completed.stderr_overflow:
         return None
     # Split at LF only: str.splitlines would also split inside strings holding U+2028 or U+0085.
     lines = completed.stdout.split(b"\n")
@@ -177,8 +178,8 @@ def _batch_records(completed: _process.Completed, paths: Sequence[str]) -> list[
             return None
         status = record.get("status")
         if type(status) is not int or not (
-            (status == 0 and isinstance(record.get("result"), dict))
-            or (status == 1 and isinstance(record.get("error"), str))
+            (status == ExitCode.OK and isinstance(record.get("result"), dict))
+            or (status == ExitCode.FAILED and isinstance(record.get("error"), str))
         ):
             return None
         records.append(record)
@@ -221,7 +222,7 @@ def run_batch(suite: Suite, vectors: Sequence[Vector], options: Options) -> dict
         one = _process.Completed(
             share,
             status=int(str(record["status"])),
-            stdout=json.dumps(record.get("result")).encode("utf-8") if record["status"] == 0 else b"",
+            stdout=json.dumps(record.get("result")).encode("utf-8") if record["status"] == ExitCode.OK else b"",
             stderr=str(record.get("error", "")).encode("utf-8"),
         )
         verdicts[vector.id] = judge(

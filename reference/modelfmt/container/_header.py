@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Final
 
 from ..format import _json
-from ..format._errors import FormatError, error
+from ..format._errors import Code, FormatError, error
 from ..format._framing import MAJOR_VERSION, MINOR_VERSION, Preamble, align
 from ..format._limits import DEFAULT_LIMITS, Limits
 from ..format._names import REVERSE_DNS
@@ -42,7 +42,7 @@ METADATA_TYPES: Final[Mapping[str, str]] = MappingProxyType(
 
 # Codes that mean "something this reader does not know": for a file of a newer minor version they
 # are reported as UNSUPPORTED_VERSION (§15), since a newer minor may define that very thing.
-_UNKNOWN_FEATURE_CODES: Final = frozenset({"HEADER_UNKNOWN_KEY", "DTYPE_UNKNOWN", "ROLE_UNKNOWN"})
+_UNKNOWN_FEATURE_CODES: Final[frozenset[Code]] = frozenset({"HEADER_UNKNOWN_KEY", "DTYPE_UNKNOWN", "ROLE_UNKNOWN"})
 
 
 @dataclass(frozen=True)

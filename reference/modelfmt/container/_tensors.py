@@ -20,17 +20,19 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import accumulate, chain, repeat
 from operator import itemgetter, mul
-from typing import Final, NamedTuple
+from typing import Final, Literal, NamedTuple, cast
 
 from ..format import _json
 from ..format._dtypes import DTYPES
-from ..format._errors import error
+from ..format._errors import Code, error
 from ..format._framing import ALIGNMENT, align
 from ..format._limits import DEFAULT_LIMITS, MAX_SAFE_INTEGER, Limits
 from ..format._names import FORBIDDEN_IN_NAMES, name_problem
 from ..format._objects import check_keys
 
-ROLES: Final = ("parameter", "buffer", "optimizer", "other")
+# The roles of SPEC.md §7.7, in its order.
+Role = Literal["parameter", "buffer", "optimizer", "other"]
+ROLES: Final[tuple[Role, ...]] = ("parameter", "buffer", "optimizer", "other")
 _ROLE_SET: Final = frozenset(ROLES)
 
 TENSOR_KEYS: Final = ("name", "dtype", "shape", "offset", "length", "sha256", "role")
@@ -50,7 +52,7 @@ class TensorInfo(NamedTuple):
     offset: int
     length: int
     sha256: str
-    role: str
+    role: Role
 
     @property
     def end(self) -> int:
@@ -133,13 +135,14 @@ def entry_form(entry: object, index: int) -> TensorInfo:
                 "HEADER_TYPE", f"{where}: `{key}` must be an integer, got {_json.json_type(value)}", tensor=name
             )
         if not 0 <= value <= MAX_SAFE_INTEGER:
-            code = "HEADER_NUMBER" if value > MAX_SAFE_INTEGER else "HEADER_TYPE"
+            code: Code = "HEADER_NUMBER" if value > MAX_SAFE_INTEGER else "HEADER_TYPE"
             raise error(code, f"{where}: `{key}` must be in 0..2^53-1, got {value}", tensor=name)
     if type(sha256) is not str or _SHA256.fullmatch(sha256) is None:
         raise error("HEADER_TYPE", f"{where}: `sha256` must be 64 lowercase hex digits", tensor=name)
     if type(role) is not str:
         raise error("HEADER_TYPE", f"{where}: `role` must be a string, got {_json.json_type(role)}", tensor=name)
-    return TensorInfo(name, dtype_name, tuple(shape), offset, length, sha256, role)
+    # The role is only a string here; the role step checks it against ROLES before the table is returned.
+    return TensorInfo(name, dtype_name, tuple(shape), offset, length, sha256, cast(Role, role))
 
 
 class Columns(NamedTuple):

@@ -1,7 +1,7 @@
 """Which format a conversion source is, from its content (magic bytes), never from its name.
 
-Files are named by `modelfmt._sniff.identify`, the detector `check` also uses to explain a file that is
-not modelfmt, so the two never disagree. A directory is a Hugging Face model folder when it holds a
+Files are named by `modelfmt.diagnose._sniff.identify`, the detector `check` also uses to explain a file
+that is not modelfmt, so the two never disagree. A directory is a Hugging Face model folder when it holds a
 `config.json`.
 """
 

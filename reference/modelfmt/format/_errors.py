@@ -5,22 +5,100 @@ Callers catch `ModelfmtError` (everything the format can report), a category (`F
 assert `.code`, never the prose, so codes are stable forever and the prose may improve.
 
 OS errors (file not found, permission denied, disk full) are not wrapped: they pass through unchanged.
+
+The tools around the format (key files, converters from other formats, the PyTorch bridge) report what
+they cannot use with subclasses of `ToolError`. Those describe no modelfmt file, so they carry no code of
+SPEC.md §16 and are never a `ModelfmtError`; each also keeps the builtin base it has always had.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal, TypeGuard
+
+# Every code of the registry below, as a type: `mypy --strict` rejects a misspelt code wherever one is
+# written. tests/test_typed_registries.py fails when this list and `ERROR_CODES` differ.
+Code = Literal[
+    "BAD_MAGIC",
+    "UNSUPPORTED_VERSION",
+    "RESERVED_NOT_ZERO",
+    "TRUNCATED",
+    "TRAILING_BYTES",
+    "HEADER_TOO_LARGE",
+    "PADDING_NOT_ZERO",
+    "HEADER_ENCODING",
+    "HEADER_SYNTAX",
+    "HEADER_DUPLICATE_KEY",
+    "HEADER_NUMBER",
+    "HEADER_DEPTH",
+    "HEADER_TYPE",
+    "HEADER_UNKNOWN_KEY",
+    "HEADER_MISSING_KEY",
+    "TENSOR_COUNT",
+    "TENSOR_NAME",
+    "TENSOR_NAME_DUPLICATE",
+    "DTYPE_UNKNOWN",
+    "ROLE_UNKNOWN",
+    "SHAPE_INVALID",
+    "TENSOR_LENGTH",
+    "TENSOR_MISALIGNED",
+    "TENSOR_OVERLAP",
+    "TENSOR_GAP",
+    "DIGEST_MISMATCH",
+    "BOOL_VALUE",
+    "METADATA_TOO_LARGE",
+    "METADATA_TYPE",
+    "EXTENSION_NAME",
+    "SIGNATURE_BLOCK",
+    "SIGNATURE_MISSING",
+    "SIGNATURE_UNTRUSTED",
+    "SIGNATURE_INVALID",
+    "GRAPH_OPSET",
+    "GRAPH_OPSET_VERSION",
+    "GRAPH_LIMIT",
+    "GRAPH_NAME",
+    "GRAPH_NODE_DUPLICATE",
+    "GRAPH_OP_UNKNOWN",
+    "GRAPH_ARITY",
+    "GRAPH_ATTRIBUTE_UNKNOWN",
+    "GRAPH_ATTRIBUTE_MISSING",
+    "GRAPH_ATTRIBUTE_TYPE",
+    "GRAPH_ATTRIBUTE_VALUE",
+    "GRAPH_PARAMETER_UNKNOWN",
+    "GRAPH_PARAMETER_MISSING",
+    "GRAPH_TENSOR_MISSING",
+    "GRAPH_PARAMETER_SHAPE",
+    "GRAPH_PARAMETER_DTYPE",
+    "GRAPH_VALUE_DUPLICATE",
+    "GRAPH_VALUE_UNDEFINED",
+    "GRAPH_OUTPUT_UNKNOWN",
+    "GRAPH_OUTPUT_DUPLICATE",
+    "GRAPH_DTYPE",
+    "GRAPH_SHAPE",
+    "RUN_NO_ARCHITECTURE",
+    "RUN_UNSUPPORTED",
+    "RUN_INPUT",
+    "RUN_INDEX",
+    "TRAINING_OPTIMIZER",
+    "TRAINING_HYPERPARAMETER",
+    "TRAINING_PARAMETER",
+    "TRAINING_SLOT",
+    "TRAINING_TENSOR_MISSING",
+    "TRAINING_TENSOR_ROLE",
+]
+
+# The categories of SPEC.md §16, one exception class each (`_CATEGORY_CLASS`).
+Category = Literal["format", "truncated", "limit", "unsupported", "integrity", "signature", "input"]
 
 
 class ModelfmtError(Exception):
     """Base of every error the format reports. `.code` is stable; the message is for people."""
 
-    category: str = "format"
+    category: Category = "format"
 
     def __init__(
         self,
-        code: str,
+        code: Code,
         message: str,
         *,
         offset: int | None = None,
@@ -29,7 +107,7 @@ class ModelfmtError(Exception):
     ) -> None:
         if code not in ERROR_CODES:
             raise KeyError(f"unregistered error code {code!r}")  # a bug in the package, not bad input
-        self.code = code
+        self.code: Code = code
         self.offset = offset
         self.tensor = tensor
         self.hint = hint
@@ -86,15 +164,20 @@ class InputError(ModelfmtError, ValueError):
     category = "input"
 
 
+class ToolError(Exception):
+    """Base of the errors that are not about a modelfmt file: a key file, a file of another format, a
+    PyTorch module or optimizer that cannot be used. The message names the input and the cause."""
+
+
 @dataclass(frozen=True)
 class ErrorCode:
-    code: str
-    category: str
+    code: Code
+    category: Category
     meaning: str
     section: str
 
 
-_CATEGORY_CLASS: Final[dict[str, type[ModelfmtError]]] = {
+_CATEGORY_CLASS: Final[dict[Category, type[ModelfmtError]]] = {
     "format": FormatError,
     "truncated": TruncatedError,
     "limit": LimitError,
@@ -105,12 +188,12 @@ _CATEGORY_CLASS: Final[dict[str, type[ModelfmtError]]] = {
 }
 
 
-def _registry(*rows: tuple[str, str, str, str]) -> dict[str, ErrorCode]:
+def _registry(*rows: tuple[Code, Category, str, str]) -> dict[Code, ErrorCode]:
     return {code: ErrorCode(code, category, meaning, section) for code, category, meaning, section in rows}
 
 
 # The registry of SPEC.md §16. tests/test_spec_sync.py fails when the two differ.
-ERROR_CODES: Final[dict[str, ErrorCode]] = _registry(
+ERROR_CODES: Final[dict[Code, ErrorCode]] = _registry(
     # -- container (§3) --
     ("BAD_MAGIC", "format", "the file does not start with the modelfmt magic", "3.1"),
     (
@@ -232,8 +315,14 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = _registry(
 )
 
 
+def is_code(text: str) -> TypeGuard[Code]:
+    """Whether `text` is a registered code: for codes read from outside, such as another implementation's
+    output, before they are handled as a `Code`."""
+    return text in ERROR_CODES
+
+
 def error(
-    code: str, message: str, *, offset: int | None = None, tensor: str | None = None, hint: str | None = None
+    code: Code, message: str, *, offset: int | None = None, tensor: str | None = None, hint: str | None = None
 ) -> ModelfmtError:
     """Build the exception of the category registered for `code`."""
     cls = _CATEGORY_CLASS[ERROR_CODES[code].category]

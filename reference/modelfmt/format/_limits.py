@@ -1,6 +1,10 @@
-"""Limits of SPEC.md §5: the format's maxima, and a `Limits` object a reader may tighten.
+"""Limits of SPEC.md §5 and §9.12: every maximum of the format as one table (`LIMITS`), and a `Limits`
+object a reader may tighten.
 
-Every limit is checked before the thing it bounds is allocated, sliced or parsed.
+Each limit is a module constant (other modules import it from here) and a row of `LIMITS` that says which
+error code a value beyond it raises, which SPEC.md section checks it and why the number is what it is.
+tests/test_spec_limits.py compares the rows with the tables of SPEC.md §5 and §9.12 and with the prose
+that states the rest. Every limit is checked before the thing it bounds is allocated, sliced or parsed.
 """
 
 from __future__ import annotations
@@ -8,22 +12,239 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Final
 
-# Exact integers in JSON: every IEEE double implementation (JavaScript among them) reads these exactly.
+from ._errors import Code
+
+# -- the header and the tensor table (§3, §4, §7, §8); `Limits` may lower the first six of these
 MAX_SAFE_INTEGER: Final = 2**53 - 1
-# Header JSON: ~250 bytes per tensor entry at the tensor limit is ~64 MiB; more is an attack, not a model.
 MAX_HEADER_BYTES: Final = 64 * 1024 * 1024
-# Deep enough for any real architecture or metadata; shallow enough that recursive parsers cannot be exhausted.
 MAX_DEPTH: Final = 64
-# Real names are under 200 bytes; 1 KiB leaves room for long hierarchical names without inviting abuse.
 MAX_NAME_BYTES: Final = 1024
-# Real networks use rank <= 6; 16 leaves room while bounding shape arithmetic.
 MAX_RANK: Final = 16
-# The largest published checkpoints have under 100k tensors per file.
 MAX_TENSORS: Final = 262_144
-# Metadata describes a model (configs are tens of KiB); bulk data belongs in tensors.
 MAX_METADATA_BYTES: Final = 1024 * 1024
-# A signature block holds a handful of signatures of a few hundred bytes each.
+# -- the signature block (§3.6, §12)
 MAX_SIGNATURE_BLOCK_BYTES: Final = 1024 * 1024
+MAX_SIGNATURES: Final = 64
+MAX_ATTRIBUTES: Final = 16  # signed attributes of one signature entry
+MAX_ATTRIBUTE_KEY_BYTES: Final = 128
+MAX_ATTRIBUTE_VALUE_BYTES: Final = 1024
+MAX_PUBLIC_KEY_BYTES: Final = 4096
+MAX_ALGORITHM_NAME_CHARS: Final = 64
+MAX_UNKNOWN_SIGNATURE_BYTES: Final = 65536
+# -- the architecture (§9, §10)
+MAX_NODES: Final = 262_144
+MAX_GRAPH_VALUES: Final = 4096  # graph inputs, and graph outputs
+MAX_NODE_VALUES: Final = 4096  # inputs, and outputs, of one node
+MAX_SYMBOL_CHARS: Final = 64
+MAX_ATTRIBUTE_ITEMS: Final = 4096  # items of one `ints` node attribute
+MAX_LAYERS: Final = 1024  # `num_layers` of RNN, LSTM and GRU
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One maximum as SPEC.md states it: a value beyond `value` is reported as `code`.
+
+    A constant that SPEC.md bounds with two codes (the rank of a tensor and of an inferred graph value)
+    has a row per code. `labels` are the first cells of its rows in the tables of SPEC.md §5 and §9.12;
+    a limit with no label is stated only in the prose of `section`."""
+
+    name: str  # the module constant that holds `value`
+    value: int
+    code: Code
+    section: str  # the SPEC.md section whose check reports `code`
+    labels: tuple[str, ...]
+    why: str
+
+
+LIMITS: Final[tuple[Limit, ...]] = (
+    Limit(
+        name="MAX_HEADER_BYTES",
+        value=MAX_HEADER_BYTES,
+        code="HEADER_TOO_LARGE",
+        section="3.1",
+        labels=("header length `L`",),
+        why="~250 bytes per tensor entry at the tensor limit is ~64 MiB; more is an attack, not a model",
+    ),
+    Limit(
+        name="MAX_DEPTH",
+        value=MAX_DEPTH,
+        code="HEADER_DEPTH",
+        section="4.5",
+        labels=("nesting depth",),
+        why="deeper than any metadata or architecture needs; shallow enough that recursive parsers cannot be exhausted",
+    ),
+    Limit(
+        name="MAX_SAFE_INTEGER",
+        value=MAX_SAFE_INTEGER,
+        code="HEADER_NUMBER",
+        section="4.4",
+        labels=("integer magnitude", "dimension"),
+        why="the largest integer every IEEE-double JSON parser (JavaScript's among them) reads exactly; as a "
+        "byte offset it is 8 PiB",
+    ),
+    Limit(
+        name="MAX_NAME_BYTES",
+        value=MAX_NAME_BYTES,
+        code="TENSOR_NAME",
+        section="7.3",
+        labels=("tensor name",),
+        why="real names are under 200 bytes; 1 KiB leaves room for long hierarchical names without inviting abuse",
+    ),
+    Limit(
+        name="MAX_RANK",
+        value=MAX_RANK,
+        code="SHAPE_INVALID",
+        section="7.4",
+        labels=("rank", "rank of a declared or inferred value"),
+        why="real networks use rank <= 6; 16 leaves room while bounding shape arithmetic",
+    ),
+    Limit(
+        name="MAX_TENSORS",
+        value=MAX_TENSORS,
+        code="TENSOR_COUNT",
+        section="7.1",
+        labels=("tensor count",),
+        why="the largest published checkpoints have under 100k tensors per file",
+    ),
+    Limit(
+        name="MAX_METADATA_BYTES",
+        value=MAX_METADATA_BYTES,
+        code="METADATA_TOO_LARGE",
+        section="8.1",
+        labels=("metadata size (canonical form)",),
+        why="metadata describes a model (configs are tens of KiB); bulk data belongs in tensors",
+    ),
+    Limit(
+        name="MAX_SIGNATURE_BLOCK_BYTES",
+        value=MAX_SIGNATURE_BLOCK_BYTES,
+        code="SIGNATURE_BLOCK",
+        section="3.6",
+        labels=("signature block body `B`",),
+        why="a signature block holds a handful of signatures of a few hundred bytes each",
+    ),
+    Limit(
+        name="MAX_SIGNATURES",
+        value=MAX_SIGNATURES,
+        code="SIGNATURE_BLOCK",
+        section="12.3",
+        labels=("signatures per block",),
+        why="a handful of signers is normal (publisher, organisation, auditor); 64 bounds verification work at "
+        "64 public-key operations, far below anything an attacker could use",
+    ),
+    Limit(
+        name="MAX_ATTRIBUTES",
+        value=MAX_ATTRIBUTES,
+        code="SIGNATURE_BLOCK",
+        section="12.4",
+        labels=("attributes per signature",),
+        why="attributes are a few short claims (who, when, why); bulk data belongs in the header's metadata",
+    ),
+    Limit(
+        name="MAX_ATTRIBUTE_KEY_BYTES",
+        value=MAX_ATTRIBUTE_KEY_BYTES,
+        code="SIGNATURE_BLOCK",
+        section="12.4",
+        labels=(),
+        why="a reverse-DNS name such as `org.example.build-id`, not a document",
+    ),
+    Limit(
+        name="MAX_ATTRIBUTE_VALUE_BYTES",
+        value=MAX_ATTRIBUTE_VALUE_BYTES,
+        code="SIGNATURE_BLOCK",
+        section="12.4",
+        labels=("signature attribute value",),
+        why="a name or a comment, not a document",
+    ),
+    Limit(
+        name="MAX_PUBLIC_KEY_BYTES",
+        value=MAX_PUBLIC_KEY_BYTES,
+        code="SIGNATURE_BLOCK",
+        section="12.3",
+        labels=("embedded public key",),
+        why="the DER of a 1.0 key is 44 (Ed25519) or 91 (P-256) bytes; 4096 leaves room for post-quantum keys "
+        "(ML-DSA-87: 2614 bytes)",
+    ),
+    Limit(
+        name="MAX_ALGORITHM_NAME_CHARS",
+        value=MAX_ALGORITHM_NAME_CHARS,
+        code="SIGNATURE_BLOCK",
+        section="12.3",
+        labels=(),
+        why="algorithm names are short identifiers; 64 characters leave room for any parameter set in a name",
+    ),
+    Limit(
+        name="MAX_UNKNOWN_SIGNATURE_BYTES",
+        value=MAX_UNKNOWN_SIGNATURE_BYTES,
+        code="SIGNATURE_BLOCK",
+        section="12.3",
+        labels=("signature of an algorithm not in the registry",),
+        why="room for post-quantum signatures (ML-DSA-87: 4627 bytes, SLH-DSA: up to 49856; FIPS 204 and 205)",
+    ),
+    Limit(
+        name="MAX_NODES",
+        value=MAX_NODES,
+        code="GRAPH_LIMIT",
+        section="9.12",
+        labels=("graph nodes", "nodes"),
+        why="published networks have at most tens of thousands of nodes even when every op is spelled out",
+    ),
+    Limit(
+        name="MAX_GRAPH_VALUES",
+        value=MAX_GRAPH_VALUES,
+        code="GRAPH_LIMIT",
+        section="9.12",
+        labels=("graph inputs; graph outputs (each)",),
+        why="real models have a handful of inputs and outputs; the bound keeps validation linear",
+    ),
+    Limit(
+        name="MAX_NODE_VALUES",
+        value=MAX_NODE_VALUES,
+        code="GRAPH_LIMIT",
+        section="9.12",
+        labels=("entries of one node's `inputs`; of its `outputs` (each)",),
+        why="no op takes or gives more than a few values (Concat and Split a few dozen)",
+    ),
+    Limit(
+        name="MAX_ATTRIBUTE_ITEMS",
+        value=MAX_ATTRIBUTE_ITEMS,
+        code="GRAPH_LIMIT",
+        section="9.12",
+        labels=("items of one `ints` attribute",),
+        why="real graphs need at most a few dozen items (split sizes, shapes)",
+    ),
+    Limit(
+        name="MAX_RANK",
+        value=MAX_RANK,
+        code="GRAPH_SHAPE",
+        section="9.10",
+        labels=("rank of a declared or inferred value",),
+        why="an inferred value obeys the rank limit of the tensors and declared values it comes from",
+    ),
+    Limit(
+        name="MAX_SYMBOL_CHARS",
+        value=MAX_SYMBOL_CHARS,
+        code="GRAPH_NAME",
+        section="9.4",
+        labels=("symbolic dimension name",),
+        why="symbolic dimensions are short identifiers such as `batch` or `seq_len`",
+    ),
+    Limit(
+        name="MAX_NAME_BYTES",
+        value=MAX_NAME_BYTES,
+        code="GRAPH_NAME",
+        section="9.4",
+        labels=("node and value names",),
+        why="node and value names follow the tensor name rule (§7.3)",
+    ),
+    Limit(
+        name="MAX_LAYERS",
+        value=MAX_LAYERS,
+        code="GRAPH_ATTRIBUTE_VALUE",
+        section="10.10",
+        labels=("recurrent `num_layers`",),
+        why="deeper recurrent stacks do not exist; the bound keeps slot lists small",
+    ),
+)
 
 
 @dataclass(frozen=True)

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Final
 
 from ..format._errors import error
 from ..format._json import json_type, show
+from ..format._limits import MAX_ATTRIBUTE_ITEMS
 from ._json_shape import canonical_order
 from ._spec import REQUIRED, Attr, DerivedDefault, OpSpec
 from ._types import Node
-
-# Longest list attribute: real graphs need at most a few dozen items (split sizes, shapes).
-MAX_ATTRIBUTE_ITEMS: Final = 4096
 
 
 def _is_int(value: object) -> bool:

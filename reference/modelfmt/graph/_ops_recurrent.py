@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from ..format._limits import MAX_LAYERS
 from ._shapes import conflict, show
 from ._spec import Attr, InferContext, InferFunction, OpSpec, Port, Slot
 from ._types import Dim, ValueType
 
 GATES: Final[Mapping[str, int]] = {"RNN": 1, "LSTM": 4, "GRU": 3}
-MAX_LAYERS: Final = 1024  # deeper stacks do not exist; the bound keeps slot lists small
 
 
 def _int(attrs: Mapping[str, object], name: str) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NoReturn
 
-from ..format._errors import error
+from ..format._errors import Code, error
 from ._types import Node, Shape, TensorEntry, TypedAttributes, ValueType
 
 FLOAT_DTYPES: Final = ("float16", "bfloat16", "float32", "float64")
@@ -105,7 +105,7 @@ class InferContext(TypedAttributes):
     def attribute_values(self) -> Mapping[str, object]:
         return self.attrs
 
-    def fail(self, code: str, message: str) -> NoReturn:
+    def fail(self, code: Code, message: str) -> NoReturn:
         raise error(code, f"{self.node.describe()}: {message}")
 
     # -- inputs --

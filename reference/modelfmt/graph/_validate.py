@@ -17,7 +17,14 @@ from typing import Final
 from ..format._dtypes import DTYPES
 from ..format._errors import error
 from ..format._json import json_type, show
-from ..format._limits import MAX_RANK, MAX_SAFE_INTEGER
+from ..format._limits import (
+    MAX_GRAPH_VALUES,
+    MAX_NODE_VALUES,
+    MAX_NODES,
+    MAX_RANK,
+    MAX_SAFE_INTEGER,
+    MAX_SYMBOL_CHARS,
+)
 from ..format._names import REVERSE_DNS, name_problem
 from ..format._objects import check_keys
 from ._attributes import complete_attributes
@@ -26,13 +33,6 @@ from ._registry import CORE_DOMAIN, CORE_OPS, CORE_VERSION
 from ._shapes import show as show_shape
 from ._spec import FLOAT_DTYPES, InferContext, OpSpec
 from ._types import DeclaredDim, Graph, Node, TensorEntry, ValueDecl, ValueType
-
-# Limits of §9.12. Published networks have at most tens of thousands of nodes even when every op is
-# spelled out; the bounds keep validation time and memory linear in a header that is already bounded.
-MAX_NODES: Final = 262_144
-MAX_GRAPH_VALUES: Final = 4096  # graph inputs, and graph outputs
-MAX_NODE_VALUES: Final = 4096  # inputs, and outputs, of one node
-MAX_SYMBOL_CHARS: Final = 64
 
 ARCHITECTURE_KEYS: Final = ("opset", "inputs", "outputs", "nodes")
 VALUE_KEYS: Final = ("name", "dtype", "shape")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ..format._errors import InputError, ModelfmtError, error
 
 RunInputError = InputError  # the name the runtime's modules and tests use
 
+# The codes of SPEC.md §16 whose section is 9.11: the only ones a runtime adds to the validator's.
+RunCode = Literal["RUN_NO_ARCHITECTURE", "RUN_UNSUPPORTED", "RUN_INPUT", "RUN_INDEX"]
 
-def run_error(code: str, message: str, *, hint: str | None = None) -> ModelfmtError:
+
+def run_error(code: RunCode, message: str, *, hint: str | None = None) -> ModelfmtError:
     """A RUN_* error of its registered category (RUN_INPUT and RUN_INDEX are `input`)."""
     return error(code, message, hint=hint)

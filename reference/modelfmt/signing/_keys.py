@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ..format._errors import ToolError
+
 PrivateKey = Ed25519PrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
 PathLike = str | os.PathLike[str]
@@ -38,7 +40,7 @@ _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
 PUBLIC_KEY_SUFFIX: Final = ".pub"
 
 
-class KeyFileError(ValueError):
+class KeyFileError(ToolError, ValueError):
     """A key file (or key argument) is unreadable, malformed, of an unsupported type, or its passphrase
     is wrong. The message names the file and what to do."""
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -30,7 +30,17 @@ from ..format import _json
 from ..format._errors import ModelfmtError, error
 from ..format._framing import MINOR_VERSION, SIGNATURE_END_MAGIC, SIGNATURE_TRAILER
 from ..format._json import json_type, show
-from ..format._limits import MAX_DEPTH, MAX_SIGNATURE_BLOCK_BYTES
+from ..format._limits import (
+    MAX_ALGORITHM_NAME_CHARS,
+    MAX_ATTRIBUTE_KEY_BYTES,
+    MAX_ATTRIBUTE_VALUE_BYTES,
+    MAX_ATTRIBUTES,
+    MAX_DEPTH,
+    MAX_PUBLIC_KEY_BYTES,
+    MAX_SIGNATURE_BLOCK_BYTES,
+    MAX_SIGNATURES,
+    MAX_UNKNOWN_SIGNATURE_BYTES,
+)
 from ..format._names import FORBIDDEN_IN_DISPLAYED_TEXT, REVERSE_DNS
 from ..format._objects import missing_key, unknown_key
 from . import _keys
@@ -40,21 +50,6 @@ from ._keys import ECDSA_P256, ED25519, PrivateKey, PublicKey, TrustedKeys
 # signature over anything else a key signs (a git commit, a TLS handshake, another format), and the
 # version lets a future message layout never collide with this one. NUL-terminated, 22 bytes.
 DOMAIN: Final = b"modelfmt-signature-v1\x00"
-
-# A handful of signers is normal (publisher, organisation, auditor); 64 bounds verification work
-# (at most 64 public-key operations) far below anything an attacker could use.
-MAX_SIGNATURES: Final = 64
-# Attributes are a few short claims (who, when, why); bulk data belongs in the header's metadata.
-MAX_ATTRIBUTES: Final = 16
-MAX_ATTRIBUTE_KEY_BYTES: Final = 128
-MAX_ATTRIBUTE_VALUE_BYTES: Final = 1024
-# A DER SubjectPublicKeyInfo of a 1.0 algorithm is 44 (Ed25519) or 91 (P-256) bytes.
-MAX_PUBLIC_KEY_BYTES: Final = 4096  # room for post-quantum keys (ML-DSA-87: 2614 bytes of DER)
-# Algorithm names are short identifiers; 64 characters leaves room for any parameter set in a name.
-MAX_ALGORITHM_NAME_CHARS: Final = 64
-# The signature of an algorithm this reader does not know (§12.3 step 3.4): room for post-quantum
-# schemes (ML-DSA-87 signatures are 4627 bytes, SLH-DSA ones up to 49856, FIPS 204 and 205).
-MAX_UNKNOWN_SIGNATURE_BYTES: Final = 65536
 
 # P-256 group order. Signatures with s > n/2 are rejected (§12.6): every valid (r, s) has the twin
 # (r, n - s), and accepting only one of them makes a signature's encoding unique.
@@ -122,6 +117,10 @@ class SignatureEntry:
         return result
 
 
+# What a verifier concluded about one signature entry (§12.9 step 4); `SignatureInfo` explains each.
+SignatureStatus = Literal["verified", "invalid", "untrusted", "unchecked", "unsupported"]
+
+
 @dataclass(frozen=True)
 class SignatureInfo:
     """A signature of a file and what a verifier concluded about it.
@@ -135,7 +134,7 @@ class SignatureInfo:
     algorithm: str
     key_id: str
     attributes: Mapping[str, str]
-    status: str
+    status: SignatureStatus
     public_key: bytes | None = None
 
     @property
@@ -474,7 +473,7 @@ def evaluate(
             # The trusted key decides the algorithm: an entry naming another one, known to this reader
             # or not, is invalid, so relabelling a trusted entry cannot turn it into a skipped one.
             valid = signature_valid(entry, trusted[entry.key_id], prefix_sha256)
-            status = "verified" if valid else "invalid"
+            status: SignatureStatus = "verified" if valid else "invalid"
         elif not _is_known_algorithm(entry.algorithm):
             status = "unsupported"  # skipped: no key this reader can hold would check it
         elif trusted is None:

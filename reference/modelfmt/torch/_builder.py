@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..format._errors import ToolError
 from ..graph._registry import CORE_DOMAIN, CORE_VERSION
 from ..graph._types import DeclaredDim, Dim, ValueType
 from ..graph._validate import _NodeWalker
 
 
-class ExportError(ValueError):
+class ExportError(ToolError, ValueError):
     """The module cannot be described with modelfmt.core: the message names what and where."""
 
 

@@ -10,10 +10,11 @@ import torch
 from torch import nn
 
 from ..container._reader import SafeOpen, safe_open
+from ..format._errors import ToolError
 from ._dtypes import dtype_name, to_torch
 
 
-class StateDictMismatchError(ValueError):
+class StateDictMismatchError(ToolError, ValueError):
     """The file's tensors do not match the module's state_dict; `.report` lists every difference."""
 
     def __init__(self, report: LoadReport) -> None:

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from ..container._reader import SafeOpen, safe_open
+from ..format._errors import ToolError
 from ..graph._training import OPTIMIZERS
 from ._dtypes import to_numpy, to_torch
 from ._state import load_state_from
@@ -28,7 +29,7 @@ _TYPES: Final[Mapping[type[torch.optim.Optimizer], str]] = {
 }
 
 
-class TrainingStateError(ValueError):
+class TrainingStateError(ToolError, ValueError):
     """The optimizer given does not match the training state in the file."""
 
 
