@@ -6,7 +6,7 @@ from __future__ import annotations
 import typing
 
 import modelfmt
-from modelfmt.container._header import Role
+from modelfmt.container._tensors import Role
 from modelfmt.format._errors import _CATEGORY_CLASS, Category, Code, is_code
 from modelfmt.runtime._run_errors import RunCode
 from modelfmt.signing._signatures import SignatureStatus
