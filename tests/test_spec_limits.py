@@ -1,4 +1,4 @@
-"""The limits table of the package (`format/_limits.py` `LIMITS`) is SPEC.md's, row for row.
+"""The limits table of the package (`format/_limits.py` `LIMIT_TABLE`) is SPEC.md's, row for row.
 
 SPEC.md states the format's maxima in the table of §5, the architecture's in the table of §9.12, and two
 signature limits in the prose of §12.3 and §12.4. These tests parse all three and fail on any difference in
@@ -13,7 +13,7 @@ from pathlib import Path
 import modelfmt
 import pytest
 from modelfmt.format import _limits
-from modelfmt.format._limits import LIMITS, Limit
+from modelfmt.format._limits import LIMIT_TABLE, LimitRow
 
 SPEC = (Path(__file__).resolve().parents[1] / "SPEC.md").read_text(encoding="utf-8")
 
@@ -46,8 +46,8 @@ def _codes(cell: str) -> set[str]:
     return set(re.findall(r"`([A-Z_]+)`", cell))
 
 
-def _rows_labelled(label: str) -> list[Limit]:
-    return [limit for limit in LIMITS if label in limit.labels]
+def _rows_labelled(label: str) -> list[LimitRow]:
+    return [limit for limit in LIMIT_TABLE if label in limit.labels]
 
 
 @pytest.mark.parametrize("label", list(_table("5")))
@@ -55,7 +55,7 @@ def test_every_row_of_spec_section_5_is_a_limit_with_its_value_code_and_section(
     cells = _table("5")[label]
     value, code, checked_in = _value(cells[1]), _codes(cells[2]), cells[3]
     rows = _rows_labelled(label)
-    assert rows, f"no row of LIMITS has the label {label!r} of SPEC.md §5"
+    assert rows, f"no row of LIMIT_TABLE has the label {label!r} of SPEC.md §5"
     assert {limit.value for limit in rows} == {value}
     assert {limit.code for limit in rows} == code
     assert {f"§{limit.section}" for limit in rows} == {checked_in.split(",")[0]}
@@ -65,7 +65,7 @@ def test_every_row_of_spec_section_5_is_a_limit_with_its_value_code_and_section(
 def test_every_row_of_spec_section_9_12_is_a_limit_with_its_value_and_codes(label: str) -> None:
     cells = _table("9.12")[label]
     rows = _rows_labelled(label)
-    assert rows, f"no row of LIMITS has the label {label!r} of SPEC.md §9.12"
+    assert rows, f"no row of LIMIT_TABLE has the label {label!r} of SPEC.md §9.12"
     assert {limit.value for limit in rows} == {_value(cells[1])}
     assert {limit.code for limit in rows} == _codes(cells[2])
 
@@ -73,30 +73,30 @@ def test_every_row_of_spec_section_9_12_is_a_limit_with_its_value_and_codes(labe
 @pytest.mark.parametrize("name", sorted(PROSE))
 def test_limits_stated_in_prose_match_spec(name: str) -> None:
     section, fragment = PROSE[name]
-    (limit,) = (limit for limit in LIMITS if limit.name == name)
+    (limit,) = (limit for limit in LIMIT_TABLE if limit.name == name)
     assert limit.section == section and limit.labels == ()
     assert fragment.format(value=limit.value) in " ".join(_section_text(section).split())
 
 
 def test_every_label_is_a_row_of_a_spec_table_and_every_unlabelled_limit_is_checked_in_prose() -> None:
     known = set(_table("5")) | set(_table("9.12"))
-    assert {label for limit in LIMITS for label in limit.labels} <= known
-    assert {limit.name for limit in LIMITS if not limit.labels} == set(PROSE)
+    assert {label for limit in LIMIT_TABLE for label in limit.labels} <= known
+    assert {limit.name for limit in LIMIT_TABLE if not limit.labels} == set(PROSE)
 
 
 def test_every_limit_constant_has_a_row_and_every_row_names_its_constant() -> None:
     constants = {name: value for name, value in vars(_limits).items() if name.startswith("MAX_")}
-    assert {limit.name for limit in LIMITS} == set(constants)
-    assert {limit.name: limit.value for limit in LIMITS} == constants
+    assert {limit.name for limit in LIMIT_TABLE} == set(constants)
+    assert {limit.name: limit.value for limit in LIMIT_TABLE} == constants
 
 
 def test_every_row_has_a_registered_code_an_existing_section_and_a_reason() -> None:
     headings = set(re.findall(r"^#{2,4} ([0-9]+(?:\.[0-9]+)*)\.? ", SPEC, re.M))
-    for limit in LIMITS:
+    for limit in LIMIT_TABLE:
         assert limit.code in modelfmt.ERROR_CODES, limit
         assert limit.section in headings, limit
         assert limit.why, limit
-    pairs = [(limit.name, limit.code) for limit in LIMITS]
+    pairs = [(limit.name, limit.code) for limit in LIMIT_TABLE]
     assert len(pairs) == len(set(pairs)), "a limit and its code are one row"
 
 

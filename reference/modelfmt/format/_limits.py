@@ -1,9 +1,9 @@
-"""Limits of SPEC.md §5 and §9.12: every maximum of the format as one table (`LIMITS`), and a `Limits`
-object a reader may tighten.
+"""Limits of SPEC.md §5 and §9.12: every maximum of the format in one table (`LIMIT_TABLE`), and a
+`Limits` object a reader may tighten.
 
-Each limit is a module constant (other modules import it from here) and a row of `LIMITS` that says which
-error code a value beyond it raises, which SPEC.md section checks it and why the number is what it is.
-tests/test_spec_limits.py compares the rows with the tables of SPEC.md §5 and §9.12 and with the prose
+Each limit is a module constant (other modules import it from here) and a row of `LIMIT_TABLE` that says
+which error code a value beyond it raises, which SPEC.md section checks it and why the number is what it
+is. tests/test_spec_limits.py compares the rows with the tables of SPEC.md §5 and §9.12 and with the prose
 that states the rest. Every limit is checked before the thing it bounds is allocated, sliced or parsed.
 """
 
@@ -41,7 +41,7 @@ MAX_LAYERS: Final = 1024  # `num_layers` of RNN, LSTM and GRU
 
 
 @dataclass(frozen=True)
-class Limit:
+class LimitRow:
     """One maximum as SPEC.md states it: a value beyond `value` is reported as `code`.
 
     A constant that SPEC.md bounds with two codes (the rank of a tensor and of an inferred graph value)
@@ -56,8 +56,8 @@ class Limit:
     why: str
 
 
-LIMITS: Final[tuple[Limit, ...]] = (
-    Limit(
+LIMIT_TABLE: Final[tuple[LimitRow, ...]] = (
+    LimitRow(
         name="MAX_HEADER_BYTES",
         value=MAX_HEADER_BYTES,
         code="HEADER_TOO_LARGE",
@@ -65,7 +65,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("header length `L`",),
         why="~250 bytes per tensor entry at the tensor limit is ~64 MiB; more is an attack, not a model",
     ),
-    Limit(
+    LimitRow(
         name="MAX_DEPTH",
         value=MAX_DEPTH,
         code="HEADER_DEPTH",
@@ -73,7 +73,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("nesting depth",),
         why="deeper than any metadata or architecture needs; shallow enough that recursive parsers cannot be exhausted",
     ),
-    Limit(
+    LimitRow(
         name="MAX_SAFE_INTEGER",
         value=MAX_SAFE_INTEGER,
         code="HEADER_NUMBER",
@@ -82,7 +82,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         why="the largest integer every IEEE-double JSON parser (JavaScript's among them) reads exactly; as a "
         "byte offset it is 8 PiB",
     ),
-    Limit(
+    LimitRow(
         name="MAX_NAME_BYTES",
         value=MAX_NAME_BYTES,
         code="TENSOR_NAME",
@@ -90,7 +90,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("tensor name",),
         why="real names are under 200 bytes; 1 KiB leaves room for long hierarchical names without inviting abuse",
     ),
-    Limit(
+    LimitRow(
         name="MAX_RANK",
         value=MAX_RANK,
         code="SHAPE_INVALID",
@@ -98,7 +98,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("rank", "rank of a declared or inferred value"),
         why="real networks use rank <= 6; 16 leaves room while bounding shape arithmetic",
     ),
-    Limit(
+    LimitRow(
         name="MAX_TENSORS",
         value=MAX_TENSORS,
         code="TENSOR_COUNT",
@@ -106,7 +106,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("tensor count",),
         why="the largest published checkpoints have under 100k tensors per file",
     ),
-    Limit(
+    LimitRow(
         name="MAX_METADATA_BYTES",
         value=MAX_METADATA_BYTES,
         code="METADATA_TOO_LARGE",
@@ -114,7 +114,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("metadata size (canonical form)",),
         why="metadata describes a model (configs are tens of KiB); bulk data belongs in tensors",
     ),
-    Limit(
+    LimitRow(
         name="MAX_SIGNATURE_BLOCK_BYTES",
         value=MAX_SIGNATURE_BLOCK_BYTES,
         code="SIGNATURE_BLOCK",
@@ -122,7 +122,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("signature block body `B`",),
         why="a signature block holds a handful of signatures of a few hundred bytes each",
     ),
-    Limit(
+    LimitRow(
         name="MAX_SIGNATURES",
         value=MAX_SIGNATURES,
         code="SIGNATURE_BLOCK",
@@ -131,7 +131,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         why="a handful of signers is normal (publisher, organisation, auditor); 64 bounds verification work at "
         "64 public-key operations, far below anything an attacker could use",
     ),
-    Limit(
+    LimitRow(
         name="MAX_ATTRIBUTES",
         value=MAX_ATTRIBUTES,
         code="SIGNATURE_BLOCK",
@@ -139,7 +139,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("attributes per signature",),
         why="attributes are a few short claims (who, when, why); bulk data belongs in the header's metadata",
     ),
-    Limit(
+    LimitRow(
         name="MAX_ATTRIBUTE_KEY_BYTES",
         value=MAX_ATTRIBUTE_KEY_BYTES,
         code="SIGNATURE_BLOCK",
@@ -147,7 +147,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=(),
         why="a reverse-DNS name such as `org.example.build-id`, not a document",
     ),
-    Limit(
+    LimitRow(
         name="MAX_ATTRIBUTE_VALUE_BYTES",
         value=MAX_ATTRIBUTE_VALUE_BYTES,
         code="SIGNATURE_BLOCK",
@@ -155,7 +155,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("signature attribute value",),
         why="a name or a comment, not a document",
     ),
-    Limit(
+    LimitRow(
         name="MAX_PUBLIC_KEY_BYTES",
         value=MAX_PUBLIC_KEY_BYTES,
         code="SIGNATURE_BLOCK",
@@ -164,7 +164,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         why="the DER of a 1.0 key is 44 (Ed25519) or 91 (P-256) bytes; 4096 leaves room for post-quantum keys "
         "(ML-DSA-87: 2614 bytes)",
     ),
-    Limit(
+    LimitRow(
         name="MAX_ALGORITHM_NAME_CHARS",
         value=MAX_ALGORITHM_NAME_CHARS,
         code="SIGNATURE_BLOCK",
@@ -172,7 +172,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=(),
         why="algorithm names are short identifiers; 64 characters leave room for any parameter set in a name",
     ),
-    Limit(
+    LimitRow(
         name="MAX_UNKNOWN_SIGNATURE_BYTES",
         value=MAX_UNKNOWN_SIGNATURE_BYTES,
         code="SIGNATURE_BLOCK",
@@ -180,7 +180,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("signature of an algorithm not in the registry",),
         why="room for post-quantum signatures (ML-DSA-87: 4627 bytes, SLH-DSA: up to 49856; FIPS 204 and 205)",
     ),
-    Limit(
+    LimitRow(
         name="MAX_NODES",
         value=MAX_NODES,
         code="GRAPH_LIMIT",
@@ -188,7 +188,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("graph nodes", "nodes"),
         why="published networks have at most tens of thousands of nodes even when every op is spelled out",
     ),
-    Limit(
+    LimitRow(
         name="MAX_GRAPH_VALUES",
         value=MAX_GRAPH_VALUES,
         code="GRAPH_LIMIT",
@@ -196,7 +196,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("graph inputs; graph outputs (each)",),
         why="real models have a handful of inputs and outputs; the bound keeps validation linear",
     ),
-    Limit(
+    LimitRow(
         name="MAX_NODE_VALUES",
         value=MAX_NODE_VALUES,
         code="GRAPH_LIMIT",
@@ -204,7 +204,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("entries of one node's `inputs`; of its `outputs` (each)",),
         why="no op takes or gives more than a few values (Concat and Split a few dozen)",
     ),
-    Limit(
+    LimitRow(
         name="MAX_ATTRIBUTE_ITEMS",
         value=MAX_ATTRIBUTE_ITEMS,
         code="GRAPH_LIMIT",
@@ -212,7 +212,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("items of one `ints` attribute",),
         why="real graphs need at most a few dozen items (split sizes, shapes)",
     ),
-    Limit(
+    LimitRow(
         name="MAX_RANK",
         value=MAX_RANK,
         code="GRAPH_SHAPE",
@@ -220,7 +220,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("rank of a declared or inferred value",),
         why="an inferred value obeys the rank limit of the tensors and declared values it comes from",
     ),
-    Limit(
+    LimitRow(
         name="MAX_SYMBOL_CHARS",
         value=MAX_SYMBOL_CHARS,
         code="GRAPH_NAME",
@@ -228,7 +228,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("symbolic dimension name",),
         why="symbolic dimensions are short identifiers such as `batch` or `seq_len`",
     ),
-    Limit(
+    LimitRow(
         name="MAX_NAME_BYTES",
         value=MAX_NAME_BYTES,
         code="GRAPH_NAME",
@@ -236,7 +236,7 @@ LIMITS: Final[tuple[Limit, ...]] = (
         labels=("node and value names",),
         why="node and value names follow the tensor name rule (§7.3)",
     ),
-    Limit(
+    LimitRow(
         name="MAX_LAYERS",
         value=MAX_LAYERS,
         code="GRAPH_ATTRIBUTE_VALUE",
