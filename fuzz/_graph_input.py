@@ -36,10 +36,11 @@ def decode(data: bytes) -> GraphInput | None:
         if not isinstance(row, dict):
             return None
         name, dtype, shape, role = row.get("name"), row.get("dtype"), row.get("shape"), row.get("role")
-        if not (isinstance(name, str) and dtype in modelfmt.DTYPES and role in modelfmt.ROLES):
+        if not (isinstance(name, str) and isinstance(dtype, str) and isinstance(role, str)):
+            return None
+        if dtype not in modelfmt.DTYPES or role not in modelfmt.ROLES:
             return None
         if not isinstance(shape, list) or not all(type(dim) is int and 0 <= dim <= 2**31 for dim in shape):
             return None
-        assert isinstance(dtype, str) and isinstance(role, str)
         tensors.append(modelfmt.TensorInfo(name, dtype, tuple(shape), 0, 0, "", role))
     return GraphInput(document.get("architecture"), tuple(tensors))
