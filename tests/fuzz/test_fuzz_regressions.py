@@ -90,3 +90,17 @@ def test_zip_entries_before_the_start_of_the_archive_are_a_conversion_error(
     source.write_bytes(_zip_with_entries_before_its_start(members))
     with pytest.raises(ConversionError, match="outside the archive"):
         convert(source, tmp_path / "out.mf")
+
+
+def test_zip_needing_a_newer_zip_version_is_a_conversion_error(tmp_path: Path) -> None:
+    # zipfile refuses such a central directory with NotImplementedError, which content detection let through.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("x.npy", b"\x93NUMPY")
+    data = bytearray(buffer.getvalue())
+    directory = data.index(b"PK\x01\x02")
+    struct.pack_into("<H", data, directory + 6, 93)  # version needed to extract: 9.3
+    source = tmp_path / "source"
+    source.write_bytes(bytes(data))
+    with pytest.raises(ConversionError, match="a zip archive, not modelfmt"):
+        convert(source, tmp_path / "out.mf")
