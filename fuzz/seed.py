@@ -182,11 +182,16 @@ SEEDS = {
 }
 
 
-def write_corpus(target: str, folder: Path) -> int:
-    """Write the seeds of `target` into `folder`, one file per distinct seed; returns how many."""
+def write_corpus(target: str, folder: Path, *, sample: int | None = None) -> int:
+    """Write the seeds of `target` into `folder`, one file per distinct seed; returns how many.
+
+    `sample` keeps at most that many, evenly spread over the vectors (for short runs)."""
     folder.mkdir(parents=True, exist_ok=True)
+    seeds = list(SEEDS[target]())
+    if sample is not None and len(seeds) > sample:
+        seeds = seeds[:: -(-len(seeds) // sample)]
     written = set()
-    for name, data in SEEDS[target]():
+    for name, data in seeds:
         digest = hashlib.sha1(data).hexdigest()
         if digest not in written:
             (folder / f"seed-{name}-{digest[:8]}").write_bytes(data)
@@ -197,13 +202,14 @@ def write_corpus(target: str, folder: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=FUZZ / "corpus", help="where the corpus folders go")
+    parser.add_argument("--sample", type=int, help="at most this many seeds per harness (short runs)")
     parser.add_argument("targets", nargs="*", help=f"harnesses to seed (default: all of {', '.join(TARGETS)})")
     options = parser.parse_args()
     unknown = set(options.targets) - set(TARGETS)
     if unknown:
         parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
     for target in options.targets or TARGETS:
-        count = write_corpus(target, options.out / target)
+        count = write_corpus(target, options.out / target, sample=options.sample)
         print(f"{target}: {count} seeds in {options.out / target}")
 
 
