@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -58,20 +59,37 @@ class WeightsFile:
     def close(self) -> None:
         self._file.close()
 
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """h5py reports a damaged file (a bad object header, a truncated B-tree) as the builtin exception
+        of each HDF5 error class; every read of the file goes through here to become ConversionError."""
+        try:
+            yield
+        except (KeyError, OSError, RuntimeError, ValueError, TypeError) as exc:
+            raise ConversionError(f"{self.where}: the weights file is damaged: {exc}") from None
+
+    def names(self, group: object) -> list[str]:
+        """The names of the entries of `group`."""
+        assert isinstance(group, self._h5py.Group)
+        with self._reading():
+            return list(group)
+
     def child(self, group: object, name: str, what: str) -> object | None:
         """The object `name` inside `group` reached through a hard link, or None if absent."""
         if not _NAME.fullmatch(name) or name in (".", ".."):
             raise ConversionError(f"{self.where}: {what} {name!r} is not a plain name")
         h5py = self._h5py
         assert isinstance(group, h5py.Group)
-        link = group.get(name, getlink=True)
+        with self._reading():
+            link = group.get(name, getlink=True)
         if link is None:
             return None
         if not isinstance(link, h5py.HardLink):
             raise ConversionError(
                 f"{self.where}: {what} {name!r} is a {type(link).__name__}; links to elsewhere are refused"
             )
-        found: object = group[name]
+        with self._reading():
+            found: object = group[name]
         return found
 
     def group(self, *path: str) -> object | None:
@@ -94,34 +112,37 @@ class WeightsFile:
         found: list[Variable] = []
         while (dataset := self.child(group, str(len(found)), "variable")) is not None:
             found.append(self.check(dataset, "/".join((*path, "vars", str(len(found))))))
-        if len(found) != len(group):
+        if len(found) != len(self.names(group)):
             raise ConversionError(f"{self.where}: `{'/'.join(path)}/vars` holds entries other than 0..{len(found) - 1}")
         return found
 
     def check(self, dataset: object, label: str) -> Variable:
         if not isinstance(dataset, self._h5py.Dataset):
             raise ConversionError(f"{self.where}: `{label}` is not a dataset")
-        if dataset.is_virtual or dataset.external:
+        with self._reading():
+            elsewhere = dataset.is_virtual or dataset.external
+            dtype, ndim, shape = dataset.dtype, dataset.ndim, dataset.shape
+        if elsewhere:
             raise ConversionError(f"{self.where}: `{label}` keeps its data in other files; refused")
-        dtype = dataset.dtype
         entry = dtype_of_numpy(dtype)  # HDF5 element types of either byte order; h5py returns native arrays
-        if entry is None:
+        if entry is None or dtype.fields is not None:
             raise ConversionError(f"{self.where}: `{label}` has dtype {dtype}, which is not a tensor dtype")
-        if dataset.ndim > MAX_RANK:
-            raise ConversionError(f"{self.where}: `{label}` has rank {dataset.ndim}; at most {MAX_RANK}")
-        size = int(np.prod(dataset.shape, dtype=object)) * dtype.itemsize
+        if ndim > MAX_RANK:
+            raise ConversionError(f"{self.where}: `{label}` has rank {ndim}; at most {MAX_RANK}")
+        size = int(np.prod(shape, dtype=object)) * dtype.itemsize
         if size > self._budget:
             raise ConversionError(
                 f"{self.where}: `{label}` declares {size} bytes, more than the weights file can hold "
                 "(a compression bomb?); raise max_compression_ratio if the file is trusted"
             )
         self._budget -= size
-        return Variable(label, entry.name, tuple(dataset.shape), dataset)
+        return Variable(label, entry.name, tuple(shape), dataset)
 
     def load(self, variable: Variable) -> np.ndarray:
         """The dataset's elements, little-endian (one tensor in memory)."""
         assert isinstance(variable.dataset, self._h5py.Dataset)
-        array = np.asarray(variable.dataset[()])
+        with self._reading():
+            array = np.asarray(variable.dataset[()])
         if array.shape != variable.shape:
             raise ConversionError(f"{self.where}: `{variable.label}` changed while it was read")
         return array.astype(array.dtype.newbyteorder("<")) if array.dtype.byteorder == ">" else array
@@ -135,7 +156,7 @@ class WeightsFile:
             assert isinstance(group, self._h5py.Group)
             if len(path) > _MAX_DEPTH:
                 raise ConversionError(f"{self.where}: groups nest deeper than {_MAX_DEPTH}")
-            for name in sorted(group, key=_natural):
+            for name in sorted(self.names(group), key=_natural):
                 child = self.child(group, name, "entry")
                 if isinstance(child, self._h5py.Group):
                     yield from walk(child, (*path, name))

@@ -240,7 +240,7 @@ def _check_all_weights_used(ctx: Context) -> None:
     group = ctx.weights.group("layers")
     if group is None:
         return
-    extra = sorted(set(group) - set(ctx.groups.values()))  # type: ignore[call-overload]
+    extra = sorted(set(ctx.weights.names(group)) - set(ctx.groups.values()))
     if extra:
         raise ConversionError(
             f"{ctx.where}: the weights file has a group `layers/{extra[0]}` no layer of the config owns"

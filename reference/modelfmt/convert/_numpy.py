@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import tokenize
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -73,7 +74,9 @@ def _read_header(stream: IO[bytes], what: str) -> _Array:
             shape, fortran, dtype = npy_format.read_array_header_2_0(stream)
         else:  # 3.0 exists only for non-ASCII field names of structured dtypes
             raise ConversionError(f"{what}: npy format version {version[0]}.{version[1]} is not supported")
-    except ValueError as exc:  # numpy's one error for a bad magic, a short read or a malformed header
+    # ValueError: numpy's error for a bad magic, a short read or a malformed header. A header that is no
+    # Python literal is re-read as a Python 2 one by the tokenizer, whose own errors numpy lets through.
+    except (ValueError, SyntaxError, tokenize.TokenError) as exc:
         raise ConversionError(f"{what}: not a valid npy header: {exc}") from None
     _modelfmt_dtype(dtype, what)
     return _Array(tuple(shape), bool(fortran), dtype, stream.tell())

@@ -76,7 +76,10 @@ def open_pytorch(path: Path) -> Source:
             f"{where}: refused by torch.load(weights_only=True): the checkpoint holds objects beyond tensors "
             f"and plain containers, which would run code to rebuild ({_refusal(str(exc))})"
         ) from None
-    except (RuntimeError, ValueError, EOFError, OSError, zipfile.BadZipFile, KeyError, TypeError) as exc:
+    except Exception as exc:
+        # Any other failure is damage torch reports with whatever its failing step raised (a zip or
+        # pickle error, an IndexError from an empty mark stack, an AssertionError for a storage the
+        # pickle never defined): the try holds nothing but torch.load, so the error is the file's.
         raise ConversionError(f"{where}: not a readable PyTorch checkpoint: {exc}") from None
     source = Source("pytorch", [])
     if not mappable:

@@ -38,6 +38,11 @@ def check_archive(archive: zipfile.ZipFile, archive_size: int, *, where: str, ma
         names.add(info.filename)
         if info.flag_bits & 0x1:
             raise ConversionError(f"{where}: entry {info.filename!r} is encrypted")
+        # zipfile seeks to this offset unchecked: a negative one is an OSError, not a BadZipFile.
+        if not 0 <= info.header_offset <= archive_size - _LOCAL_HEADER_BYTES:
+            raise ConversionError(
+                f"{where}: entry {info.filename!r} starts at byte {info.header_offset}, outside the archive"
+            )
     total = sum(info.file_size for info in infos)
     allowed = max(RATIO_FLOOR_BYTES, archive_size * max_ratio)
     if total > allowed:

@@ -32,7 +32,8 @@ def _zip_kind(path: Path | None) -> Finding:
         try:
             with zipfile.ZipFile(path) as archive:
                 names = archive.namelist()[:10_000]
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        # NotImplementedError: zipfile's answer to a directory that needs a newer zip version.
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
             pass
     if any(name.endswith("data.pkl") for name in names):
         return Finding(

@@ -1,0 +1,106 @@
+"""Inputs the fuzzers of fuzz/ found to crash the package, each now a documented error.
+
+One test per finding, with the reproducer's bytes (shortened by hand where that kept the failure).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+from modelfmt.convert import ConversionError, convert
+
+DATA = Path(__file__).parent / "data"
+
+
+def _npy(header: bytes) -> bytes:
+    """A version 1.0 .npy file whose header text is `header` (padded as numpy pads it)."""
+    padded = header + b" " * (-(10 + len(header) + 1) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(padded)) + padded
+
+
+# numpy re-reads a header that is no Python literal with the tokenizer, whose TokenError it lets through.
+UNTERMINATED_NPY_HEADER = _npy(b"{'descr': '<f8', 'fortran_order': False, 'shape': (2,\n")
+
+
+def test_npy_header_the_tokenizer_cannot_finish_is_a_conversion_error(tmp_path: Path) -> None:
+    source = tmp_path / "array.npy"
+    source.write_bytes(UNTERMINATED_NPY_HEADER)
+    with pytest.raises(ConversionError, match="not a valid npy header"):
+        convert(source, tmp_path / "out.mf")
+    assert not (tmp_path / "out.mf").exists()
+
+
+def test_npz_member_header_the_tokenizer_cannot_finish_is_a_conversion_error(tmp_path: Path) -> None:
+    source = tmp_path / "arrays.npz"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr("x.npy", UNTERMINATED_NPY_HEADER)
+    with pytest.raises(ConversionError, match="not a valid npy header"):
+        convert(source, tmp_path / "out.mf")
+
+
+# torch.load(weights_only=True) reports a damaged legacy checkpoint with whatever its failing step
+# raises: an AssertionError for a storage the pickle never defined, IndexError from its mark stack.
+@pytest.mark.parametrize(
+    "name",
+    ["pytorch-legacy-missing-storage.pt", "pytorch-legacy-empty-mark-stack.pt", "pytorch-legacy-index-out-of-range.pt"],
+)
+def test_damaged_pytorch_checkpoint_is_a_conversion_error(name: str, tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    with pytest.raises(ConversionError, match="not a readable PyTorch checkpoint"):
+        convert(DATA / name, tmp_path / "out.mf")
+
+
+def test_keras_weights_with_a_damaged_object_header_are_a_conversion_error(tmp_path: Path) -> None:
+    # The archive stores its weights uncompressed, so h5py reads them in place and no zip CRC sees the
+    # damage; h5py reports the bad object header as a KeyError.
+    pytest.importorskip("h5py")
+    with pytest.raises(ConversionError, match="the weights file is damaged"):
+        convert(DATA / "keras-damaged-object-header.keras", tmp_path / "out.mf")
+
+
+def _zip_with_entries_before_its_start(members: dict[str, bytes]) -> bytes:
+    """A zip whose end record places the central directory 4096 bytes later than it is: zipfile then
+    computes negative entry offsets and seeks to them (an OSError before the fix)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, payload in members.items():
+            archive.writestr(name, payload)
+    data = bytearray(buffer.getvalue())
+    end_record = len(data) - 22  # no archive comment
+    (directory_offset,) = struct.unpack_from("<I", data, end_record + 16)
+    struct.pack_into("<I", data, end_record + 16, directory_offset + 4096)
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "members"),
+    [
+        ("arrays.npz", {"x.npy": b"\x93NUMPY"}),
+        ("model.keras", {"metadata.json": b"{}", "config.json": b"{}", "model.weights.h5": b""}),
+    ],
+)
+def test_zip_entries_before_the_start_of_the_archive_are_a_conversion_error(
+    name: str, members: dict[str, bytes], tmp_path: Path
+) -> None:
+    source = tmp_path / name
+    source.write_bytes(_zip_with_entries_before_its_start(members))
+    with pytest.raises(ConversionError, match="outside the archive"):
+        convert(source, tmp_path / "out.mf")
+
+
+def test_zip_needing_a_newer_zip_version_is_a_conversion_error(tmp_path: Path) -> None:
+    # zipfile refuses such a central directory with NotImplementedError, which content detection let through.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("x.npy", b"\x93NUMPY")
+    data = bytearray(buffer.getvalue())
+    directory = data.index(b"PK\x01\x02")
+    struct.pack_into("<H", data, directory + 6, 93)  # version needed to extract: 9.3
+    source = tmp_path / "source"
+    source.write_bytes(bytes(data))
+    with pytest.raises(ConversionError, match="a zip archive, not modelfmt"):
+        convert(source, tmp_path / "out.mf")
