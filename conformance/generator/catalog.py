@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from typing import Final
 
-from . import clarify, container, dtypes, graph, json_rules, limits, ops, signatures, tensors, training, write
+from . import (
+    ambiguities,
+    clarify,
+    container,
+    dtypes,
+    graph,
+    json_rules,
+    limits,
+    ops,
+    plausible_bugs,
+    signatures,
+    tensors,
+    training,
+    write,
+)
 from .model import Vector
 
 # Codes of SPEC.md §16 that no reader, verifier or writer reports: they are a runtime's (§9.11).
@@ -24,5 +38,19 @@ RETIRED: Final[tuple[str, ...]] = ()
 
 
 def vectors() -> list[Vector]:
-    groups = (container, json_rules, tensors, dtypes, limits, graph, ops, training, signatures, write, clarify)
+    groups = (
+        container,
+        json_rules,
+        tensors,
+        dtypes,
+        limits,
+        graph,
+        ops,
+        training,
+        signatures,
+        write,
+        clarify,
+        plausible_bugs,
+        ambiguities,
+    )
     return [vector for group in groups for vector in group.vectors()]

@@ -8,18 +8,23 @@ recomputed, so that the damage reaches the JSON and structure rules instead of s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import modelfmt
+from differential_structure import big_tensor_file
+from differential_structure import mutate as mutate_structure
 from modelfmt.conformance import _process, _reference
 from modelfmt.conformance._compare import OutputError, first_difference, load
 from modelfmt.format._errors import ModelfmtError
+from modelfmt.signing import _signatures as _signing
 
 # §13.1: a header with more than one phase 2 defect may be reported by any of them, so two readers may
 # differ there without either being wrong (a mutation can create two such defects at once).
@@ -165,6 +170,93 @@ def make_mutants(bases: Sequence[Path], count: int, folder: Path, seed: int) -> 
         path.write_bytes(data)
         mutants.append(Mutant(f"{base.name} / {kind} #{index}", path))
     return mutants
+
+
+def make_structural_mutants(bases: Sequence[Path], count: int, folder: Path, seed: int) -> list[Mutant]:
+    """Structure-aware mutants (differential_structure.py); one in 50 starts from a 1.5 MiB tensor file."""
+    rng = random.Random(seed + 1)
+    big = big_tensor_file()
+    (folder / "big-tensor.mf").write_bytes(big)
+    mutants = [Mutant("big-tensor.mf (unmutated)", folder / "big-tensor.mf")]
+    for index in range(count):
+        base_name, data = ("big-tensor.mf", big) if index % 50 == 0 else (bases[index % len(bases)].name, b"")
+        if not data:
+            data = bases[index % len(bases)].read_bytes()
+        made = mutate_structure(rng, data)
+        if made is None:
+            continue
+        kind, mutated = made
+        path = folder / f"s{index:05d}.mf"
+        path.write_bytes(mutated)
+        mutants.append(Mutant(f"{base_name} / {kind} #{index}", path))
+    return mutants
+
+
+# ---- signed mutants --------------------------------------------------------------------------------------
+
+END_MAGIC = b"\x89MFS\r\n\x1a\n"
+SIGNING_KEYS = ("test-ed25519", "test-p256")
+
+
+@dataclass(frozen=True)
+class SignedCase:
+    name: str
+    path: Path
+    key: Path  # the trusted public key given to both verifiers
+
+
+def sign(unsigned: bytes, private_key: object) -> bytes:
+    """`unsigned` with a block holding one entry over its prefix [0, D), whatever the file's other defects."""
+    (length,) = struct.unpack_from("<Q", unsigned, 16)
+    prefix = hashlib.sha256(unsigned[: -(-(24 + length) // 64) * 64]).digest()
+    attributes = {"signer": "differential test", "time": "2025-01-01T00:00:00Z"}
+    entry = _signing.sign(private_key, prefix, attributes, include_public_key=True)  # type: ignore[arg-type]
+    body = json.dumps({"signatures": [entry.as_json()]}, separators=(",", ":"), sort_keys=True).encode()
+    return unsigned + body + struct.pack("<Q", len(body)) + END_MAGIC
+
+
+def verify_mutants(bases: Sequence[Path], count: int, folder: Path, seed: int, keys: Path) -> list[SignedCase]:
+    """Signed structure-aware mutants: signed after the edit (most), damaged after signing, or another key."""
+    rng = random.Random(seed + 2)
+    private = {name: modelfmt.load_private_key(keys / f"{name}.key") for name in SIGNING_KEYS}
+    big = big_tensor_file()
+    cases = []
+    for index in range(count):
+        data = big if index % 10 == 0 else bases[rng.randrange(len(bases))].read_bytes()
+        made = mutate_structure(rng, data) if rng.random() < 0.7 else ("unmutated", data)
+        kind, unsigned = made if made is not None else ("unmutated", data)
+        signer = rng.choice(SIGNING_KEYS)
+        signed = sign(unsigned, private[signer])
+        trusted = signer
+        twist = rng.random()
+        if twist < 0.15:
+            at = rng.randrange(24, len(unsigned))
+            signed = signed[:at] + bytes([signed[at] ^ 0x20]) + signed[at + 1 :]
+            kind += ", a byte changed after signing"
+        elif twist < 0.25:
+            trusted = next(name for name in SIGNING_KEYS if name != signer)
+            kind += ", another key trusted"
+        path = folder / f"v{index:04d}.mf"
+        path.write_bytes(signed)
+        cases.append(SignedCase(f"{kind} signed by {signer} #{index}", path, keys / f"{trusted}.pub"))
+    return cases
+
+
+def verify_verdicts(
+    cases: Sequence[SignedCase], command: Sequence[str], folder: Path
+) -> Iterator[tuple[Verdict, Verdict]]:
+    for case in cases:
+        trusted = modelfmt.TrustedKeys([modelfmt.load_public_key(case.key)])
+        python: Verdict
+        try:
+            verification = modelfmt.verify_bytes(case.path.read_bytes(), trusted)
+            python = (0, {"key_id": verification.key_id, "algorithm": verification.algorithm})
+        except ModelfmtError as exc:
+            python = (1, exc.code)
+        completed = _process.run(
+            [*command, str(case.path), str(case.key)], cwd=folder, timeout=60, max_stdout=1 << 20, max_stderr=1 << 20
+        )
+        yield python, _parse_js(completed)
 
 
 # ---- verdicts --------------------------------------------------------------------------------------------

@@ -17,15 +17,32 @@ from pathlib import Path
 
 import pytest
 from conformance_helpers import JS_CLI, SUITE, js_available, node, vectors
-from differential import Verdict, disagreement, js_batch, js_each, make_mutants, python_verdict
+from differential import (
+    Mutant,
+    Verdict,
+    disagreement,
+    js_batch,
+    js_each,
+    make_mutants,
+    make_structural_mutants,
+    python_verdict,
+    verify_mutants,
+    verify_verdicts,
+)
 
 pytestmark = pytest.mark.skipif(not js_available(), reason="node or conformance/implementations/js/cli.js missing")
 
 # Disagreements already reported (to the lead, with the side believed wrong), tolerated here so that a
 # new one still fails: (description, predicate on the Python verdict, the JavaScript verdict, the file).
 KNOWN: list[tuple[str, Callable[[Verdict, Verdict, bytes], bool]]] = []
-MUTANTS_BATCH = 4000
-MUTANTS_EACH = 400
+MUTANTS_BATCH = 2500
+MUTANTS_EACH = 300
+# Structure-aware mutants (header values edited, layout, digests and length recomputed): they reach graph,
+# training and content rules; some of them are mutants of a file with a 1.5 MiB tensor.
+STRUCTURAL_BATCH = 2000
+STRUCTURAL_EACH = 200
+# Signed mutants, one verifier process each (the verifier has no batch mode).
+SIGNED = 40
 SEED = 20251122
 
 
@@ -51,7 +68,9 @@ def test_python_and_javascript_readers_agree(tmp_path: Path) -> None:
     command = [str(node()), str(JS_CLI), "read"]
     batch_supported = js_batch(command, _bases()[:1], tmp_path) is not None
     count = MUTANTS_BATCH if batch_supported else MUTANTS_EACH
-    mutants = make_mutants(_bases(), count, tmp_path, SEED)
+    structural = STRUCTURAL_BATCH if batch_supported else STRUCTURAL_EACH
+    mutants: list[Mutant] = make_mutants(_bases(), count, tmp_path, SEED)
+    mutants += make_structural_mutants(_bases(), structural, tmp_path, SEED)
     named = [(mutant.name, mutant.path) for mutant in mutants]
     if batch_supported:
         named = [(path.name, path) for path in _read_vectors()] + named
@@ -79,3 +98,20 @@ def test_python_and_javascript_readers_agree(tmp_path: Path) -> None:
         print("  tolerated:", line)
     assert problems == [], "\n".join(problems[:50])
     assert rejected > len(named) // 4 and accepted > 0, "the mutants exercise both outcomes"
+
+
+def test_python_and_javascript_verifiers_agree(tmp_path: Path) -> None:
+    """Structure-aware mutants signed again after the edit (or damaged after signing, or checked against
+    another trusted key): both verifiers reach the same verdict and report the same key."""
+    cases = verify_mutants(_bases(), SIGNED, tmp_path, SEED, SUITE / "keys")
+    command = [str(node()), str(JS_CLI), "verify"]
+    problems = []
+    verdicts = {"accepted": 0, "rejected": 0}
+    for case, (python, js) in zip(cases, verify_verdicts(cases, command, tmp_path), strict=True):
+        verdicts["accepted" if python[0] == 0 else "rejected"] += 1
+        reason = disagreement(python, js)
+        if reason is not None:
+            problems.append(f"{case.name}: {reason}")
+    print(f"\n{len(cases)} signed mutants: {verdicts}")
+    assert problems == [], "\n".join(problems)
+    assert verdicts["accepted"] > 0 and verdicts["rejected"] > 0, "both outcomes are exercised"

@@ -149,3 +149,11 @@ def test_trusted_keys_directory_reads_only_pub_files(tmp_path: Path) -> None:
     assert "TrustedKeys(" in repr(trusted)
     with pytest.raises(ValueError, match="no trusted keys"):
         modelfmt.load_trusted_keys()
+
+
+def test_public_key_file_with_several_pem_blocks_is_refused(tmp_path: Path) -> None:
+    """SPEC.md §12.7: PEM readers take the first block, so a second trusted key would be silently ignored."""
+    path = tmp_path / "two.pub"
+    path.write_bytes(_pem_public(modelfmt.generate_key()) + _pem_public(modelfmt.generate_key()))
+    with pytest.raises(modelfmt.KeyFileError, match="several PEM blocks"):
+        modelfmt.load_public_key(path)

@@ -285,6 +285,7 @@ function checkNode(n, index, g) {
     outTypes = def.infer({
       ins: inTypes, attrs, bound: boundTensors, outCount: outs.length,
       dtypeErr: err('GRAPH_DTYPE'), shapeErr: err('GRAPH_SHAPE'), attrErr: err('GRAPH_ATTRIBUTE_VALUE'),
+      arityErr: err('GRAPH_ARITY'),
     });
   }
 

@@ -186,6 +186,7 @@ op('LogSoftmax', {
   infer: (c) => {
     const x = c.ins[0];
     needs(c, T, x, 'X', FLOAT);
+    rankAtLeast(c, x, 1, 'X');
     axis(c, c.attrs.axis, x.shape.length, 'axis');
     return [x];
   },
@@ -334,6 +335,7 @@ op('Split', {
   infer: (c) => {
     const x = c.ins[0];
     needs(c, V, x, 'X', VALUE);
+    rankAtLeast(c, x, 1, 'X');
     const a = axis(c, c.attrs.axis, x.shape.length, 'axis');
     const total = c.attrs.split.reduce((s, v) => s + BigInt(v), 0n);
     const d = x.shape[a];
@@ -359,6 +361,7 @@ op('Slice', {
   infer: (c) => {
     const x = c.ins[0];
     needs(c, V, x, 'X', VALUE);
+    rankAtLeast(c, x, 1, 'X');
     const r = x.shape.length;
     const { starts, ends } = c.attrs;
     const list = c.attrs.axes !== undefined ? c.attrs.axes : starts.map((_, i) => i);
@@ -624,13 +627,7 @@ function recurrent(kind) {
     inputs,
     outputs,
     attributes,
-    arity: kind === 'LSTM'
-      ? (node) => {
-        const h0 = node.inputs[1] !== undefined && node.inputs[1] !== null;
-        const c0 = node.inputs[2] !== undefined && node.inputs[2] !== null;
-        return h0 !== c0 ? 'H0 and C0 must be given together or not at all' : null;
-      }
-      : null,
+    arity: null,
     slots: (a) => {
       const D = a.bidirectional ? 2 : 1;
       const H = a.hidden_size;
@@ -653,10 +650,12 @@ function recurrent(kind) {
       const a = c.attrs;
       const [x, h0, c0] = c.ins;
       needs(c, T, x, 'X', FLOAT);
-      if (h0) sameDtype(c, x, h0, 'H0');
-      if (c0) sameDtype(c, x, c0, 'C0');
       rankIn(c, x, [3], 'X');
       eqDim(c, x.shape[2], a.input_size, "X's feature size differs from input_size");
+      // §10.10.2: a type rule (step 10 of §9.10), so not applied when X's type is unknown.
+      if (kind === 'LSTM' && !h0 !== !c0) c.arityErr('H0 and C0 must be given together or not at all');
+      if (h0) sameDtype(c, x, h0, 'H0');
+      if (c0) sameDtype(c, x, c0, 'C0');
       const D = a.bidirectional ? 2 : 1;
       const H = a.hidden_size;
       const LD = a.num_layers * D;

@@ -165,6 +165,8 @@ function signedMessage(P, attributes) {
  * @throws {UsageError} when it is not a public key of an implemented algorithm
  */
 function loadTrustedKey(pem, label) {
+  // §12.7: one PEM block per key file (a reader would silently ignore every block after the first).
+  if (String(pem).split('-----BEGIN ').length > 2) throw new UsageError(`${label}: holds several PEM blocks`);
   let key;
   try {
     key = crypto.createPublicKey({ key: pem, format: 'pem' });

@@ -48,7 +48,9 @@ function validateTraining(training, tensors, ctx) {
   const core = Object.prototype.hasOwnProperty.call(HYPER, type);
   if (!core) {
     const dot = type.lastIndexOf('.');
-    if (!(dot > 0 && REVERSE_DNS.test(type.slice(0, dot)) && EXT_NAME.test(type.slice(dot + 1)))) {
+    // `modelfmt.` is reserved for this specification (§11.2, as for op set domains in §9.3).
+    if (!(dot > 0 && REVERSE_DNS.test(type.slice(0, dot)) && EXT_NAME.test(type.slice(dot + 1)))
+      || type.startsWith('modelfmt.')) {
       fail('TRAINING_OPTIMIZER', `optimizer type ${show(type)} is neither a core type nor a reverse-DNS extension type`);
     }
   }
@@ -64,11 +66,11 @@ function validateTraining(training, tensors, ctx) {
     const hp = g.get('hyperparameters');
     if (!isObject(hp)) fail('HEADER_TYPE', `${what}: "hyperparameters" is not an object`);
     const params = g.get('parameters');
-    if (!Array.isArray(params) || !params.every(isString)) {
-      fail('HEADER_TYPE', `${what}: "parameters" is not an array of strings`);
-    }
+    if (!Array.isArray(params)) fail('HEADER_TYPE', `${what}: "parameters" is not an array`);
     if (core) checkHyperparameters(hp, HYPER[type], what);
+    // §11.8: each name's JSON type is checked when the name is reached, after the earlier names' rules.
     for (const p of params) {
+      if (!isString(p)) fail('HEADER_TYPE', `${what}: a parameter name is not a string`);
       if (grouped.has(p)) fail('TRAINING_PARAMETER', `${what}: parameter ${show(p)} is already in a group`);
       const t = tensors.get(p);
       if (!t) fail('TRAINING_TENSOR_MISSING', `${what}: parameter ${show(p)} is not a tensor`);
@@ -84,24 +86,21 @@ function validateTraining(training, tensors, ctx) {
   for (const p of sortedKeys(state)) {
     const entry = state.get(p);
     const what = `optimizer state of ${show(p)}`;
+    // §11.8: 1. in a group, before the entry's own structure
+    if (!grouped.has(p)) fail('TRAINING_PARAMETER', `${what}: the parameter is in no group`);
     if (!isObject(entry)) fail('HEADER_TYPE', `${what} is not an object`);
     checkKeys(entry, STATE_KEYS, ['slots'], ctx, what);
+    const param = tensors.get(p);
+    // 2. step: its presence for the type, then its value
     if (entry.has('step')) {
+      if (type === 'SGD') fail('TRAINING_SLOT', `${what}: "step" must be absent for SGD`);
       const s = entry.get('step');
       if (!isInt(s) || s.value < 0) fail('HEADER_TYPE', `${what}: "step" is not a non-negative integer-form number`);
+    } else if (type === 'Adam' || type === 'AdamW') {
+      fail('TRAINING_SLOT', `${what}: "step" is required for ${type}`);
     }
     const slots = entry.get('slots');
     if (!isObject(slots)) fail('HEADER_TYPE', `${what}: "slots" is not an object`);
-    for (const v of slots.values()) if (!isString(v)) fail('HEADER_TYPE', `${what}: a slot value is not a string`);
-    // 1. in a group
-    if (!grouped.has(p)) fail('TRAINING_PARAMETER', `${what}: the parameter is in no group`);
-    const param = tensors.get(p);
-    // 2. step
-    if (type === 'Adam' || type === 'AdamW') {
-      if (!entry.has('step')) fail('TRAINING_SLOT', `${what}: "step" is required for ${type}`);
-    } else if (type === 'SGD' && entry.has('step')) {
-      fail('TRAINING_SLOT', `${what}: "step" must be absent for SGD`);
-    }
     const amsgrad = core && type !== 'SGD' && grouped.get(p).get('amsgrad') === true;
     const allowed = type === 'SGD' ? ['momentum_buffer']
       : amsgrad ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq'];
@@ -109,6 +108,7 @@ function validateTraining(training, tensors, ctx) {
     for (const s of sortedKeys(slots)) {
       if (core && !allowed.includes(s)) fail('TRAINING_SLOT', `${what}: ${show(s)} is not a slot of ${type}`);
       const tn = slots.get(s);
+      if (!isString(tn)) fail('HEADER_TYPE', `${what}: the value of slot ${show(s)} is not a string`);
       const t = tensors.get(tn);
       if (!t) fail('TRAINING_TENSOR_MISSING', `${what}: slot ${show(s)} names the missing tensor ${show(tn)}`);
       if (t.role !== 'optimizer') {

@@ -29,6 +29,7 @@ OPTIMIZER_KEYS: Final = ("type", "groups", "state")
 GROUP_KEYS: Final = ("hyperparameters", "parameters")
 STATE_KEYS: Final = ("step", "slots")
 EXTENSION_TYPE: Final = re.compile(REVERSE_DNS_PATTERN + r"\.[A-Za-z][A-Za-z0-9_]*")  # §11.2
+RESERVED_PREFIX: Final = "modelfmt."
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,8 @@ def _validate_optimizer(raw: object, tensors: Mapping[str, TensorEntry]) -> None
     check_keys(obj, OPTIMIZER_KEYS, OPTIMIZER_KEYS, "`training.optimizer`")
     kind = expect_string(obj["type"], "`training.optimizer.type`")
     spec = OPTIMIZERS.get(kind)
-    if spec is None and EXTENSION_TYPE.fullmatch(kind) is None:
+    # `modelfmt.` is reserved for this specification (as for op set domains, §9.3): never an extension type.
+    if spec is None and (EXTENSION_TYPE.fullmatch(kind) is None or kind.startswith(RESERVED_PREFIX)):
         raise error(
             "TRAINING_OPTIMIZER",
             f"unknown optimizer type {show(kind)}; core types are {', '.join(OPTIMIZERS)} "

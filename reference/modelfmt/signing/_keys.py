@@ -197,6 +197,10 @@ def load_public_key(path: PathLike) -> PublicKey:
     if b"PRIVATE KEY-----" in data:
         # Refuse rather than derive: a private key has no business in a directory of trusted keys.
         raise KeyFileError(f"{path}: this is a private key; give the public key (.pub) instead")
+    if data.count(b"-----BEGIN ") > 1:
+        # PEM readers take the first block and ignore the rest: a second key appended to the file would
+        # look trusted to whoever wrote it and never be (SPEC.md §12.7).
+        raise KeyFileError(f"{path}: holds several PEM blocks; give one public key per file")
     try:
         key = serialization.load_pem_public_key(data)
     except UnsupportedAlgorithm:

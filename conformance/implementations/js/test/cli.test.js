@@ -60,3 +60,13 @@ test('batch mode: one line per path, in order, exit 0', () => {
   assert.match(recs[1].error, /^BAD_MAGIC: /);
   assert.ok(fs.existsSync(list));
 });
+
+test('verify: a key file with several PEM blocks is a usage error (§12.7)', () => {
+  const keys = path.join(__dirname, '..', '..', '..', 'keys');
+  const two = Buffer.concat([fs.readFileSync(path.join(keys, 'test-ed25519.pub')),
+    fs.readFileSync(path.join(keys, 'test-ed25519-2.pub'))]);
+  const f = buildFile({ tensors: [], metadata: {} });
+  const r = run('verify', tmp(f), tmp(two));
+  assert.strictEqual(r.status, 2, r.stderr);
+  assert.match(r.stderr, /several PEM blocks/);
+});
