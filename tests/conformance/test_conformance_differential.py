@@ -19,7 +19,11 @@ import pytest
 from conformance_helpers import JS_CLI, SUITE, js_available, node, vectors
 from differential import Verdict, disagreement, js_batch, js_each, make_mutants, python_verdict
 
-pytestmark = pytest.mark.skipif(not js_available(), reason="node or conformance/implementations/js/cli.js missing")
+pytestmark = [
+    pytest.mark.js,
+    pytest.mark.slow,
+    pytest.mark.skipif(not js_available(), reason="node or conformance/implementations/js/cli.js missing"),
+]
 
 # Disagreements already reported (to the lead, with the side believed wrong), tolerated here so that a
 # new one still fails: (description, predicate on the Python verdict, the JavaScript verdict, the file).
