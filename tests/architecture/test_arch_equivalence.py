@@ -15,6 +15,7 @@ import pytest
 from arch_helpers import relative_error
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.interop
 import arch_models  # noqa: E402 - needs torch
 import modelfmt.torch as mft  # noqa: E402
 
@@ -169,6 +170,7 @@ def test_bert_module_matches_hugging_face_bert(tmp_path: Path) -> None:
 EXPORTERS: dict[str, Callable[[], torch.nn.Module]] = {"mlp": arch_models.mlp_trained}
 
 
+@pytest.mark.slow
 def test_export_is_deterministic(tmp_path: Path) -> None:
     model = arch_models.mlp_trained()
     example = torch.randn(4, 8)

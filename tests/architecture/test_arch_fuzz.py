@@ -8,6 +8,7 @@ from typing import Any
 
 import modelfmt
 import numpy as np
+import pytest
 from arch_helpers import declare, table, with_inferred_outputs, write
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -71,6 +72,7 @@ def architectures(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(architectures())
 def test_validator_never_crashes(architecture: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from modelfmt.graph import CORE_OPS
 from modelfmt.runtime._execute import KERNELS
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.interop
 F = torch.nn.functional
 import modelfmt.torch as mft  # noqa: E402 - after the torch check
 from modelfmt.torch._kernels import KERNELS as TORCH_KERNELS  # noqa: E402

@@ -74,6 +74,7 @@ def test_no_architecture_no_picture(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert not (tmp_path / "g.svg").exists()
 
 
+@pytest.mark.interop
 def test_picture_of_an_exported_network(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     import arch_models  # noqa: PLC0415 - needs torch

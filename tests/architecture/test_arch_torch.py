@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.interop
 import arch_models  # noqa: E402 - needs torch
 import modelfmt.torch as mft  # noqa: E402
 

@@ -216,6 +216,8 @@ OPTIMIZERS = {
 }
 
 
+@pytest.mark.slow
+@pytest.mark.interop
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 @pytest.mark.parametrize("with_architecture", [False, True], ids=["checkpoint", "export"])
 def test_training_resumes_bit_for_bit(name: str, with_architecture: bool, tmp_path: Path) -> None:
@@ -251,6 +253,7 @@ def test_training_resumes_bit_for_bit(name: str, with_architecture: bool, tmp_pa
     assert roles["optimizer.3.weight." + ("momentum_buffer" if name.startswith("sgd") else "exp_avg")] == "optimizer"
 
 
+@pytest.mark.interop
 def test_resume_refuses_another_optimizer(tmp_path: Path) -> None:
     torch = _torch()
     import modelfmt.torch as mft  # noqa: PLC0415 - needs torch

@@ -138,6 +138,7 @@ def test_every_finding_id_is_tested() -> None:
     assert set(FINDINGS) == tested
 
 
+@pytest.mark.slow
 def test_cli_prints_findings_with_ids_and_json_lists_them() -> None:
     path = str(VALID / "json.member-order-free.mf")
     text = subprocess.run(

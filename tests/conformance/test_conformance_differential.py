@@ -30,7 +30,11 @@ from differential import (
     verify_verdicts,
 )
 
-pytestmark = pytest.mark.skipif(not js_available(), reason="node or conformance/implementations/js/cli.js missing")
+pytestmark = [
+    pytest.mark.js,
+    pytest.mark.slow,
+    pytest.mark.skipif(not js_available(), reason="node or conformance/implementations/js/cli.js missing"),
+]
 
 # Disagreements already reported (to the lead, with the side believed wrong), tolerated here so that a
 # new one still fails: (description, predicate on the Python verdict, the JavaScript verdict, the file).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from conformance_helpers import PYTHON, REPO, SUITE
 
 GENERATED = ("vectors", "keys")
@@ -22,6 +23,7 @@ def _files(root: Path) -> dict[str, bytes]:
     return found
 
 
+@pytest.mark.slow
 def test_regeneration_reproduces_every_file(tmp_path: Path) -> None:
     # --no-reference: the reference implementation is judged by the runner test, through the protocol.
     subprocess.run(

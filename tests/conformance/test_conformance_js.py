@@ -10,7 +10,11 @@ import os
 import pytest
 from conformance_helpers import JS_CLI, js_available, node, run_runner, vectors
 
-pytestmark = pytest.mark.skipif(not js_available(), reason="node or conformance/implementations/js/cli.js missing")
+pytestmark = [
+    pytest.mark.js,
+    pytest.mark.slow,
+    pytest.mark.skipif(not js_available(), reason="node or conformance/implementations/js/cli.js missing"),
+]
 
 
 def test_javascript_implementation_passes_every_read_and_verify_vector_strictly() -> None:

@@ -285,6 +285,7 @@ def test_console_script_exit_codes() -> None:
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
 
 
+@pytest.mark.slow
 def test_console_script_check_and_inspect(tmp_path: Path) -> None:
     script = shutil.which("modelfmt", path=str(Path(sys.executable).parent))
     if script is None:

@@ -118,6 +118,7 @@ def test_save_save_file_and_stream_writer_agree(
     assert _json.canonical(json.loads(raw)).encode("utf-8") == raw
 
 
+@pytest.mark.slow
 def test_same_bytes_in_another_process_with_another_hash_seed() -> None:
     script = (
         "import sys, numpy as np, modelfmt\n"

@@ -191,6 +191,7 @@ def zero_size_entries(count: int) -> str:
     return ",".join(entry_json(f"t{index}", "uint8", [0], 0, 0, EMPTY_SHA256) for index in range(count))
 
 
+@pytest.mark.slow
 def test_tensor_count_format_maximum_accepted() -> None:
     # 262144 zero-size tensors (a 43 MB header): the full read path, once, with `load`.
     count = 262_144

@@ -96,6 +96,7 @@ def run(script: str, *args: str) -> dict[str, Any]:
     return result
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not Path("/proc/self/status").exists() or not Path("/bin/sh").exists(), reason="needs Linux /proc and /bin/sh"
 )

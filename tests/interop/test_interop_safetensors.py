@@ -246,6 +246,7 @@ def test_a_failure_midway_leaves_no_destination_and_keeps_an_old_one(tmp_path: P
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_conversion_memory_is_bounded_by_a_chunk_not_the_model(tmp_path: Path) -> None:
     tensors = {f"layer{i}.weight": np.full((1024, 1024), i, dtype=np.float32) for i in range(24)}  # 96 MiB
     source = write(tmp_path / "big.safetensors", safetensors_bytes(tensors))

@@ -29,6 +29,7 @@ def _subject(key: _keys.PrivateKey) -> bytes:
     return modelfmt.sign_bytes(model, key, attributes={"signer": "Bit Flipper", "time": "2025-06-01T12:00:00Z"})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key_name", ["ed_key", "p256_key"])
 def test_every_single_bit_flip_fails_verification(key_name: str, request: pytest.FixtureRequest) -> None:
     key: _keys.PrivateKey = request.getfixturevalue(key_name)

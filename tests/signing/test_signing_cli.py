@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 from modelfmt import cli
 
+# Nearly every test here starts the command as a process, several times (1 to 4 s each on a busy 2-core machine).
+pytestmark = pytest.mark.slow
 DATA = Path(__file__).resolve().parent / "data"
 
 
