@@ -10,8 +10,8 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, repeat
-from operator import itemgetter, mul
+from itertools import accumulate, chain, compress, repeat
+from operator import itemgetter, mul, not_
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
@@ -19,7 +19,7 @@ from ..format import _json
 from ..format._dtypes import DTYPES, DType
 from ..format._errors import FormatError, error
 from ..format._framing import ALIGNMENT, MINOR_VERSION, Preamble, align
-from ..format._limits import DEFAULT_LIMITS, MAX_SAFE_INTEGER, Limits
+from ..format._limits import DEFAULT_LIMITS, MAX_SAFE_INTEGER, Limits, zero_size_extent_problem
 from ..format._names import FORBIDDEN_IN_NAMES, REVERSE_DNS
 from ..graph._training import validate_training
 from ..graph._validate import validate_architecture
@@ -335,6 +335,8 @@ def _valid_table_bulk(
     expected_offsets = list(accumulate(map(_aligned_length, expected_lengths[:-1]), initial=0))
     if lengths != expected_lengths or offsets != expected_offsets or offsets[-1] + lengths[-1] > MAX_SAFE_INTEGER:
         return None
+    if 0 in lengths and any(map(zero_size_extent_problem, compress(shapes, map(not_, lengths)))):
+        return None
     columns = zip(names, dtypes, map(tuple, shapes), offsets, lengths, digests, roles, strict=True)
     infos = tuple(map(tuple.__new__, repeat(TensorInfo), columns))  # TensorInfo._make without a call per row
     return infos, dict(zip(names, infos, strict=True))
@@ -377,7 +379,7 @@ def _valid_entry_fast(entry: object, previous_end: int, limits: Limits) -> Tenso
             return None
     if length != dtype.byte_length(math.prod(shape)) or offset != align(previous_end):
         return None
-    if offset + length > MAX_SAFE_INTEGER:
+    if offset + length > MAX_SAFE_INTEGER or (not length and zero_size_extent_problem(shape) is not None):
         return None
     return TensorInfo(name, dtype_name, tuple(shape), offset, length, sha256, role)
 
@@ -464,7 +466,7 @@ def check_name(name: str, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
 
 
 def check_shape(shape: Sequence[int], name: str, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
-    """§7.4: rank within the limit, every dimension 0..2^53-1."""
+    """§7.4: rank within the limit, every dimension 0..2^53-1, a zero-size shape's extent within 2^53-1."""
     if len(shape) > limits.max_rank:
         raise error(
             "SHAPE_INVALID",
@@ -476,6 +478,9 @@ def check_shape(shape: Sequence[int], name: str, where: str, limits: Limits = DE
             raise error("SHAPE_INVALID", f"{where}: negative dimension {dim}", tensor=name)
         if dim > MAX_SAFE_INTEGER:
             raise error("HEADER_NUMBER", f"{where}: dimension {dim} exceeds 2^53-1", tensor=name)
+    problem = zero_size_extent_problem(shape)
+    if problem is not None:
+        raise error("SHAPE_INVALID", f"{where}: {problem}", tensor=name)
 
 
 def _validate_metadata(metadata: object, limits: Limits) -> Mapping[str, object]:

@@ -5,11 +5,17 @@ Every limit is checked before the thing it bounds is allocated, sliced or parsed
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Final
 
 # Exact integers in JSON: every IEEE double implementation (JavaScript among them) reads these exactly.
 MAX_SAFE_INTEGER: Final = 2**53 - 1
+# The most elements a shape may describe, counting each zero dimension as 1 (SPEC.md §7.4): a non-empty
+# tensor cannot hold more (its length is at most 2^53-1 bytes), and a zero-size one gets the same bound so
+# that no reader or runtime ever multiplies dimensions that nothing in the file backs.
+MAX_EXTENT: Final = MAX_SAFE_INTEGER
 # Header JSON: ~250 bytes per tensor entry at the tensor limit is ~64 MiB; more is an attack, not a model.
 MAX_HEADER_BYTES: Final = 64 * 1024 * 1024
 # Deep enough for any real architecture or metadata; shallow enough that recursive parsers cannot be exhausted.
@@ -24,6 +30,23 @@ MAX_TENSORS: Final = 262_144
 MAX_METADATA_BYTES: Final = 1024 * 1024
 # A signature block holds a handful of signatures of a few hundred bytes each.
 MAX_SIGNATURE_BLOCK_BYTES: Final = 1024 * 1024
+
+
+def extent(shape: Iterable[int]) -> int:
+    """The product of the dimensions with each 0 counted as 1 (1 for a scalar)."""
+    return math.prod(dim or 1 for dim in shape)
+
+
+def zero_size_extent_problem(shape: Iterable[int]) -> str | None:
+    """SPEC.md §7.4: what is wrong when a zero-size shape's other dimensions multiply beyond MAX_EXTENT,
+    else None. Non-empty shapes are bounded by their length instead (TENSOR_LENGTH), so they pass here."""
+    dims = tuple(shape)
+    if 0 not in dims or extent(dims) <= MAX_EXTENT:
+        return None
+    return (
+        f"zero-size shape {list(dims)}: its non-zero dimensions multiply to {extent(dims)}, "
+        f"beyond {MAX_EXTENT} (2^53-1), the most elements any tensor can have"
+    )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Final
 from ..format._dtypes import DTYPES
 from ..format._errors import error
 from ..format._json import json_type, show
-from ..format._limits import MAX_RANK, MAX_SAFE_INTEGER
+from ..format._limits import MAX_RANK, MAX_SAFE_INTEGER, zero_size_extent_problem
 from ..format._names import REVERSE_DNS
 from ._attributes import complete_attributes
 from ._json_shape import (
@@ -163,6 +163,9 @@ def _value_decl(raw: object, where: str) -> ValueDecl:
             shape.append(dim)
         else:
             raise error("HEADER_TYPE", f"{where}: dimensions must be integers or strings, got {json_type(dim)}")
+    problem = zero_size_extent_problem(dim for dim in shape if isinstance(dim, int))
+    if problem is not None:
+        raise error("SHAPE_INVALID", f"{where}: {problem}")
     return ValueDecl(name, dtype, tuple(shape))
 
 
