@@ -23,7 +23,7 @@ from ..container._digests import Progress
 from ..container._reader import SafeOpen
 from ..container._signfile import read_signatures, sign_file, verify_file
 from ..container._trust import Verification
-from ..diagnose._check import CheckResult, _strict_findings
+from ..diagnose._check import CheckResult, _strict_findings, run_cost_of
 from ..diagnose._sniff import SNIFF_BYTES, identify
 from ..format._errors import ModelfmtError
 from ..format._framing import PREAMBLE_SIZE
@@ -211,6 +211,7 @@ def check_signed(
         try:
             result.verification = verify_file(path, trusted, progress=progress)
             result.header = result.verification.header
+            result.run_cost = run_cost_of(result.header)
             if strict:
                 with SafeOpen(path, verify=False) as opened:
                     result.warnings.extend(_strict_findings(opened))

@@ -12,6 +12,8 @@ from ..container._reader import SafeOpen
 from ..format._errors import ModelfmtError
 from ..format._framing import PREAMBLE_SIZE
 from ..format._limits import DEFAULT_LIMITS, Limits
+from ..graph._growth import Growth, estimate_growth
+from ..graph._validate import validate_architecture
 from . import _strict
 from ._sniff import SNIFF_BYTES, Finding, identify
 
@@ -28,6 +30,8 @@ class CheckResult:
     detected: Finding | None = None
     # SHOULD-level findings of `check --strict`: valid, but not what a conforming writer produces.
     warnings: list[str] = field(default_factory=list)
+    # For a valid file with an architecture: what running it costs, as a function of its symbols.
+    run_cost: Growth | None = None
 
     @property
     def valid(self) -> bool:
@@ -53,6 +57,8 @@ class CheckResult:
         if self.detected is not None:
             report["detected_format"] = self.detected.kind
             report["detected_description"] = self.detected.description
+        if self.run_cost is not None:
+            report["run_cost"] = self.run_cost.as_json()
         if self.warnings:
             report["warnings"] = list(self.warnings)
             # The same findings with their stable ids apart (`id: message`, ids from _strict.FINDINGS).
@@ -82,6 +88,7 @@ def check_file(
                 opened.verify_all(progress)
                 if strict:
                     result.warnings.extend(_strict_findings(opened))
+                result.run_cost = run_cost_of(opened.header)
         except ModelfmtError as exc:
             result.error = exc
             if exc.code == "BAD_MAGIC" or result.file_size < PREAMBLE_SIZE:
@@ -89,6 +96,14 @@ def check_file(
     except OSError as exc:
         result.os_error = exc
     return result
+
+
+def run_cost_of(header: Header | None) -> Growth | None:
+    """How memory and work grow with the graph's symbolic dimensions when it runs (SPEC.md §9.11)."""
+    if header is None or header.architecture is None:
+        return None
+    tensors = {info.name: info for info in header.tensors}
+    return estimate_growth(validate_architecture(header.architecture, tensors), tensors)
 
 
 def _strict_findings(opened: SafeOpen) -> list[str]:
