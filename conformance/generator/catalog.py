@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from . import clarify, container, dtypes, graph, json_rules, limits, ops, signatures, tensors, training, write
+from . import budgets, clarify, container, dtypes, graph, json_rules, limits, ops, signatures, tensors, training, write
 from .model import Vector
 
 # Codes of SPEC.md §16 that no reader, verifier or writer reports: they are a runtime's (§9.11).
@@ -17,6 +17,11 @@ NOT_APPLICABLE: Final = {
     "reader accepts it. Vectors tagged runtime:RUN_NO_ARCHITECTURE are such files.",
     "RUN_UNSUPPORTED": "a runtime's code (§9.11): extension ops are valid for readers and never executed. Vectors "
     "tagged runtime:RUN_UNSUPPORTED are such files.",
+    "RUN_MEMORY_BUDGET": "a runtime's code (§9.11): a valid graph whose run would need more memory than a budget, "
+    "or an array beyond the extent limit; a reader runs nothing. Vectors tagged runtime:RUN_MEMORY_BUDGET are "
+    "such files, beyond any budget.",
+    "RUN_WORK_BUDGET": "a runtime's code (§9.11): a valid graph whose run would need more work than a budget; a "
+    "reader runs nothing. Vectors tagged runtime:RUN_WORK_BUDGET carry inputs beyond any budget.",
 }
 
 # Ids that were published and then withdrawn: never reuse one (the manifest lists them too).
@@ -24,5 +29,5 @@ RETIRED: Final[tuple[str, ...]] = ()
 
 
 def vectors() -> list[Vector]:
-    groups = (container, json_rules, tensors, dtypes, limits, graph, ops, training, signatures, write, clarify)
+    groups = (container, json_rules, tensors, dtypes, limits, graph, ops, training, signatures, write, clarify, budgets)
     return [vector for group in groups for vector in group.vectors()]

@@ -21,7 +21,7 @@ from typing import Any
 import modelfmt
 import numpy as np
 import pytest
-from arch_helpers import declare, node, table, with_inferred_outputs
+from arch_helpers import declare, node, raw_file, table, with_inferred_outputs
 from hostile_graphs import HOSTILE, Hostile, small_linear
 from modelfmt.cli import main
 from modelfmt.cli._graph import size_argument
@@ -480,3 +480,41 @@ def test_a_quadratic_term_is_found(tmp_path: Path) -> None:
     assert growth is not None and growth.memory is not None and growth.exact
     assert max(sum(powers) for powers in growth.memory.terms) == 2
     assert "seq^2" in growth.text()
+
+
+# ---- zero-size shapes are bounded like any other (SPEC.md §7.4) ------------------------------------------------
+
+
+def _error(data: bytes) -> modelfmt.ModelfmtError:
+    with pytest.raises(modelfmt.ModelfmtError) as caught:
+        modelfmt.load(data)
+    return caught.value
+
+
+def test_a_zero_size_tensor_has_an_extent_within_2_53(tmp_path: Path) -> None:
+    beyond = np.empty((2**26, 0, 2**27), np.uint8)  # numpy allows it: it holds nothing
+    at_limit = np.empty((6361, 1416003655831, 0), np.uint8)  # 6361 x 1416003655831 = 2^53-1
+    assert modelfmt.load(raw_file({"z": at_limit}, {}))["z"].shape == at_limit.shape
+    error = _error(raw_file({"z": beyond}, {}))
+    assert (error.code, error.tensor) == ("SHAPE_INVALID", "z")
+    assert "2^53-1" in str(error)
+    many = {f"t{index}": np.zeros(3, np.float32) for index in range(50)} | {"z": beyond}
+    error = _error(raw_file(many, {}))  # the column-wise path for large tables, then the entry that fails
+    assert (error.code, error.tensor) == ("SHAPE_INVALID", "z")
+    with pytest.raises(modelfmt.ModelfmtError) as written:
+        modelfmt.save_file({"z": beyond}, tmp_path / "z.mf")
+    assert written.value.code == "SHAPE_INVALID"
+
+
+def test_a_zero_size_graph_declaration_has_an_extent_within_2_53() -> None:
+    def architecture(shape: list[object]) -> dict[str, object]:
+        return {
+            "opset": {"modelfmt.core": 1},
+            "inputs": [declare("x", "float32", shape)],
+            "outputs": [declare("x", "float32", shape)],
+            "nodes": [],
+        }
+
+    assert modelfmt.load(raw_file({}, {"architecture": architecture(["n", 0, 2**52])})) == {}
+    error = _error(raw_file({}, {"architecture": architecture(["n", 0, 2**27, 2**27])}))
+    assert error.code == "SHAPE_INVALID" and "graph input #0" in str(error)

@@ -41,7 +41,7 @@ def zero_size_extent_problem(shape: Iterable[int]) -> str | None:
     """SPEC.md §7.4: what is wrong when a zero-size shape's other dimensions multiply beyond MAX_EXTENT,
     else None. Non-empty shapes are bounded by their length instead (TENSOR_LENGTH), so they pass here."""
     dims = tuple(shape)
-    if 0 not in dims or extent(dims) <= MAX_EXTENT:
+    if len(dims) < 2 or 0 not in dims or extent(dims) <= MAX_EXTENT:
         return None
     return (
         f"zero-size shape {list(dims)}: its non-zero dimensions multiply to {extent(dims)}, "
