@@ -23,6 +23,8 @@ import numpy as np
 import pytest
 from arch_helpers import declare, node, raw_file, table, with_inferred_outputs
 from hostile_graphs import HOSTILE, Hostile, small_linear
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from modelfmt.cli import main
 from modelfmt.cli._graph import size_argument
 from modelfmt.diagnose._check import check_file
@@ -30,9 +32,11 @@ from modelfmt.graph import CORE_OPS
 from modelfmt.graph._concrete import infer_with_sizes
 from modelfmt.graph._cost import COSTS
 from modelfmt.graph._footprint import footprint
+from modelfmt.graph._growth import estimate_growth
 from modelfmt.graph._validate import validate_architecture
 from modelfmt.runtime import _execute, _run
 from modelfmt.runtime._budget import MEMORY_FLOOR, WORK_PER_BYTE, budget_for
+from test_arch_fuzz import single_node_cases
 
 PYTHON = sys.executable
 REFERENCE = Path(modelfmt.__file__).resolve().parent.parent
@@ -518,3 +522,33 @@ def test_a_zero_size_graph_declaration_has_an_extent_within_2_53() -> None:
     assert modelfmt.load(raw_file({}, {"architecture": architecture(["n", 0, 2**52])})) == {}
     error = _error(raw_file({}, {"architecture": architecture(["n", 0, 2**27, 2**27])}))
     assert error.code == "SHAPE_INVALID" and "graph input #0" in str(error)
+
+
+# ---- the cost model never fails on what validation accepts ---------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=single_node_cases(), scale=st.sampled_from([0, 1, 2**20, 2**40, 2**53 - 1]))
+def test_costs_and_growth_never_crash(
+    case: tuple[dict[str, Any], dict[str, np.ndarray], dict[str, np.ndarray]], scale: int
+) -> None:
+    """Any valid node, its first axes symbolic (growth) or huge (one footprint): a figure or a refusal."""
+    the_node, inputs, tensors = case
+    declared = [declare(name, array) for name, array in inputs.items()]
+    symbolic = [{**decl, "shape": ["n", *decl["shape"][1:]] if decl["shape"] else []} for decl in declared]
+    for declarations in (declared, symbolic):
+        try:
+            architecture = with_inferred_outputs(declarations, [the_node], the_node["outputs"], tensors)
+            graph = validate_architecture(architecture, table(tensors))
+        except modelfmt.ModelfmtError:
+            continue
+        assert estimate_growth(graph, table(tensors)).text()
+        shapes = {
+            decl.name: tuple(scale if isinstance(dim, str) else dim for dim in decl.shape) for decl in graph.inputs
+        }
+        try:
+            types = infer_with_sizes(graph, shapes, table(tensors))
+        except modelfmt.ModelfmtError:
+            continue
+        cost = footprint(graph, types, table(tensors))
+        assert cost.oversized is not None or cost.peak_bytes >= cost.largest_bytes >= 0

@@ -25,7 +25,9 @@ from ._types import Graph, TensorEntry
 SAMPLE_STEP: Final = 64
 MAX_DEGREE: Final = 3  # per symbol; higher growth is reported as approximate
 MAX_EVALUATIONS: Final = 64  # grid points: enough for three symbols of degree 2, or four of degree 1 and so on
-MAX_NODE_EVALUATIONS: Final = 400_000  # nodes x evaluations: keeps `check` within seconds on huge graphs
+# Evaluations x the graph's size (nodes and their inputs and outputs): keeps `check` within seconds on
+# huge graphs, whose one evaluation already costs about what validating them did.
+MAX_SAMPLED_SIZE: Final = 400_000
 
 Monomial = tuple[int, ...]  # the exponent of each symbol, in `Growth.symbols` order
 
@@ -109,7 +111,8 @@ def estimate_growth(graph: Graph, tensors: Mapping[str, TensorEntry]) -> Growth:
     if graph.extension_nodes:
         return Growth(symbols, note="none, the graph has extension ops, which modelfmt never executes")
     evaluate = _evaluator(graph, tensors, symbols)
-    budget = max(1, MAX_NODE_EVALUATIONS // max(1, len(graph.nodes)))
+    size = sum(1 + len(node.inputs) + len(node.outputs) for node in graph.nodes)
+    budget = MAX_SAMPLED_SIZE // max(1, size)
     try:
         if not symbols:
             cost = evaluate(())
