@@ -71,6 +71,7 @@ def test_dtype_registry_matches_spec() -> None:
         ("integer magnitude", _limits.MAX_SAFE_INTEGER),
         ("tensor name", _limits.MAX_NAME_BYTES),
         ("rank", _limits.MAX_RANK),
+        ("zero-size extent", _limits.MAX_EXTENT),
         ("tensor count", _limits.MAX_TENSORS),
         ("metadata size", _limits.MAX_METADATA_BYTES),
         ("signature block body", _limits.MAX_SIGNATURE_BLOCK_BYTES),

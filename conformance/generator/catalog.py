@@ -6,6 +6,7 @@ from typing import Final
 
 from . import (
     ambiguities,
+    budgets,
     clarify,
     container,
     dtypes,
@@ -31,6 +32,11 @@ NOT_APPLICABLE: Final = {
     "reader accepts it. Vectors tagged runtime:RUN_NO_ARCHITECTURE are such files.",
     "RUN_UNSUPPORTED": "a runtime's code (§9.11): extension ops are valid for readers and never executed. Vectors "
     "tagged runtime:RUN_UNSUPPORTED are such files.",
+    "RUN_MEMORY_BUDGET": "a runtime's code (§9.11): a valid graph whose run would need more memory than a budget, "
+    "or an array beyond the extent limit; a reader runs nothing. Vectors tagged runtime:RUN_MEMORY_BUDGET are "
+    "such files, beyond any budget.",
+    "RUN_WORK_BUDGET": "a runtime's code (§9.11): a valid graph whose run would need more work than a budget; a "
+    "reader runs nothing. Vectors tagged runtime:RUN_WORK_BUDGET carry inputs beyond any budget.",
 }
 
 # Ids that were published and then withdrawn: never reuse one (the manifest lists them too).
@@ -52,5 +58,6 @@ def vectors() -> list[Vector]:
         clarify,
         plausible_bugs,
         ambiguities,
+        budgets,
     )
     return [vector for group in groups for vector in group.vectors()]

@@ -225,6 +225,34 @@ def _dimension() -> list[Vector]:
     )
 
 
+# Shapes whose non-zero dimensions multiply to 2^53-2, 2^53-1 (= 6361 x 69431 x 20394401) and 2^53.
+_EXTENT_FACTORS: dict[int, tuple[int, ...]] = {
+    2**53 - 2: (2, 2**52 - 1),
+    2**53 - 1: (6361, 69431 * 20394401),
+    2**53: (2**26, 2**27),
+}
+
+
+def _zero_size_extent() -> list[Vector]:
+    def build(n: int) -> bytes:
+        factors = _EXTENT_FACTORS[n]
+        small = model([Tensor("t", "float32", [1, 1, 0], b"")], {})
+        shape = b",".join(b"%d" % factor for factor in factors)
+        text = canonical(small.header).replace(b'"shape":[1,1,0]', b'"shape":[' + shape + b",0]")
+        return file_bytes(small, header_text=text)
+
+    vectors = _triple(
+        "zero-size extent",
+        2**53 - 1,
+        "zero-size-extent",
+        build,
+        "SHAPE_INVALID",
+        lambda n: f"a zero-size tensor whose other dimensions {list(_EXTENT_FACTORS[n])} multiply to {n}",
+        ("5", "7.4", "7.8"),
+    )
+    return [dataclasses.replace(vector, tags=(*vector.tags, "pitfall:17.17", "pitfall:17.8")) for vector in vectors]
+
+
 def _tensor_count() -> list[Vector]:
     limit = 262144
     entry = (
@@ -677,6 +705,7 @@ def vectors() -> list[Vector]:
         *_name(),
         *_rank(),
         *_dimension(),
+        *_zero_size_extent(),
         *_tensor_count(),
         *_metadata_size(),
         *_block_limits(),

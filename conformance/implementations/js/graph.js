@@ -8,7 +8,7 @@ const { fail } = require('./errors');
 const { isObject, isInt, isString, JNumber } = require('./json');
 const { sortedKeys } = require('./canonical');
 const { isDtype, T } = require('./dtypes');
-const { REVERSE_DNS, nameDefect, show, checkKeys } = require('./rules');
+const { REVERSE_DNS, nameDefect, show, checkKeys, zeroSizeExtentDefect } = require('./rules');
 const { OPS, REQUIRED, ABSENT } = require('./ops');
 
 const CORE = 'modelfmt.core';
@@ -150,6 +150,8 @@ function checkDeclaration(d, what, ctx) {
     }
     return fail('HEADER_TYPE', `${what}: a dimension is neither an integer-form number nor a string`);
   });
+  const extentDefect = zeroSizeExtentDefect(dims.filter((d) => typeof d === 'number'));
+  if (extentDefect) fail('SHAPE_INVALID', `${what}: ${extentDefect}`);
   return { name, dtype, shape: dims };
 }
 

@@ -9,7 +9,7 @@ const { fail } = require('./errors');
 const { isObject, isInt, isString } = require('./json');
 const { canonicalLength, sortedKeys } = require('./canonical');
 const { isDtype, isRole, tensorLength } = require('./dtypes');
-const { REVERSE_DNS, nameDefect, show, checkKeys } = require('./rules');
+const { REVERSE_DNS, nameDefect, show, checkKeys, zeroSizeExtentDefect } = require('./rules');
 const { align64 } = require('./framing');
 const { validateArchitecture } = require('./graph');
 const { validateTraining } = require('./training');
@@ -130,9 +130,11 @@ function checkEntry(e, i, prevEnd, seen, ctx) {
   // 6. role
   const role = e.get('role');
   if (!isRole(role, ctx.minor)) fail(ctx.unknown('ROLE_UNKNOWN'), `${at()}: unknown role ${show(role)}`);
-  // 7. shape: rank, then dimensions
+  // 7. shape: rank, then dimensions, then a zero-size shape's extent
   if (shape.length > MAX_RANK) fail('SHAPE_INVALID', `${at()}: rank ${shape.length} exceeds ${MAX_RANK}`);
   for (const d of shape) if (d.value < 0) fail('SHAPE_INVALID', `${at()}: negative dimension ${d.value}`);
+  const extentDefect = shape.length > 1 ? zeroSizeExtentDefect(shape.map((d) => d.value)) : null;
+  if (extentDefect) fail('SHAPE_INVALID', `${at()}: ${extentDefect}`);
   // 8. length
   const dims = shape.map((d) => BigInt(d.value));
   const length = BigInt(e.get('length').value);

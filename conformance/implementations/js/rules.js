@@ -87,4 +87,21 @@ function checkKeys(obj, allowed, required, ctx, what, codes = {}) {
   }
 }
 
-module.exports = { READER_MINOR, REVERSE_DNS, isControl, nameDefect, show, Context, checkKeys };
+/** The largest extent of a zero-size shape (§7.4): 2^53-1, the most elements any tensor can hold. */
+const MAX_EXTENT = 2n ** 53n - 1n;
+
+/**
+ * §7.4: a zero-size shape's extent (its dimensions multiplied, each 0 counted as 1) is at most 2^53-1.
+ * @param {number[]} dims integer dimensions, each in 0..2^53-1
+ * @returns {string|null} what is wrong, or null
+ */
+function zeroSizeExtentDefect(dims) {
+  if (dims.length < 2 || !dims.includes(0)) return null;
+  let extent = 1n;
+  for (const d of dims) if (d !== 0) extent *= BigInt(d);
+  return extent > MAX_EXTENT ? `zero-size shape whose other dimensions multiply to ${extent}, beyond 2^53-1` : null;
+}
+
+module.exports = {
+  READER_MINOR, REVERSE_DNS, isControl, nameDefect, show, Context, checkKeys, zeroSizeExtentDefect,
+};

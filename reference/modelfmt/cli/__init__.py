@@ -81,6 +81,8 @@ def _verdict_line(result: CheckResult) -> str:
         f"{result.path}: OK modelfmt {header.major}.{header.minor}, {len(header.tensors)} tensors, "
         f"{_human_bytes(header.data_length)} of data, all digests match"
     )
+    if result.run_cost is not None:
+        line += f"\n  {result.run_cost.text()}"
     return line + "".join(f"\n  warning: {warning}" for warning in result.warnings)
 
 

@@ -7,9 +7,11 @@ exit codes (`ExitCode`: 0 success, 1 bad file or inputs, 2 usage).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -33,7 +35,32 @@ def add_commands(commands: Any) -> None:  # argparse's subparsers action has no 
         help="a graph input from a .npy file (repeat; NAME= may be left out to give inputs in declared order)",
     )
     run_parser.add_argument("--output", metavar="OUT.npz", help="write the outputs to an .npz file")
+    run_parser.add_argument(
+        "--max-memory",
+        type=size_argument,
+        metavar="N",
+        help="memory budget in bytes; suffixes K, M, G, T are powers of 1024 (default: max(256M, 4 x (file + inputs)))",
+    )
+    run_parser.add_argument(
+        "--max-work",
+        type=size_argument,
+        metavar="N",
+        help="work budget in work units (SPEC.md §9.11), same suffixes (default: 8 per byte of the memory budget)",
+    )
     run_parser.set_defaults(run=_cmd_run)
+
+
+_SIZE: Final = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([KMGTP]?)(?:i?B)?", re.IGNORECASE)
+_SUFFIXES: Final = {"": 0, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5}
+
+
+def size_argument(text: str) -> int:
+    """`2G`, `512M`, `1.5G`, `1000000`: a count, with binary suffixes (K = 1024)."""
+    match = _SIZE.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 1000000, 512M or 2G")
+    number, suffix = match.groups()
+    return int(Decimal(number) * (1 << (10 * _SUFFIXES[suffix.upper()])))
 
 
 def _load_inputs(specs: list[str]) -> dict[str, np.ndarray] | list[np.ndarray]:
@@ -59,7 +86,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"modelfmt run: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     try:
-        outputs = run(args.file, inputs)
+        outputs = run(args.file, inputs, max_memory=args.max_memory, max_work=args.max_work)
     except ModelfmtError as exc:
         print(f"{args.file}: ERROR {exc.code}: {exc}", file=sys.stderr)
         if exc.hint:

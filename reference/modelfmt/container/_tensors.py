@@ -26,7 +26,7 @@ from ..format import _json
 from ..format._dtypes import DTYPES
 from ..format._errors import Code, error
 from ..format._framing import ALIGNMENT, align
-from ..format._limits import DEFAULT_LIMITS, MAX_SAFE_INTEGER, Limits
+from ..format._limits import DEFAULT_LIMITS, MAX_SAFE_INTEGER, Limits, zero_size_extent_problem
 from ..format._names import FORBIDDEN_IN_NAMES, name_problem
 from ..format._objects import check_keys
 
@@ -279,7 +279,7 @@ def _roles_hold(columns: Columns, limits: Limits) -> bool:
 
 
 def check_shape(shape: Sequence[int], name: str, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
-    """§7.4: rank within the limit, every dimension 0..2^53-1."""
+    """§7.4: rank within the limit, every dimension 0..2^53-1, a zero-size shape's extent within 2^53-1."""
     if len(shape) > limits.max_rank:
         raise error(
             "SHAPE_INVALID",
@@ -291,13 +291,18 @@ def check_shape(shape: Sequence[int], name: str, where: str, limits: Limits = DE
             raise error("SHAPE_INVALID", f"{where}: negative dimension {dim}", tensor=name)
         if dim > MAX_SAFE_INTEGER:
             raise error("HEADER_NUMBER", f"{where}: dimension {dim} exceeds 2^53-1", tensor=name)
+    problem = zero_size_extent_problem(shape)
+    if problem is not None:
+        raise error("SHAPE_INVALID", f"{where}: {problem}", tensor=name)
 
 
 def _shapes_hold(columns: Columns, limits: Limits) -> bool:
     if max(map(len, columns.shapes)) > limits.max_rank:
         return False
     dims = list(chain.from_iterable(columns.shapes))
-    return not dims or (min(dims) >= 0 and max(dims) <= MAX_SAFE_INTEGER)
+    if dims and (min(dims) < 0 or max(dims) > MAX_SAFE_INTEGER):
+        return False
+    return 0 not in dims or not any(zero_size_extent_problem(shape) for shape in columns.shapes if 0 in shape)
 
 
 # -- step 8: the length (§7.4), in exact integer arithmetic

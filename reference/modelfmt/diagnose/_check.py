@@ -14,6 +14,7 @@ from ..container._trust import Verification
 from ..format._errors import ModelfmtError
 from ..format._framing import PREAMBLE_SIZE
 from ..format._limits import DEFAULT_LIMITS, Limits
+from ..graph._growth import Growth, estimate_growth
 from ..signing._keys import TrustedKeys, TrustInput, as_trusted
 from ..signing._signatures import SignatureInfo
 from . import _strict
@@ -34,6 +35,8 @@ class CheckResult:
     warnings: list[str] = field(default_factory=list)
     # With trusted keys: the signature that verified (None when none was required, or the check failed).
     verification: Verification | None = None
+    # For a valid file with an architecture: what running it costs, as a function of its symbols.
+    run_cost: Growth | None = None
 
     @property
     def valid(self) -> bool:
@@ -59,6 +62,8 @@ class CheckResult:
         if self.detected is not None:
             report["detected_format"] = self.detected.kind
             report["detected_description"] = self.detected.description
+        if self.run_cost is not None:
+            report["run_cost"] = self.run_cost.as_json()
         if self.warnings:
             report["warnings"] = list(self.warnings)
             # The same findings with their stable ids apart (`id: message`, ids from _strict.FINDINGS).
@@ -132,6 +137,14 @@ def _check_opened(
         verification = opened.verify_signatures(trusted)
         opened.verify_content(progress)
         result.header, result.verification = opened.header, verification
+    result.run_cost = run_cost_of(opened.header)
     if strict:
         findings = _strict.findings(opened.header, opened.header_bytes, opened.signature_body, opened.signatures)
         result.warnings.extend(str(finding) for finding in findings)
+
+
+def run_cost_of(header: Header | None) -> Growth | None:
+    """How memory and work grow with the graph's symbolic dimensions when it runs (SPEC.md §9.11)."""
+    if header is None or header.graph is None:
+        return None
+    return estimate_growth(header.graph, {info.name: info for info in header.tensors})

@@ -79,6 +79,8 @@ Code = Literal[
     "RUN_UNSUPPORTED",
     "RUN_INPUT",
     "RUN_INDEX",
+    "RUN_MEMORY_BUDGET",
+    "RUN_WORK_BUDGET",
     "TRAINING_OPTIMIZER",
     "TRAINING_HYPERPARAMETER",
     "TRAINING_PARAMETER",
@@ -295,6 +297,13 @@ ERROR_CODES: Final[dict[Code, ErrorCode]] = _registry(
     ),
     ("RUN_INPUT", "input", "the inputs given to the runtime do not match the graph's inputs", "9.11"),
     ("RUN_INDEX", "input", "an index value is out of range during execution", "9.11"),
+    (
+        "RUN_MEMORY_BUDGET",
+        "limit",
+        "executing the graph on these inputs needs more memory than the budget, or an array whose extent exceeds 2^53-1",
+        "9.11",
+    ),
+    ("RUN_WORK_BUDGET", "limit", "executing the graph on these inputs needs more work than the budget", "9.11"),
     # -- training state (§11) --
     ("TRAINING_OPTIMIZER", "format", "the optimizer type is unknown", "11.2"),
     (

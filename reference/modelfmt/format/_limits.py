@@ -9,6 +9,8 @@ that states the rest. Every limit is checked before the thing it bounds is alloc
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Final
 
@@ -16,6 +18,10 @@ from ._errors import Code
 
 # -- the header and the tensor table (§3, §4, §7, §8); `Limits` may lower the first six of these
 MAX_SAFE_INTEGER: Final = 2**53 - 1
+# The most elements a shape may describe, counting each zero dimension as 1 (SPEC.md §7.4): a non-empty
+# tensor cannot hold more (its length is at most 2^53-1 bytes), and a zero-size one gets the same bound so
+# that no reader or runtime ever multiplies dimensions that nothing in the file backs.
+MAX_EXTENT: Final = MAX_SAFE_INTEGER
 MAX_HEADER_BYTES: Final = 64 * 1024 * 1024
 MAX_DEPTH: Final = 64
 MAX_NAME_BYTES: Final = 1024
@@ -245,6 +251,23 @@ LIMIT_TABLE: Final[tuple[LimitRow, ...]] = (
         why="deeper recurrent stacks do not exist; the bound keeps slot lists small",
     ),
 )
+
+
+def extent(shape: Iterable[int]) -> int:
+    """The product of the dimensions with each 0 counted as 1 (1 for a scalar)."""
+    return math.prod(dim or 1 for dim in shape)
+
+
+def zero_size_extent_problem(shape: Iterable[int]) -> str | None:
+    """SPEC.md §7.4: what is wrong when a zero-size shape's other dimensions multiply beyond MAX_EXTENT,
+    else None. Non-empty shapes are bounded by their length instead (TENSOR_LENGTH), so they pass here."""
+    dims = tuple(shape)
+    if len(dims) < 2 or 0 not in dims or extent(dims) <= MAX_EXTENT:
+        return None
+    return (
+        f"zero-size shape {list(dims)}: its non-zero dimensions multiply to {extent(dims)}, "
+        f"beyond {MAX_EXTENT} (2^53-1), the most elements any tensor can have"
+    )
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from ..format._limits import (
     MAX_RANK,
     MAX_SAFE_INTEGER,
     MAX_SYMBOL_CHARS,
+    zero_size_extent_problem,
 )
 from ..format._names import REVERSE_DNS, name_problem
 from ..format._objects import check_keys
@@ -155,6 +156,9 @@ def _value_decl(raw: object, where: str) -> ValueDecl:
             shape.append(dim)
         else:
             raise error("HEADER_TYPE", f"{where}: dimensions must be integers or strings, got {json_type(dim)}")
+    problem = zero_size_extent_problem(dim for dim in shape if isinstance(dim, int))
+    if problem is not None:
+        raise error("SHAPE_INVALID", f"{where}: {problem}")
     return ValueDecl(name, dtype, tuple(shape))
 
 

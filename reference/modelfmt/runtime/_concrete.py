@@ -12,9 +12,8 @@ import numpy as np
 from ..format._dtypes import DTYPES
 from ..format._errors import FormatError
 from ..format._json import show
-from ..graph._registry import CORE_OPS
+from ..graph._concrete import infer_with_sizes
 from ..graph._shapes import show as show_shape
-from ..graph._spec import InferContext
 from ..graph._types import Graph, TensorEntry, ValueType
 from ._run_errors import run_error
 
@@ -88,23 +87,17 @@ def bind_inputs(
 
 
 def concrete_types(
-    graph: Graph, feeds: Mapping[str, np.ndarray], tensors: Mapping[str, TensorEntry], symbols: Mapping[str, int]
+    graph: Graph,
+    shapes: Mapping[str, tuple[int, ...]],
+    tensors: Mapping[str, TensorEntry],
+    symbols: Mapping[str, int],
 ) -> dict[str, ValueType]:
-    """Inference again, with every input shape concrete; any failure names the node and the inputs."""
-    types: dict[str, ValueType] = {
-        name: ValueType(graph.value_types[name].dtype, tuple(array.shape)) for name, array in feeds.items()
-    }
-    for node in graph.nodes:
-        spec = CORE_OPS[node.op]
-        inputs = [None if name is None else types[name] for name in node.inputs]
-        bound = {slot: tensors[tensor] for slot, tensor in node.parameters.items()}
-        try:
-            outputs = spec.infer(InferContext(node, inputs, bound))
-        except FormatError as exc:
-            raise run_error("RUN_INPUT", f"the inputs do not fit the graph: {exc}") from None
-        for name, value in zip(node.outputs, outputs, strict=False):
-            if name is not None:
-                types[name] = value
+    """Inference again, with every input shape concrete (graph input name -> shape); any failure names
+    the node and the inputs."""
+    try:
+        types = infer_with_sizes(graph, shapes, tensors)
+    except FormatError as exc:
+        raise run_error("RUN_INPUT", f"the inputs do not fit the graph: {exc}") from None
     free: dict[str, int] = {}
     for decl in graph.outputs:
         shape = types[decl.name].shape

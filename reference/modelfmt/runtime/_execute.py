@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Final
 
 import numpy as np
 
-from ..graph._types import Graph, ValueType
+from ..format._errors import ModelfmtError
+from ..graph._types import Graph, Node, ValueType
 from . import _kernels_basic, _kernels_layers, _kernels_sequence, _kernels_shape
 from ._kernel_api import Kernel, KernelCall
+from ._run_errors import run_error
 
 _NUMPY_NAMES: Final = {"bool": "bool"}
 
@@ -39,23 +41,51 @@ def execute(
     keep = {decl.name for decl in graph.outputs}
     values: dict[str, np.ndarray] = dict(feeds)
     for node in graph.nodes:
-        kernel = KERNELS[node.op]
         inputs = [None if name is None else values[name] for name in node.inputs]
         params = {slot: tensors[tensor] for slot, tensor in node.parameters.items()}
         output_types = [types[name] if name is not None else ValueType(None, None) for name in node.outputs]
-        results = kernel(KernelCall(node, inputs, params, output_types))
+        results = _call(node, KernelCall(node, inputs, params, output_types))
         for name, result in zip(node.outputs, results, strict=False):
             if name is not None:
                 expected = types[name]
                 # Kernels must produce exactly what inference promised; a difference is a bug here.
-                assert result.shape == expected.shape, (node.describe(), result.shape, expected.shape)
-                assert result.dtype == np.dtype(_NUMPY_NAMES.get(str(expected.dtype), str(expected.dtype))), (
-                    node.describe(),
-                    result.dtype,
-                    expected.dtype,
-                )
+                numpy_dtype = np.dtype(_NUMPY_NAMES.get(str(expected.dtype), str(expected.dtype)))
+                if result.shape != expected.shape or result.dtype != numpy_dtype:
+                    raise inconsistency(
+                        node,
+                        f"it produced {result.dtype} {list(result.shape)} for `{name}`, not {expected.dtype} "
+                        f"{list(expected.shape or ())}",
+                    )
                 values[name] = result
         for name in node.inputs:
             if name is not None and last_use.get(name) == node.index and name not in keep:
                 values.pop(name, None)
     return values
+
+
+def _call(node: Node, call: KernelCall) -> Sequence[np.ndarray]:
+    """One kernel call. What numpy raises becomes a coded error: the budget (§9.11 step 6) was checked
+    before, so running out of memory means the machine has less than the budget, and a numpy error about
+    shapes or values means inference let through what the kernel cannot compute."""
+    try:
+        return KERNELS[node.op](call)
+    except ModelfmtError:
+        raise
+    except MemoryError as exc:  # numpy's _ArrayMemoryError included
+        raise run_error(
+            "RUN_MEMORY_BUDGET",
+            f"{node.describe()}: the system could not provide the memory the budget allows ({exc})",
+            hint="lower the memory budget (max_memory, --max-memory) below what this machine can provide",
+        ) from None
+    except (ValueError, TypeError, IndexError, ArithmeticError, AssertionError) as exc:
+        raise inconsistency(node, f"numpy reports {type(exc).__name__}: {exc}") from exc
+
+
+def inconsistency(node: Node, detail: str) -> ModelfmtError:
+    """A kernel could not do what shape inference promised: RUN_INPUT (these inputs imply shapes the
+    kernel rejects), flagged as a defect of the reference runtime so that it gets reported."""
+    return run_error(
+        "RUN_INPUT",
+        f"{node.describe()} cannot be computed with these inputs: {detail}",
+        hint="shape inference should have refused these inputs first; please report this file and these inputs",
+    )

@@ -95,6 +95,11 @@ test('zero-size and scalar tensors (§7.8)', () => {
   assert.strictEqual(code(buildFile({ tensors: [z('z1'), T()] })), 'OK');
   assert.strictEqual(code(buildFile({ tensors: [{ name: 's', dtype: 'int64', shape: [] }] })), 'OK');
   assert.strictEqual(code(buildFile({ tensors: [{ name: 's', dtype: 'int64', shape: [], override: { length: 0 } }] })), 'TENSOR_LENGTH');
+  // §7.4: the other dimensions of a zero-size tensor multiply to at most 2^53-1 (shape before length)
+  const wide = (shape, override) => ({ name: 'z', dtype: 'uint8', shape, data: Buffer.alloc(0), override });
+  assert.strictEqual(code(buildFile({ tensors: [wide([6361, 1416003655831, 0])] })), 'OK');
+  assert.strictEqual(code(buildFile({ tensors: [wide([2 ** 26, 0, 2 ** 27])] })), 'SHAPE_INVALID');
+  assert.strictEqual(code(buildFile({ tensors: [wide([2 ** 26, 0, 2 ** 27], { length: 1 })] })), 'SHAPE_INVALID');
 });
 
 test('digests and bool values (phase 5)', () => {

@@ -1,0 +1,361 @@
+"""What executing one node costs, from concrete shapes alone (SPEC.md §9.11, the reference cost model).
+
+For each op of modelfmt.core: the bytes a kernel allocates besides its outputs (`scratch`, at most, at
+one time), its work in work units, and the largest extent of any array it builds, views included (numpy
+refuses an array, even an empty one, whose dimensions multiply beyond what an index can hold). The
+figures follow the reference numpy kernels (`runtime/_kernels_*.py`) and bound what they allocate; the
+PyTorch build uses them too, as a bound on kernels that allocate no more.
+
+Work units: one per element a kernel reads or writes in an element-wise pass, one per 8 multiply-adds of
+a matrix product or convolution (those run several times faster per operation than element-wise passes),
+64 per element for a function evaluated element by element in Python (exact GELU), and CALL for every
+kernel call and every step of a loop the kernel runs in sequence (a recurrent time step), so that a loop
+over zero-size steps still costs what its steps cost. Everything is an exact Python integer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from ..format._dtypes import DTYPES
+from ..format._limits import extent
+from ._ops_recurrent import GATES, directions
+from ._types import Node, TensorEntry, TypedAttributes, ValueType
+
+# The fixed cost of a kernel call or of one step of a sequential loop: numpy's per-call overhead is a few
+# microseconds, the time of some thousands of element operations.
+CALL: Final = 1024
+# A recurrent time step runs a dozen or more numpy calls (an LSTM step, with its sigmoids, about 30).
+STEP: Final = 16 * CALL
+# Multiply-adds per work unit in matrix products and convolutions.
+MACS_PER_UNIT: Final = 8
+# Work units per element of a function evaluated in Python, element by element (the exact GELU's erf).
+PYTHON_ELEMENT: Final = 64
+# Bytes per element of such a function's temporaries: the float64 copy, an object array of Python
+# floats (pointer and object), and the float64 result.
+PYTHON_ELEMENT_BYTES: Final = 48
+
+
+@dataclass(frozen=True)
+class NodeCost:
+    scratch: int  # bytes allocated besides the outputs, at most, at one time
+    work: int  # work units
+    extent: int = 0  # the largest extent of an array the kernel builds (views included), outputs aside
+
+
+def macs(count: int) -> int:
+    """Work units of `count` multiply-adds."""
+    return -(-count // MACS_PER_UNIT)
+
+
+class CostContext(TypedAttributes):
+    """A node with the concrete types of its inputs and outputs and its bound tensors."""
+
+    def __init__(
+        self,
+        node: Node,
+        inputs: Sequence[ValueType | None],
+        outputs: Sequence[ValueType | None],
+        params: Mapping[str, TensorEntry],
+    ) -> None:
+        self.node = node
+        self.attrs = node.attributes
+        self.inputs = tuple(inputs)
+        self.outputs = tuple(outputs)
+        self.params = params
+
+    def attribute_values(self) -> Mapping[str, object]:
+        return self.attrs
+
+    def shape(self, index: int = 0) -> tuple[int, ...]:
+        value = self.inputs[index] if index < len(self.inputs) else None
+        return _sizes(value)
+
+    def has_input(self, index: int) -> bool:
+        return index < len(self.inputs) and self.inputs[index] is not None
+
+    def numel(self, index: int = 0) -> int:
+        return math.prod(self.shape(index))
+
+    def out_shape(self, index: int = 0) -> tuple[int, ...]:
+        value = self.outputs[index] if index < len(self.outputs) else None
+        return _sizes(value)
+
+    def out_numel(self, index: int = 0) -> int:
+        return math.prod(self.out_shape(index))
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element of the node's computing type (its first input's dtype, else its output's)."""
+        for value in (*self.inputs, *self.outputs):
+            if value is not None and value.dtype is not None:
+                return DTYPES[value.dtype].block_bytes
+        return 8
+
+
+def _sizes(value: ValueType | None) -> tuple[int, ...]:
+    if value is None or value.shape is None:
+        return ()
+    assert all(isinstance(dim, int) for dim in value.shape), "sizes are checked before costs are computed"
+    return tuple(dim for dim in value.shape if isinstance(dim, int))
+
+
+CostFunction = Callable[[CostContext], NodeCost]
+
+
+def _free(_ctx: CostContext) -> NodeCost:
+    return NodeCost(0, CALL)
+
+
+def _elementwise(work_per_element: int, scratch_copies: int = 0, flag_bytes: int = 0) -> CostFunction:
+    """An element-wise kernel over its output: `scratch_copies` temporaries of the output's size, plus
+    `flag_bytes` per element (boolean masks)."""
+
+    def cost(ctx: CostContext) -> NodeCost:
+        n = ctx.out_numel()
+        return NodeCost(n * (scratch_copies * ctx.itemsize + flag_bytes), CALL + work_per_element * n)
+
+    return cost
+
+
+def _gelu(ctx: CostContext) -> NodeCost:
+    n, size = ctx.out_numel(), ctx.itemsize
+    if ctx.str_attr("approximate") == "tanh":
+        return NodeCost(4 * n * size, CALL + 8 * n)
+    return NodeCost(n * (PYTHON_ELEMENT_BYTES + 3 * size), CALL + (PYTHON_ELEMENT + 6) * n)
+
+
+def _softmax(ctx: CostContext) -> NodeCost:
+    shape, n, size = ctx.shape(), ctx.numel(), ctx.itemsize
+    along = shape[ctx.int_attr("axis") % len(shape)]
+    rows = n // along if along else 0
+    return NodeCost(3 * n * size + 2 * rows * size, CALL + 5 * n)
+
+
+def _copy(ctx: CostContext) -> NodeCost:
+    """Reshaping and selecting kernels: at most one copy of what they touch."""
+    return NodeCost(0, CALL + max(ctx.numel(), sum(ctx.out_numel(i) for i in range(len(ctx.outputs)))))
+
+
+def _matmul(ctx: CostContext) -> NodeCost:
+    a, b = ctx.shape(0), ctx.shape(1)
+    n = ctx.out_numel()
+    inner = a[-1]
+    # numpy copies operands that are not contiguous before calling BLAS.
+    copies = (math.prod(a) + math.prod(b)) * ctx.itemsize
+    return NodeCost(copies, CALL + n + macs(n * inner))
+
+
+def _indices(ctx: CostContext, indices: int) -> NodeCost:
+    """Gather and Embedding: a range check and an int64 copy of the indices, then the take."""
+    count = ctx.numel(indices)
+    return NodeCost(11 * count, CALL + ctx.out_numel() + 3 * count)
+
+
+def _reduce(ctx: CostContext) -> NodeCost:
+    return NodeCost(2 * ctx.out_numel() * ctx.itemsize, CALL + ctx.numel())
+
+
+def _linear(ctx: CostContext) -> NodeCost:
+    n = ctx.out_numel()
+    return NodeCost((ctx.numel() + n) * ctx.itemsize, CALL + 2 * n + macs(n * ctx.int_attr("in_features")))
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One spatial axis of a sliding window, as the kernels pad and view it."""
+
+    size: int
+    out: int
+    kernel: int
+    stride: int
+    padding: int
+    dilation: int
+
+    @property
+    def span(self) -> int:
+        return self.dilation * (self.kernel - 1) + 1
+
+    @property
+    def padded(self) -> int:
+        """The padded length, with the extra right padding ceil_mode's last window needs."""
+        needed = (self.out - 1) * self.stride + self.span
+        return max(self.size + 2 * self.padding, needed)
+
+    @property
+    def positions(self) -> int:
+        """Window positions in numpy's sliding view before the stride is applied."""
+        return self.padded - self.span + 1
+
+
+def _windows(ctx: CostContext, dilation: Sequence[int]) -> list[_Window]:
+    spatial = ctx.shape()[2:]
+    kernel, stride, padding = ctx.ints_attr("kernel_size"), ctx.ints_attr("stride"), ctx.ints_attr("padding")
+    out = ctx.out_shape()[2:]
+    return [_Window(*values) for values in zip(spatial, out, kernel, stride, padding, dilation, strict=True)]
+
+
+def _window_view(batch: int, channels: int, windows: Sequence[_Window]) -> tuple[int, int, int]:
+    """(padded elements, elements gathered by the windows, extent of numpy's window view)."""
+    padded = batch * channels * math.prod(w.padded for w in windows)
+    gathered = batch * channels * math.prod(w.out * w.kernel for w in windows)
+    view = extent((batch, channels, *(w.positions for w in windows), *(w.span for w in windows)))
+    return padded, gathered, view
+
+
+def _conv(ctx: CostContext) -> NodeCost:
+    batch, channels = ctx.shape()[:2]
+    windows = _windows(ctx, ctx.ints_attr("dilation"))
+    padded, gathered, view = _window_view(batch, channels, windows)
+    n, size = ctx.out_numel(), ctx.itemsize
+    per_output = (channels // ctx.int_attr("groups")) * math.prod(w.kernel for w in windows)
+    # The padded copy, the gathered windows (copied once by the reshape and once more by einsum), the
+    # product and the bias sum.
+    scratch = (padded + 2 * gathered + 2 * n) * size
+    return NodeCost(scratch, CALL + padded + 2 * gathered + 2 * n + macs(n * per_output), view)
+
+
+def _pool(ctx: CostContext) -> NodeCost:
+    batch, channels = ctx.shape()[:2]
+    average = ctx.node.op == "AvgPool2d"
+    windows = _windows(ctx, (1, 1) if average else ctx.ints_attr("dilation"))
+    padded, gathered, view = _window_view(batch, channels, windows)
+    n, size = ctx.out_numel(), ctx.itemsize
+    if not average:  # numpy's maximum over strided window axes is several times slower than a sum
+        return NodeCost(padded * size, CALL + padded + 4 * gathered, view)
+    # The divisor is built per output position, whatever the batch: positions along each axis (a few
+    # int64 temporaries), their outer product in int64 and in the input's dtype.
+    positions = math.prod(w.out for w in windows)
+    divisor = positions * (8 + size) + 48 * sum(w.out for w in windows)
+    scratch = (padded + 2 * n) * size + divisor
+    return NodeCost(scratch, CALL + padded + gathered + 2 * positions + n, view)
+
+
+def _normalization(copies: int, work_per_element: int) -> CostFunction:
+    """BatchNorm and LayerNorm: a few temporaries of the input's size, and per-row statistics."""
+
+    def cost(ctx: CostContext) -> NodeCost:
+        n, size = ctx.numel(), ctx.itemsize
+        normalized = ctx.attrs.get("normalized_shape")
+        rows = n // math.prod(normalized) if isinstance(normalized, tuple) and math.prod(normalized) else 0
+        return NodeCost((copies * n + 3 * rows) * size, CALL + work_per_element * n)
+
+    return cost
+
+
+def _recurrent(ctx: CostContext) -> NodeCost:
+    shape = ctx.shape()
+    batch_first = ctx.bool_attr("batch_first")
+    steps, batch = (shape[1], shape[0]) if batch_first else (shape[0], shape[1])
+    hidden, features = ctx.int_attr("hidden_size"), ctx.int_attr("input_size")
+    layers, dirs = ctx.int_attr("num_layers"), directions(ctx.attrs)
+    gates = GATES[ctx.node.op] * hidden
+    states = layers * dirs * batch * hidden
+    widest_input = max(features, dirs * hidden)
+    size = ctx.itemsize
+    scratch = size * (
+        4 * states  # zero initial states, then the final states collected before stacking
+        + gates  # the zero bias
+        + steps * batch * widest_input  # the layer's input
+        + 2 * steps * batch * gates  # the input projection of every step, and its bias sum
+        + 3 * steps * batch * dirs * hidden  # each direction's outputs, joined, and the final copy
+        + 12 * batch * gates  # one step's temporaries
+    )
+    work = CALL + 2 * steps * batch * dirs * hidden
+    for layer in range(layers):
+        layer_input = features if layer == 0 else dirs * hidden
+        per_direction = (
+            macs(steps * batch * gates * layer_input)
+            + steps * batch * gates
+            + steps * (STEP + macs(batch * gates * hidden) + 12 * batch * gates)
+        )
+        work += dirs * per_direction
+    arrays = (
+        (steps, batch, gates),
+        (steps, batch, widest_input),
+        (steps, batch, dirs * hidden),
+        (layers * dirs, batch, hidden),
+    )
+    return NodeCost(scratch, work, max(extent(shape) for shape in arrays))
+
+
+def _attention(ctx: CostContext) -> NodeCost:
+    batch_first = ctx.bool_attr("batch_first")
+    query, key = ctx.shape(0), ctx.shape(1)
+    batch, target = (query[0], query[1]) if batch_first else (query[1], query[0])
+    source = key[1] if batch_first else key[0]
+    embed, heads = ctx.int_attr("embed_dim"), ctx.int_attr("num_heads")
+    head_dim = embed // heads
+    size = ctx.itemsize
+    queries, keys = batch * target * embed, batch * source * embed
+    scores = batch * heads * target * source
+    masks = sum(ctx.numel(index) for index in (3, 4) if ctx.has_input(index))
+    scratch = size * (
+        4 * scores  # the scores, scaled or masked, and softmax's shifted, exponentiated and normalised copies
+        + masks  # boolean masks turned into additive ones
+        + 3 * (queries + 2 * keys)  # projections of query, key and value, their bias sums and input copies
+        + 5 * queries  # the context, its reshaped copy, the output projection and its bias sum
+        + keys  # a contiguous copy of the values
+    )
+    work = (
+        CALL
+        + macs((queries + 2 * keys) * embed)
+        + 3 * (queries + 2 * keys)
+        + 2 * macs(scores * head_dim)
+        + 8 * scores
+        + macs(queries * embed)
+        + 4 * queries
+    )
+    widest = extent((batch, heads, target, source))
+    return NodeCost(scratch, work, widest)
+
+
+COSTS: Final[Mapping[str, CostFunction]] = {
+    "Identity": _free,
+    "Constant": _free,
+    "Scalar": _free,
+    "Dropout": _free,
+    "Cast": _elementwise(4),  # float to integer conversions check every element
+    "PositionIds": _elementwise(1),
+    "ReLU": _elementwise(1),
+    "LeakyReLU": _elementwise(3, scratch_copies=1, flag_bytes=1),
+    "SiLU": _elementwise(9, scratch_copies=5, flag_bytes=1),
+    "Tanh": _elementwise(1),
+    "Sigmoid": _elementwise(8, scratch_copies=5, flag_bytes=1),
+    "GELU": _gelu,
+    "Softmax": _softmax,
+    "LogSoftmax": _softmax,
+    "Add": _elementwise(1),
+    "Sub": _elementwise(1),
+    "Mul": _elementwise(1),
+    "Div": _elementwise(1),
+    "MatMul": _matmul,
+    "Flatten": _copy,
+    "Reshape": _copy,
+    "Squeeze": _copy,
+    "Unsqueeze": _copy,
+    "Transpose": _copy,
+    "Concat": _copy,
+    "Split": _copy,
+    "Slice": _copy,
+    "Gather": lambda ctx: _indices(ctx, 1),
+    "ReduceMean": _reduce,
+    "ReduceSum": _reduce,
+    "Linear": _linear,
+    "Embedding": lambda ctx: _indices(ctx, 0),
+    "Conv1d": _conv,
+    "Conv2d": _conv,
+    "MaxPool2d": _pool,
+    "AvgPool2d": _pool,
+    "GlobalAveragePool": _reduce,
+    "BatchNorm1d": _normalization(3, 5),
+    "BatchNorm2d": _normalization(3, 5),
+    "LayerNorm": _normalization(3, 8),
+    "RNN": _recurrent,
+    "LSTM": _recurrent,
+    "GRU": _recurrent,
+    "MultiHeadAttention": _attention,
+}
