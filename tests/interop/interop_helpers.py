@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import struct
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -91,3 +93,53 @@ def assert_same_tensors(actual: Mapping[str, np.ndarray], expected: Mapping[str,
 def leftovers(directory: Path) -> list[str]:
     """Temporary files a failed write could leave behind."""
     return sorted(path.name for path in directory.iterdir() if path.name.endswith(".partial"))
+
+
+_CHILD = """
+import json, resource, sys
+from modelfmt.convert import ConversionError, convert
+options = json.loads(sys.argv[3])
+if sys.argv[4] == "torch":
+    import torch  # what a checkpoint's conversion imports anyway: not counted as its memory
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+baseline = peak()
+for source in json.loads(sys.argv[1]):
+    try:
+        convert(source, sys.argv[2], **options)
+        outcome = {"code": "converted", "message": ""}
+    except ConversionError as exc:
+        outcome = {"code": getattr(exc, "code", "uncoded"), "message": str(exc)}
+    print(json.dumps({**outcome, "source": source, "peak": peak(), "growth": peak() - baseline}), flush=True)
+"""
+
+
+def convert_in_child(
+    sources: list[Path],
+    destination: Path,
+    *,
+    options: Mapping[str, object] | None = None,
+    preload_torch: bool = False,
+    timeout: float = 300,
+) -> list[dict[str, object]]:
+    """Convert each source in a fresh process: for each, its outcome (`code`: a ConversionError code, or
+    "converted"; `message`), the process's `peak` memory (RSS) so far, and `growth`, how far that peak
+    has risen above the peak after importing modelfmt (and torch, with `preload_torch`), in bytes. The
+    timeout is a safety net against a hang, not a measure of speed."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _CHILD,
+            json.dumps([str(source) for source in sources]),
+            str(destination),
+            json.dumps(dict(options or {})),
+            "torch" if preload_torch else "",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return [json.loads(line) for line in result.stdout.splitlines()]

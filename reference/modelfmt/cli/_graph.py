@@ -16,6 +16,7 @@ from typing import Any, Final
 import numpy as np
 
 from ..container._header import Header
+from ..convert._npz import write_arrays
 from ..format._errors import ModelfmtError
 from ..format._exit_codes import ExitCode
 from ..graph._picture import render_html, render_svg
@@ -96,7 +97,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"{args.file}: ERROR cannot read: {exc.strerror or exc}", file=sys.stderr)
         return ExitCode.FAILED
     if args.output:
-        np.savez(args.output, **outputs)  # type: ignore[arg-type]
+        # Written by name, never as keyword arguments (an output may be called `file` or `allow_pickle`),
+        # and with member names that are not paths; like numpy.savez, `.npz` is added when missing.
+        target = args.output if args.output.endswith(".npz") else f"{args.output}.npz"
+        try:
+            write_arrays(Path(target), outputs)
+        except OSError as exc:
+            print(f"modelfmt run: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+            return ExitCode.FAILED
         print(f"wrote {len(outputs)} outputs to {args.output}")
     for name, array in outputs.items():
         summary = ""

@@ -40,7 +40,7 @@ def _open(kind: str, path: Path, *, name: str | None, weights_only: bool, max_co
     if kind == "npz":
         return open_npz(path, max_compression_ratio=max_compression_ratio)
     if kind == "pytorch":
-        return _open_pytorch(path)
+        return _open_pytorch(path, max_compression_ratio=max_compression_ratio)
     if kind == "huggingface":
         return open_folder(path, builders=BUILDERS, weights_only=weights_only)
     if kind == "keras":
@@ -48,7 +48,7 @@ def _open(kind: str, path: Path, *, name: str | None, weights_only: bool, max_co
     raise AssertionError(f"unhandled source kind {kind}")
 
 
-def _open_pytorch(path: Path) -> Source:
+def _open_pytorch(path: Path, *, max_compression_ratio: int) -> Source:
     try:
         # Imported here, not at the top: torch is optional and takes seconds to import.
         from ._pytorch import open_pytorch  # noqa: PLC0415
@@ -56,7 +56,7 @@ def _open_pytorch(path: Path) -> Source:
         if exc.name != "torch":
             raise
         raise ConversionError(f"{path}: reading a PyTorch checkpoint needs torch (pip install torch)") from None
-    return open_pytorch(path)
+    return open_pytorch(path, max_compression_ratio=max_compression_ratio)
 
 
 def convert(

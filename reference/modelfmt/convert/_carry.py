@@ -67,7 +67,10 @@ def pack_for_safetensors(
             "conversion needs to carry the modelfmt header"
         )
     try:
-        out[MODELFMT_IN_SAFETENSORS] = _json.canonical(packed)
+        # As a modelfmt writer writes its header (`writing`): the reader parses this string with the
+        # header's rules, so a float whose canonical form is an integer beyond 2^53-1 (1e16 is written
+        # 10000000000000000) is refused here rather than written unreadable.
+        out[MODELFMT_IN_SAFETENSORS] = _json.canonical(packed, writing=True)
     except ValueError as exc:  # a value the header's canonical form cannot hold (SPEC.md §4.7)
         raise ConversionError(f"the modelfmt header cannot be carried into safetensors: {exc}") from None
     return out

@@ -26,6 +26,7 @@ class GraphBuilder:
         self._inputs: list[dict[str, object]] = []
         self._nodes: list[dict[str, object]] = []
         self._node_names: set[str] = set()
+        self._last_suffix: dict[str, int] = {}
         self._outputs: list[str] = []
 
     def input(self, name: str, dtype: str, shape: Sequence[int | str]) -> str:
@@ -60,10 +61,13 @@ class GraphBuilder:
     ) -> list[str | None]:
         """Append a node; `outputs` is a count, or one flag per output port saying whether it is named."""
         unique = name
-        suffix = 1
+        # The smallest free suffix, searched from where the last search for `name` stopped (names are
+        # never released): linear in the number of nodes, whatever number of them share a name.
+        suffix = self._last_suffix.get(name, 1)
         while unique in self._node_names:
             suffix += 1
             unique = f"{name}#{suffix}"
+        self._last_suffix[name] = suffix
         self._node_names.add(unique)
         flags = [True] * outputs if isinstance(outputs, int) else list(outputs)
         names: list[str | None] = (

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..format._dtypes import dtype_of_numpy
 from ..format._limits import MAX_RANK, MAX_TENSORS
-from ._errors import ConversionError
+from ._errors import OUTSIDE, STRUCTURE, ConversionError
+from ._walk import WalkBudget
 from ._zipguard import RATIO_FLOOR_BYTES
 
 _NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}")
@@ -86,7 +87,8 @@ class WeightsFile:
             return None
         if not isinstance(link, h5py.HardLink):
             raise ConversionError(
-                f"{self.where}: {what} {name!r} is a {type(link).__name__}; links to elsewhere are refused"
+                f"{self.where}: {what} {name!r} is a {type(link).__name__}; links to elsewhere are refused",
+                code=OUTSIDE,
             )
         with self._reading():
             found: object = group[name]
@@ -148,27 +150,49 @@ class WeightsFile:
         return array.astype(array.dtype.newbyteorder("<")) if array.dtype.byteorder == ">" else array
 
     def datasets(self) -> Iterator[Variable]:
-        """Every dataset, depth first in name order: the weights-only conversion."""
+        """Every dataset, depth first in name order: the weights-only conversion.
+
+        HDF5 hard links can put one group into several parents (or into itself), so that a walk by path
+        would take exponential time; each object is therefore visited once, known by its address in the
+        file, and a second link to it is refused. Every link visited counts against a `WalkBudget`."""
         count = 0
+        budget = WalkBudget(self.where, separator="/")
+        first_seen: dict[int, str] = {self._address(self._file): "/"}  # object address -> its first path
 
         def walk(group: object, path: tuple[str, ...]) -> Iterator[Variable]:
             nonlocal count
             assert isinstance(group, self._h5py.Group)
             if len(path) > _MAX_DEPTH:
-                raise ConversionError(f"{self.where}: groups nest deeper than {_MAX_DEPTH}")
+                raise ConversionError(f"{self.where}: groups nest deeper than {_MAX_DEPTH}", code=STRUCTURE)
             for name in sorted(self.names(group), key=_natural):
+                budget.step((*path, name))
+                label = "/".join((*path, name))
                 child = self.child(group, name, "entry")
+                address = self._address(child)
+                if address in first_seen:
+                    raise ConversionError(
+                        f"{self.where}: `{label}` links to `{first_seen[address]}` again; an HDF5 object linked "
+                        "from several places (or a group inside itself) is refused",
+                        code=STRUCTURE,
+                    )
+                first_seen[address] = label
                 if isinstance(child, self._h5py.Group):
                     yield from walk(child, (*path, name))
                 else:
                     count += 1
                     if count > MAX_TENSORS:
-                        raise ConversionError(f"{self.where}: more than {MAX_TENSORS} datasets")
-                    yield self.check(child, "/".join((*path, name)))
+                        raise ConversionError(f"{self.where}: more than {MAX_TENSORS} datasets", code=STRUCTURE)
+                    yield self.check(child, label)
 
         yield from walk(self._file, ())
 
+    def _address(self, node: object) -> int:
+        """Where the object's header is in the file: the same object, whichever link reached it."""
+        address: int = self._h5py.h5o.get_info(node.id).addr  # type: ignore[attr-defined]
+        return address
+
 
 def _natural(name: str) -> tuple[int, str]:
-    """`vars/10` after `vars/9`: numeric names in numeric order, then the rest by name."""
-    return (int(name), "") if name.isdigit() else (1 << 62, name)
+    """`vars/10` after `vars/9`: numeric names in numeric order, then the rest by name. Only names that
+    can be plain names are numbers here (`int` refuses other digits and overlong strings)."""
+    return (int(name), "") if name.isascii() and name.isdigit() and len(name) <= 255 else (1 << 62, name)

@@ -2,30 +2,30 @@
 `model.safetensors.index.json`; optionally a sentence-transformers pooling head.
 
 Every file name read comes either from this module's constants or from the shard index / modules
-list, and those are accepted only as plain names inside the folder (no separators, no `..`): a model
-folder never makes modelfmt read outside itself (the ONNX external-data lesson, DESIGN.md item 9).
+list, and those are accepted only as plain names inside the folder (no separators, no `..`); every
+file is opened through `Folder`, which refuses links that lead out of the folder: a model folder
+never makes modelfmt read outside itself (the ONNX external-data lesson, DESIGN.md item 9).
 The index must describe the shards exactly: every tensor in exactly one shard, every shard's
 tensors listed, nothing extra.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
 from ._carry import HUGGINGFACE_CONFIG, SAFETENSORS_METADATA, SENTENCE_TRANSFORMERS, string_map
 from ._errors import ConversionError
+from ._folder import Folder, plain_name
 from ._jsonfile import read_json, read_json_object
-from ._safetensors import open_safetensors
+from ._safetensors import open_safetensors_file
 from ._source import Source, SourceTensor
 
 CONFIG: Final = "config.json"
 SINGLE: Final = "model.safetensors"
 INDEX: Final = "model.safetensors.index.json"
 MODULES: Final = "modules.json"
-_PLAIN_NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}")
 
 # sentence-transformers module types this converter understands, looked up in a table (never imported).
 ST_TRANSFORMER: Final = "sentence_transformers.models.Transformer"
@@ -39,15 +39,9 @@ ArchitectureBuilder = Callable[
 ]
 
 
-def plain_file(folder: Path, name: object, what: str) -> Path:
-    """`folder/name` for a plain file name from an index or module list; anything path-like is refused."""
-    if not isinstance(name, str) or not _PLAIN_NAME.fullmatch(name) or name.startswith(".."):
-        raise ConversionError(f"{folder}: {what} {name!r} is not a plain file name inside the folder")
-    return folder / name
-
-
-def open_folder(folder: Path, *, builders: Mapping[str, ArchitectureBuilder], weights_only: bool) -> Source:
-    config = read_json_object(folder / CONFIG)
+def open_folder(path: Path, *, builders: Mapping[str, ArchitectureBuilder], weights_only: bool) -> Source:
+    folder = Folder(path)
+    config = read_json_object(folder.open(CONFIG), str(path / CONFIG))
     source = Source("huggingface", [])
     try:
         _read_weights(folder, source)
@@ -72,23 +66,23 @@ def open_folder(folder: Path, *, builders: Mapping[str, ArchitectureBuilder], we
     return source
 
 
-def _read_weights(folder: Path, source: Source) -> None:
-    if (folder / INDEX).is_file():
+def _read_weights(folder: Folder, source: Source) -> None:
+    if folder.is_file(INDEX):
         _read_sharded(folder, source)
         return
-    if not (folder / SINGLE).is_file():
-        found = sorted(path.name for path in folder.iterdir() if path.suffix in (".bin", ".pt", ".h5", ".msgpack"))
+    if not folder.is_file(SINGLE):
+        found = [name for name in folder.names() if Path(name).suffix in (".bin", ".pt", ".h5", ".msgpack")]
         hint = f"; it has {', '.join(found)}: convert a PyTorch file on its own" if found else ""
-        raise ConversionError(f"{folder}: neither {SINGLE} nor {INDEX} is present{hint}")
-    shard = open_safetensors(folder / SINGLE)
+        raise ConversionError(f"{folder.path}: neither {SINGLE} nor {INDEX} is present{hint}")
+    shard = open_safetensors_file(folder.open(SINGLE), str(folder.path / SINGLE))
     source.resources.callback(shard.close)
     source.tensors.extend(shard.tensors)
     source.metadata.update(shard.metadata)  # the shard's __metadata__, carried as safetensors_metadata
 
 
-def _read_sharded(folder: Path, source: Source) -> None:
-    where = str(folder / INDEX)
-    index = read_json_object(folder / INDEX)
+def _read_sharded(folder: Folder, source: Source) -> None:
+    where = str(folder.path / INDEX)
+    index = read_json_object(folder.open(INDEX), where)
     weight_map = string_map(index.get("weight_map"))
     if weight_map is None:
         raise ConversionError(f"{where}: `weight_map` must be an object of tensor names to shard file names")
@@ -97,20 +91,21 @@ def _read_sharded(folder: Path, source: Source) -> None:
     for tensor, owner in weight_map.items():
         expected[owner].add(tensor)
     # Every name the index gives is checked before any shard is opened.
-    paths = {shard_name: plain_file(folder, shard_name, "shard") for shard_name in shard_names}
-    for shard_name, path in paths.items():
-        if not path.is_file():
+    for shard_name in shard_names:
+        plain_name(folder.path, shard_name, "shard")
+    for shard_name in shard_names:
+        if not folder.is_file(shard_name):
             raise ConversionError(f"{where}: names shard {shard_name!r}, which is missing from the folder")
     carried: list[dict[str, str] | None] = []
-    for shard_name, path in paths.items():
-        shard = open_safetensors(path)
+    for shard_name in shard_names:
+        shard = open_safetensors_file(folder.open(shard_name), str(folder.path / shard_name))
         source.resources.callback(shard.close)
         names = {tensor.name for tensor in shard.tensors}
         extra = sorted(names - expected[shard_name])
         if extra:
             listed = weight_map.get(extra[0])
             elsewhere = f" (the index places it in {listed!r})" if listed else " (the index does not list it)"
-            raise ConversionError(f"{folder / shard_name}: holds tensor `{extra[0]}`{elsewhere}")
+            raise ConversionError(f"{folder.path / shard_name}: holds tensor `{extra[0]}`{elsewhere}")
         missing = sorted(expected[shard_name] - names)
         if missing:
             raise ConversionError(f"{where}: places tensor `{missing[0]}` in {shard_name!r}, which does not hold it")
@@ -120,12 +115,12 @@ def _read_sharded(folder: Path, source: Source) -> None:
         source.metadata[SAFETENSORS_METADATA] = carried[0]
 
 
-def _sentence_transformers(folder: Path, *, weights_only: bool) -> dict[str, object] | None:
+def _sentence_transformers(folder: Folder, *, weights_only: bool) -> dict[str, object] | None:
     """The pooling head a sentence-transformers folder declares, or None for a plain model folder."""
-    if not (folder / MODULES).is_file():
+    if not folder.is_file(MODULES):
         return None
-    where = str(folder / MODULES)
-    modules = read_json(folder / MODULES)
+    where = str(folder.path / MODULES)
+    modules = read_json(folder.open(MODULES), where)
     if not isinstance(modules, list) or not all(isinstance(item, dict) for item in modules):
         raise ConversionError(f"{where}: expected a list of module objects")
     types: list[str] = []
@@ -142,8 +137,8 @@ def _sentence_transformers(folder: Path, *, weights_only: bool) -> dict[str, obj
         assert isinstance(kind, str)
         types.append(kind.rsplit(".", 1)[1])
         if kind == ST_POOLING:
-            directory = plain_file(folder, module.get("path"), "module path")
-            pooling = read_json_object(directory / CONFIG)
+            directory = plain_name(folder.path, module.get("path"), "module path")
+            pooling = read_json_object(folder.open(directory, CONFIG), str(folder.path / directory / CONFIG))
     head: dict[str, object] = {"modules": types}
     if pooling is not None:
         head["pooling"] = pooling

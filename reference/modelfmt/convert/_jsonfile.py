@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 from ..format import _json
 from ..format._errors import ModelfmtError
@@ -25,18 +23,17 @@ def parse_json(raw: bytes, where: str, *, base_offset: int = 0) -> object:
     return value
 
 
-def read_json(path: Path) -> object:
-    where = str(path)
-    with open(path, "rb") as stream:
-        size = os.fstat(stream.fileno()).st_size
-        if size > MAX_JSON_BYTES:
-            raise ConversionError(f"{where}: {size} bytes, above the {MAX_JSON_BYTES}-byte bound for a JSON file")
-        raw = stream.read()
+def read_json(stream: BinaryIO, where: str) -> object:
+    """The JSON value of an open file (closed afterwards), read up to the size bound."""
+    with stream:
+        raw = stream.read(MAX_JSON_BYTES + 1)
+    if len(raw) > MAX_JSON_BYTES:
+        raise ConversionError(f"{where}: more than {MAX_JSON_BYTES} bytes, above the bound for a JSON file")
     return parse_json(raw, where)
 
 
-def read_json_object(path: Path) -> dict[str, object]:
-    value = read_json(path)
+def read_json_object(stream: BinaryIO, where: str) -> dict[str, object]:
+    value = read_json(stream, where)
     if not isinstance(value, dict):
-        raise ConversionError(f"{path}: expected a JSON object, got {type(value).__name__}")
+        raise ConversionError(f"{where}: expected a JSON object, got {type(value).__name__}")
     return value

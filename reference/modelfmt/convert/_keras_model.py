@@ -2,10 +2,12 @@
 
 Sequential: each layer consumes the previous layer's output. Functional: each layer's one call
 (`inbound_nodes`) names its inputs by `keras_history` [layer, node, tensor]; layers are converted once
-all their inputs exist, which yields a topological order whatever the config's order. Shared layers
-(called more than once), multi-output layers and call arguments other than `training`/`mask` left at
-their defaults are refused, naming the layer. Nested models are refused too (their class is not in the
-layer table).
+all their inputs exist, which yields a topological order whatever the config's order: by depth (one
+more than the deepest layer it uses), then in config order, computed in time linear in the config (a
+config listed backwards is not quadratic). Shared layers (called more than once), multi-output layers
+and call arguments other than `training`/`mask` left at their defaults are refused, naming the layer.
+Nested models are refused too (their class is not in the layer table). A model of more than
+`MAX_LAYERS` layers is refused before any is converted.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from ._errors import ConversionError
+from ..format._limits import MAX_NODES
+from ._errors import STRUCTURE, ConversionError
 from ._graph import GraphBuilder
 from ._h5 import WeightsFile
 from ._keras_context import Context, Layer, Value
@@ -24,6 +27,8 @@ from ._source import SourceTensor
 _INPUT_DTYPES: Final = ("float16", "bfloat16", "float32", "float64", "int32", "int64")
 _FLOAT_POLICIES: Final = ("float16", "bfloat16", "float32", "float64")
 _CALL_KEYWORDS: Final = frozenset({"training", "mask"})
+# Every layer becomes at least one node of the graph, whose node count the format bounds.
+MAX_LAYERS: Final = MAX_NODES
 
 
 def _policy(config: Mapping[str, object]) -> str | None:
@@ -121,6 +126,11 @@ def convert_model(
     g = GraphBuilder(f"{where}: Keras {kind}")
     layers = body["layers"]
     assert isinstance(layers, list)
+    if len(layers) > MAX_LAYERS:
+        raise ConversionError(
+            f"{where}: the model has {len(layers)} layers; at most {MAX_LAYERS} are converted (the graph node limit)",
+            code=STRUCTURE,
+        )
     entries = [_layer_parts(entry, where) for entry in layers]
     ctx = Context(g, weights, where, weight_groups(entries, sequential=kind == "Sequential"))
     if kind == "Sequential":
@@ -217,22 +227,44 @@ def _functional(ctx: Context, body: Mapping[str, object]) -> list[Value]:
     for name in _endpoints(body.get("input_layers"), "input_layers", ctx.where):
         if name not in values:
             raise ConversionError(f"{ctx.where}: input layer `{name}` is not an InputLayer of the model")
-    while pending:
-        ready = [item for item in pending if all(source in values for source in item[3])]
-        if not ready:
-            kind, name, _, sources = pending[0]
-            missing = [source for source in sources if source not in values]
-            raise ConversionError(f"{ctx.where}: layer `{name}` uses `{missing[0]}`, which no layer produces")
-        for item in ready:
-            kind, name, config, sources = item
-            values[name] = _convert_layer(ctx, kind, name, config, [values[source] for source in sources])
-            pending.remove(item)
+    for kind, name, config, sources in _in_depth_order(pending, set(values)):
+        values[name] = _convert_layer(ctx, kind, name, config, [values[source] for source in sources])
+    if len(values) < len(names):
+        # A layer that never became ready uses a name no layer produces, or is on a cycle.
+        kind, name, _, sources = next(item for item in pending if item[1] not in values)
+        missing = [source for source in sources if source not in values]
+        raise ConversionError(f"{ctx.where}: layer `{name}` uses `{missing[0]}`, which no layer produces")
     outputs = []
     for name in _endpoints(body.get("output_layers"), "output_layers", ctx.where):
         if name not in values:
             raise ConversionError(f"{ctx.where}: output layer `{name}` is not a layer of the model")
         outputs.append(values[name])
     return outputs
+
+
+Pending = tuple[str, str, Mapping[str, object], list[str]]  # (class, name, config, names of its inputs)
+
+
+def _in_depth_order(pending: Sequence[Pending], inputs: set[str]) -> list[Pending]:
+    """The layers whose inputs can all be produced, by depth (inputs are depth 0; a layer is one deeper than
+    the deepest layer it uses), then in config order: the order of converting, in rounds, every layer whose
+    inputs exist at the start of the round. Kahn's algorithm: each layer and each use is visited once."""
+    users: dict[str, list[int]] = {}
+    waiting = [0] * len(pending)
+    for index, (_, _, _, sources) in enumerate(pending):
+        for source in sources:
+            if source not in inputs:
+                users.setdefault(source, []).append(index)
+                waiting[index] += 1
+    depth = [1] * len(pending)
+    ready = [index for index, count in enumerate(waiting) if count == 0]
+    for index in ready:  # grows while it is walked: each layer is appended once, when its last input is
+        for user in users.get(pending[index][1], ()):
+            depth[user] = max(depth[user], depth[index] + 1)
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                ready.append(user)
+    return [pending[index] for index in sorted(ready, key=lambda index: (depth[index], index))]
 
 
 def _check_all_weights_used(ctx: Context) -> None:

@@ -3,7 +3,8 @@
 Headers are read with `numpy.lib.format`'s own header functions (bounded by its `max_header_size`),
 which never unpickle; object, structured and other non-numeric dtypes are refused before any data is
 read, so `allow_pickle` is never even reachable. A `.npz` is opened as a zip, bounded by `_zipguard`
-first, and each entry is parsed the same way, its declared size checked against its header.
+first, and each entry is parsed the same way, its declared size checked against its header. Member
+names are array names encoded so that none is a path (`_npz.py`), and decoded when read.
 
 Fortran-ordered arrays are reordered into C order: a `.npy` file is memory-mapped and copied a block
 of rows at a time; a compressed `.npz` entry has no random access, so such an entry is read whole
@@ -27,6 +28,7 @@ from ..container._atomic import atomic_write
 from ..format._dtypes import DTYPES, dtype_of_numpy
 from ._checked import checked_chunks
 from ._errors import ConversionError
+from ._npz import array_name, member_name
 from ._source import CHUNK_BYTES, Chunk, ChunkSource, Source, SourceTensor, array_chunks, file_chunks
 from ._zipguard import check_archive
 
@@ -141,7 +143,7 @@ def open_npz(path: Path, *, max_compression_ratio: int) -> Source:
         for info in archive.infolist():
             if not info.filename.endswith(".npy") or info.is_dir():
                 raise ConversionError(f"{where}: entry {info.filename!r} is not an .npy array")
-            name = info.filename[: -len(".npy")]
+            name = array_name(info.filename)
             what = f"{where}: array `{name}`"
             with archive.open(info) as member:
                 array = _read_header(member, what)
@@ -226,7 +228,7 @@ def write_npz(source: Source, destination: Path) -> list[str]:
         dropped.append("roles")
     with atomic_write(destination) as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as archive:
         for tensor, fields in headers:
-            with archive.open(tensor.name + ".npy", "w", force_zip64=True) as member:
+            with archive.open(member_name(tensor.name), "w", force_zip64=True) as member:
                 # Version 1.0 headers hold up to 65535 bytes: ample for rank <= 16 (SPEC.md §5).
                 npy_format.write_array_header_1_0(member, fields)
                 for chunk in checked_chunks(tensor):

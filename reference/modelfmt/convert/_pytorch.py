@@ -7,31 +7,42 @@ such allow-lists have been bypassed (CVE-2025-32434, fixed in torch 2.6.0, which
 refused here). Convert files from untrusted sources inside a sandbox: see the README's "Convert
 existing models" section for a recipe. Nothing else in modelfmt imports pickle.
 
-A checkpoint is a tree of dicts, lists and tuples. Tensors become modelfmt tensors named by their path
-joined with dots (`model.encoder.weight`, `optimizer.state.0.exp_avg`); subtrees that hold no tensor
-and only JSON values (numbers, strings, booleans, None) are kept in metadata under `pytorch_values`;
-anything else is refused with the key that holds it.
+A checkpoint is a tree of dicts, lists and tuples, flattened by `_pytorch_tree.py`: tensors become
+modelfmt tensors named by their dotted path, plain values are kept in metadata under `pytorch_values`.
+
+A small checkpoint can describe a lot: before torch reads it, its pickle is bounded (`_pytorch_pickle.py`);
+while it is walked, the object graph is (`_pytorch_tree.py`); and before any tensor is read, their sizes
+are: views larger than their storage (a stride-0 `expand` of one element to 10^9) and storages under
+many names make the tensors larger than the file, so together they may hold at most
+`MAX_EXPANSION_FACTOR` times the file's size plus `EXPANSION_ALLOWANCE_BYTES` (tied weights and
+broadcast buffers fit easily). Tensors are copied out a block of rows at a time, so memory stays near
+one chunk whatever their layout.
 """
 
 from __future__ import annotations
 
-import math
 import pickle  # only for the exception type torch.load raises on refused content
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Final
 
 import torch  # imported only when a PyTorch checkpoint is converted (see convert/_api.py)
 
 from ._carry import PYTORCH_VALUES
-from ._errors import ConversionError
+from ._errors import EXPANSION, ConversionError
+from ._pytorch_pickle import check_legacy_checkpoint, check_zip_checkpoint
+from ._pytorch_tree import flatten
 from ._source import CHUNK_BYTES, Chunk, ChunkSource, Source, SourceTensor
 
 # torch.load's weights_only check could be bypassed before this release (CVE-2025-32434).
 MIN_TORCH: Final = (2, 6)
-_JSON_SAFE_INTEGER: Final = 2**53 - 1
+# Tied weights put one storage under two names (an embedding and an output layer); a checkpoint whose
+# tensors hold four times its size is not sharing, it is expanding.
+MAX_EXPANSION_FACTOR: Final = 4
+# Room for small broadcast views (a scalar expanded to a vector) in any checkpoint, however small.
+EXPANSION_ALLOWANCE_BYTES: Final = 16 * 1024 * 1024
 _ANSI: Final = re.compile(r"\x1b\[[0-9;]*m")
 
 _DTYPES: Final[dict[torch.dtype, str]] = {
@@ -62,12 +73,17 @@ def _check_torch_version(where: str) -> None:
         )
 
 
-def open_pytorch(path: Path) -> Source:
+def open_pytorch(path: Path, *, max_compression_ratio: int) -> Source:
     where = str(path)
     _check_torch_version(where)
     # mmap: tensor storages stay in the file and are paged in as they are copied, so memory stays
     # bounded by what is being copied. The legacy (pre-1.6, non-zip) format cannot be mapped.
     mappable = zipfile.is_zipfile(path)
+    size = path.stat().st_size
+    if mappable:
+        check_zip_checkpoint(path, where=where, max_ratio=max_compression_ratio)
+    else:
+        check_legacy_checkpoint(path, where=where)
     try:
         # The sanctioned pickle read (see the module docstring): weights_only=True, never False.
         loaded = torch.load(path, map_location="cpu", weights_only=True, mmap=mappable)
@@ -81,14 +97,16 @@ def open_pytorch(path: Path) -> Source:
         # pickle error, an IndexError from an empty mark stack, an AssertionError for a storage the
         # pickle never defined): the try holds nothing but torch.load, so the error is the file's.
         raise ConversionError(f"{where}: not a readable PyTorch checkpoint: {exc}") from None
+    except MemoryError:
+        raise ConversionError(f"{where}: not a readable PyTorch checkpoint: out of memory while loading") from None
     source = Source("pytorch", [])
     if not mappable:
         source.notes.append("legacy (non-zip) checkpoint: read into memory whole")
-    tensors: dict[str, torch.Tensor] = {}
-    values: dict[str, object] = {}
-    _flatten(loaded, (), tensors, values, where)
+    tensors, values = flatten(loaded, where)
     for name, tensor in tensors.items():
         _check_tensor(tensor, name, where)
+    _check_expansion(tensors, size, where)
+    for name, tensor in tensors.items():
         source.tensors.append(SourceTensor(name, _DTYPES[tensor.dtype], tuple(tensor.shape), _reader(tensor)))
     if values:
         source.metadata[PYTORCH_VALUES] = values
@@ -104,80 +122,6 @@ def _refusal(message: str) -> str:
     return _ANSI.sub("", message).strip().splitlines()[-1][:300] if message.strip() else "no detail"
 
 
-def _key(path: tuple[str, ...]) -> str:
-    return ".".join(path) if path else "(the whole checkpoint)"
-
-
-def _contains_tensor(value: object) -> bool:
-    if isinstance(value, torch.Tensor):
-        return True
-    if isinstance(value, dict):
-        return any(_contains_tensor(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(_contains_tensor(item) for item in value)
-    return False
-
-
-def _flatten(
-    value: object, path: tuple[str, ...], tensors: dict[str, torch.Tensor], values: dict[str, object], where: str
-) -> None:
-    if isinstance(value, torch.Tensor):
-        name = _key(path) if path else "tensor"
-        if name in tensors:
-            raise ConversionError(f"{where}: two tensors flatten to the name `{name}`")
-        tensors[name] = value
-        return
-    if not _contains_tensor(value):
-        if not path:
-            raise ConversionError(f"{where}: the checkpoint holds no tensors")
-        values[_key(path)] = _json_value(value, path, where)
-        return
-    if isinstance(value, dict):
-        items: Iterator[tuple[object, object]] = iter(value.items())
-    else:
-        assert isinstance(value, list | tuple)
-        items = iter(enumerate(value))
-    for key, item in items:
-        if isinstance(key, bool) or not isinstance(key, str | int):
-            raise ConversionError(
-                f"{where}: key {key!r} under `{_key(path)}` is a {type(key).__name__}; only str and int keys "
-                "become tensor names"
-            )
-        _flatten(item, (*path, str(key)), tensors, values, where)
-
-
-def _json_value(value: object, path: tuple[str, ...], where: str) -> object:
-    """A tensor-free subtree as JSON, or ConversionError naming the key of the first value JSON cannot hold."""
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int):
-        if abs(value) > _JSON_SAFE_INTEGER:
-            raise ConversionError(f"{where}: `{_key(path)}` = {value} is beyond the exact integers of JSON (2^53-1)")
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ConversionError(f"{where}: `{_key(path)}` = {value}: JSON metadata cannot hold NaN or infinity")
-        if _JSON_SAFE_INTEGER < abs(value) < 1e21:  # canonical form would write integer digits (SPEC.md §4.7)
-            raise ConversionError(
-                f"{where}: `{_key(path)}` = {value!r}: a float between 2^53 and 1e21 cannot be stored in a "
-                "modelfmt header"
-            )
-        return value
-    if isinstance(value, list | tuple):
-        return [_json_value(item, (*path, str(index)), where) for index, item in enumerate(value)]
-    if isinstance(value, dict):
-        result: dict[str, object] = {}
-        for key, item in value.items():
-            if isinstance(key, bool) or not isinstance(key, str | int):
-                raise ConversionError(f"{where}: key {key!r} under `{_key(path)}` is not a str or int")
-            result[str(key)] = _json_value(item, (*path, str(key)), where)
-        return result
-    raise ConversionError(
-        f"{where}: `{_key(path)}` is a {type(value).__module__}.{type(value).__qualname__}, which modelfmt "
-        "cannot store (tensors become tensors; numbers, strings and lists of them become metadata)"
-    )
-
-
 def _check_tensor(tensor: torch.Tensor, name: str, where: str) -> None:
     label = f"{where}: tensor `{name}`"
     if tensor.layout != torch.strided:
@@ -190,13 +134,50 @@ def _check_tensor(tensor: torch.Tensor, name: str, where: str) -> None:
         raise ConversionError(f"{label}: on device {tensor.device}, expected cpu")
 
 
+def _check_expansion(tensors: Mapping[str, torch.Tensor], file_size: int, where: str) -> None:
+    """Refuse tensors that together hold more than the file can justify, before any is read."""
+    total = 0
+    widest: tuple[int, str] | None = None  # (bytes beyond its storage, name) of the view that grows most
+    for name, tensor in tensors.items():
+        length = tensor.numel() * tensor.element_size()
+        total += length
+        beyond = length - tensor.untyped_storage().nbytes()
+        if beyond > 0 and (widest is None or beyond > widest[0]):
+            widest = (beyond, name)
+    allowed = MAX_EXPANSION_FACTOR * file_size + EXPANSION_ALLOWANCE_BYTES
+    if total <= allowed:
+        return
+    if widest is not None:
+        view = tensors[widest[1]]
+        cause = (
+            f"tensor `{widest[1]}` is a view of {view.untyped_storage().nbytes()} bytes of storage as "
+            f"{view.numel() * view.element_size()} bytes (shape {list(view.shape)}, strides {list(view.stride())})"
+        )
+    else:
+        cause = "the same storages appear under many names"
+    raise ConversionError(
+        f"{where}: the tensors would hold {total} bytes, from a file of {file_size} bytes: {cause}; at most "
+        f"{MAX_EXPANSION_FACTOR} times the file's size plus {EXPANSION_ALLOWANCE_BYTES} bytes are converted "
+        "(views larger than their storage and storages under many names expand a checkpoint)",
+        code=EXPANSION,
+    )
+
+
 def _reader(tensor: torch.Tensor) -> ChunkSource:
     def chunks() -> Iterator[Chunk]:
         if tensor.numel() == 0:
             return
-        # Non-contiguous views (a slice of a shared storage) are copied once: one tensor in memory.
-        flat = tensor.detach().contiguous().reshape(-1).view(torch.uint8).numpy()
-        for start in range(0, flat.size, CHUNK_BYTES):
-            yield flat[start : start + CHUNK_BYTES].data
+        data = tensor.detach()
+        if data.is_contiguous():
+            flat = data.reshape(-1).view(torch.uint8).numpy()
+            for start in range(0, flat.size, CHUNK_BYTES):
+                yield flat[start : start + CHUNK_BYTES].data
+            return
+        # Other views (a transpose, a strided slice, a broadcast) are copied a block of leading-axis
+        # rows at a time, so memory stays near one chunk rather than one tensor.
+        row_bytes = max(1, tensor.numel() * tensor.element_size() // data.shape[0])
+        rows = max(1, CHUNK_BYTES // row_bytes)
+        for start in range(0, data.shape[0], rows):
+            yield data[start : start + rows].contiguous().reshape(-1).view(torch.uint8).numpy().data
 
     return chunks

@@ -22,7 +22,7 @@ import os
 import struct
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 from ..container._atomic import atomic_write
 from ..container._tensors import check_name
@@ -137,8 +137,11 @@ def read_safetensors_header(fd: int, size: int, where: str) -> tuple[int, dict[s
 
 
 def open_safetensors(path: Path) -> Source:
-    where = str(path)
-    stream = open(path, "rb")  # noqa: SIM115 -- owned by the Source, closed by Source.close()
+    return open_safetensors_file(open(path, "rb"), str(path))  # the source owns the file and closes it
+
+
+def open_safetensors_file(stream: BinaryIO, where: str) -> Source:
+    """A safetensors source reading the open file `stream`, which it owns (closed with the source)."""
     source = Source("safetensors", [])
     source.resources.callback(stream.close)
     try:

@@ -1,4 +1,4 @@
-"""Bounds on zip archives (npz, Keras) checked from the central directory, before anything is inflated.
+"""Bounds on zip archives (npz, Keras, PyTorch) checked from the central directory, before anything is inflated.
 
 A zip bomb is small on disk and huge once expanded, either through extreme compression or through many
 entries that share the same compressed bytes. Both are refused up front:
@@ -20,7 +20,7 @@ import zipfile
 from typing import Final
 
 from ..format._limits import MAX_TENSORS
-from ._errors import ConversionError
+from ._errors import EXPANSION, STRUCTURE, ConversionError
 
 DEFAULT_MAX_RATIO: Final = 100
 RATIO_FLOOR_BYTES: Final = 256 * 1024 * 1024
@@ -30,7 +30,9 @@ _LOCAL_HEADER_BYTES: Final = 30  # the fixed part of a zip local file header
 def check_archive(archive: zipfile.ZipFile, archive_size: int, *, where: str, max_ratio: int) -> None:
     infos = archive.infolist()
     if len(infos) > MAX_TENSORS + 16:
-        raise ConversionError(f"{where}: {len(infos)} archive entries; a model has at most {MAX_TENSORS} tensors")
+        raise ConversionError(
+            f"{where}: {len(infos)} archive entries; a model has at most {MAX_TENSORS} tensors", code=STRUCTURE
+        )
     names: set[str] = set()
     for info in infos:
         if info.filename in names:
@@ -48,7 +50,8 @@ def check_archive(archive: zipfile.ZipFile, archive_size: int, *, where: str, ma
     if total > allowed:
         raise ConversionError(
             f"{where}: entries expand to {total} bytes from an archive of {archive_size} bytes, more than "
-            f"{max_ratio} times its size (a zip bomb?); raise max_compression_ratio if the archive is trusted"
+            f"{max_ratio} times its size (a zip bomb?); raise max_compression_ratio if the archive is trusted",
+            code=EXPANSION,
         )
     ordered = sorted(infos, key=lambda info: info.header_offset)
     for current, following in itertools.pairwise(ordered):
@@ -58,5 +61,7 @@ def check_archive(archive: zipfile.ZipFile, archive_size: int, *, where: str, ma
         end = current.header_offset + _LOCAL_HEADER_BYTES + len(current.filename) + current.compress_size
         if end > following.header_offset:
             raise ConversionError(
-                f"{where}: entries {current.filename!r} and {following.filename!r} overlap in the archive (a zip bomb?)"
+                f"{where}: entries {current.filename!r} and {following.filename!r} overlap in the archive "
+                "(a zip bomb?)",
+                code=EXPANSION,
             )
