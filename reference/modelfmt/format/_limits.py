@@ -18,9 +18,6 @@ from ._errors import Code
 
 # -- the header and the tensor table (§3, §4, §7, §8); `Limits` may lower the first six of these
 MAX_SAFE_INTEGER: Final = 2**53 - 1
-# The most elements a shape may describe, counting each zero dimension as 1 (SPEC.md §7.4): a non-empty
-# tensor cannot hold more (its length is at most 2^53-1 bytes), and a zero-size one gets the same bound so
-# that no reader or runtime ever multiplies dimensions that nothing in the file backs.
 MAX_EXTENT: Final = MAX_SAFE_INTEGER
 MAX_HEADER_BYTES: Final = 64 * 1024 * 1024
 MAX_DEPTH: Final = 64
@@ -78,6 +75,15 @@ LIMIT_TABLE: Final[tuple[LimitRow, ...]] = (
         section="4.5",
         labels=("nesting depth",),
         why="deeper than any metadata or architecture needs; shallow enough that recursive parsers cannot be exhausted",
+    ),
+    LimitRow(
+        name="MAX_EXTENT",
+        value=MAX_EXTENT,
+        code="SHAPE_INVALID",
+        section="7.4",
+        labels=("zero-size extent",),
+        why="a non-empty tensor cannot describe more elements (its length is at most 2^53-1 bytes); a zero-size "
+        "one gets the same bound so that nothing ever multiplies dimensions no data backs",
     ),
     LimitRow(
         name="MAX_SAFE_INTEGER",
