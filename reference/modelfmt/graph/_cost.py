@@ -8,8 +8,8 @@ PyTorch build uses them too, as a bound on kernels that allocate no more.
 
 Work units: one per element a kernel reads or writes in an element-wise pass, one per 8 multiply-adds of
 a matrix product or convolution (those run several times faster per operation than element-wise passes),
-64 per element for a function evaluated element by element in Python (exact GELU), and CALL for every
-kernel call and every step of a loop the kernel runs in sequence (a recurrent time step), so that a loop
+64 per element for a function evaluated element by element in Python (exact GELU), CALL for every kernel
+call and STEP for every step of a loop the kernel runs in sequence (a recurrent time step), so that a loop
 over zero-size steps still costs what its steps cost. Everything is an exact Python integer.
 """
 
