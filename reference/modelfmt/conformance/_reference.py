@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
-from ..container._opened import OpenedFile
+from ..container._opened import OpenedFile, cyclic_gc_paused
 from ..container._signfile import verify_bytes
 from ..container._writer import StreamWriter, TensorSpec
 from ..format import _json
@@ -50,7 +50,8 @@ def read_document(data: bytes) -> dict[str, object]:
         header = opened.header
         # The header value exactly as decoded (§4.6): parsed again from the bytes that just passed, rather
         # than rebuilt from the validated model, so that nothing the model normalises can hide a difference.
-        value = _json.parse(opened.header_bytes, base_offset=PREAMBLE_SIZE)
+        with cyclic_gc_paused():  # an acyclic tree, like the first parse
+            value = _json.parse(opened.header_bytes, base_offset=PREAMBLE_SIZE)
         tensors: list[dict[str, object]] = []
         for info in header.tensors:
             raw = opened.tensor_bytes(info)
