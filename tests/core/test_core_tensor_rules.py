@@ -21,6 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from modelfmt import Limits, ModelfmtError
 from modelfmt.container._tensors import ENTRY_RULES, accept_by_columns, validate_entry_by_entry, validate_table
+from modelfmt.format._dtypes import byte_lengths
+from modelfmt.format._framing import align, align_each
 from modelfmt.format._limits import zero_size_extent_problem
 
 Entry = dict[str, object]
@@ -272,3 +274,19 @@ def test_every_code_of_a_rule_has_a_damage_that_breaks_it() -> None:
     assert codes <= set(modelfmt.ERROR_CODES)
     damaged = {code for _, _, code, _ in DAMAGES}
     assert codes <= damaged, f"rules without a damage that breaks them: {sorted(codes - damaged)}"
+
+
+# ---- the bulk forms of the layout formulas ---------------------------------------------------------------
+
+
+@given(st.lists(st.integers(-(2**60), 2**60), max_size=20))
+def test_align_each_is_align(offsets: list[int]) -> None:
+    assert list(align_each(offsets)) == [align(offset) for offset in offsets]
+
+
+@given(st.lists(st.tuples(st.sampled_from(sorted(modelfmt.DTYPES)), st.integers(0, 2**40)), max_size=20))
+def test_byte_lengths_is_byte_length(pairs: list[tuple[str, int]]) -> None:
+    names = [name for name, _ in pairs]
+    counts = [count for _, count in pairs]
+    assert byte_lengths(names, counts) == [modelfmt.DTYPES[name].byte_length(count) for name, count in pairs]
+    assert byte_lengths(names, counts) == [ELEMENT_BYTES[name] * count for name, count in pairs]

@@ -21,7 +21,7 @@ from ..format._objects import check_keys
 from ..graph._training import TrainingState, validate_training
 from ..graph._types import Graph
 from ..graph._validate import validate_architecture
-from ._tensors import TensorInfo, validate_table
+from ._tensors import Columns, TensorInfo, accept_columns, validate_table
 
 TOP_LEVEL_REQUIRED: Final = ("tensors", "metadata")
 TOP_LEVEL_OPTIONAL: Final = ("architecture", "training", "extensions")
@@ -174,13 +174,24 @@ def _validate_top_level(parsed: object, limits: Limits) -> list[object]:
     return tensors_value
 
 
-def validate_for_writer(entries: list[dict[str, object]], sections: Mapping[str, object]) -> tuple[TensorInfo, ...]:
-    """What a writer checks before writing: the header it would write, judged by `validate` itself, so that it
-    refuses exactly what a reader would reject, with the reader's code. `entries` is the tensor table as the
-    writer lays it out (digests are placeholders: they are not known before the data is written), `sections`
-    (metadata, architecture, ...) parsed JSON, as a reader would see them. Returns the table."""
-    preamble = Preamble(MAJOR_VERSION, MINOR_VERSION, header_length=0)
-    return validate({**sections, "tensors": entries}, preamble).tensors
+def validate_for_writer(table: Columns, sections: Mapping[str, object]) -> tuple[TensorInfo, ...]:
+    """What a writer checks before writing: the header it would write, by the reader's rules and in the
+    reader's order, so that it refuses exactly what a reader would reject, with the reader's code. `table` is
+    the tensor table as the writer lays it out (digests are placeholders: they are not known before the
+    data is written), `sections` (metadata, architecture, ...) parsed JSON, as a reader would see them.
+    Returns the table."""
+    accepted = accept_columns(table, own_layout=True)
+    if accepted is None:  # the table breaks a rule: the reader's own validation names it, with its precedence
+        preamble = Preamble(MAJOR_VERSION, MINOR_VERSION, header_length=0)
+        return validate({**sections, "tensors": table.entries()}, preamble).tensors
+    # A valid table holds nothing that phase 2 refuses: the rest is judged by the steps `validate` takes,
+    # the entries' count among them.
+    infos, by_name = accepted
+    parsed = {**sections, "tensors": list(infos)}
+    _check_tree_outside_tensors(parsed, DEFAULT_LIMITS)
+    _validate_top_level(parsed, DEFAULT_LIMITS)
+    _validate_structure_rest(parsed, by_name, DEFAULT_LIMITS)
+    return infos
 
 
 _Sections = tuple[

@@ -2,15 +2,15 @@
 
 A reader checks an entry in the order of §7.2 and reports the first failure: `entry_form` (steps 1-3: an
 object with exactly the seven keys, each of its JSON type and form), then `ENTRY_RULES` (steps 4-10, in
-order). Reader and writer both go through `validate_table`, so a writer refuses exactly the tables a reader
-rejects, with the reader's code.
+order). A writer judges the table it would write with the same steps (`accept_columns`, and the reader's
+whole validation when one fails), so it refuses exactly the tables a reader rejects, with the reader's code.
 
-Every step also has a column form, which judges all entries at once with builtins that loop in C:
-`validate_table` tries those first, so that a valid table of 10^5 entries costs milliseconds, not a Python
-loop per field. Only a table that breaks a rule is walked entry by entry, to report the first failure in
-the spec's order. The two forms of each step sit side by side below, and
-tests/core/test_core_tensor_rules.py shows on random tables that the column forms accept exactly the
-tables the entry-by-entry walk accepts.
+Every step also has a column form, which judges all entries at once with builtins that loop in C
+(`columns_of`, `has_json_form`, then each rule's `holds`): `validate_table` tries those first, so that a
+valid table of 10^5 entries costs milliseconds, not a Python loop per field. Only a table that breaks a
+rule is walked entry by entry, to report the first failure in the spec's order. The two forms of each step
+sit side by side below, and tests/core/test_core_tensor_rules.py shows on random tables that the column
+forms accept exactly the tables the entry-by-entry walk accepts.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import accumulate, chain, repeat
-from operator import itemgetter, mul
+from operator import itemgetter
 from typing import Final, Literal, NamedTuple, cast
 
 from ..format import _json
-from ..format._dtypes import DTYPES
+from ..format._dtypes import DTYPES, byte_lengths
 from ..format._errors import Code, error
-from ..format._framing import ALIGNMENT, align
+from ..format._framing import ALIGNMENT, align, align_each
 from ..format._limits import DEFAULT_LIMITS, MAX_SAFE_INTEGER, Limits, zero_size_extent_problem
 from ..format._names import FORBIDDEN_IN_NAMES, name_problem
 from ..format._objects import check_keys
@@ -146,47 +146,61 @@ def entry_form(entry: object, index: int) -> TensorInfo:
 
 
 class Columns(NamedTuple):
-    """The table column by column, once every entry has its JSON form (steps 1-3)."""
+    """A table column by column: the values of each key of §7.2, in table order, as a reader parses them
+    or as a writer lays them out (a writer's shapes are tuples, arrays once written). The types below hold
+    once `has_json_form` is true, which the rules' column forms assume."""
 
     names: list[str]
     dtypes: list[str]
-    shapes: list[list[int]]
+    shapes: Sequence[Sequence[int]]
     offsets: list[int]
     lengths: list[int]
     digests: list[str]
     roles: list[str]
 
+    def entries(self) -> list[dict[str, object]]:
+        """The table as a reader parses it: one object per entry."""
+        shapes = [list(shape) if type(shape) is tuple else shape for shape in self.shapes]
+        rows = zip(*self._replace(shapes=shapes), strict=True)
+        return [dict(zip(TENSOR_KEYS, row, strict=True)) for row in rows]
+
 
 _COLUMN_GETTERS: Final = tuple(itemgetter(key) for key in TENSOR_KEYS)
 
 
-def columns_form(entries: Sequence[object]) -> Columns | None:
-    """Steps 1-3 for every entry at once: the columns if all entries pass, else None."""
+def columns_of(entries: Sequence[object]) -> Columns | None:
+    """Steps 1-2 for every entry at once: the columns if every entry is an object with exactly the seven
+    keys, else None."""
     try:
         if set(map(type, entries)) - {dict} or set(map(len, entries)) - {len(TENSOR_KEYS)}:  # type: ignore[arg-type]
             return None
         # One pass per column (a zip over 10^5 rows costs several times more). Seven keys, none missing:
         # exactly the seven.
-        columns = Columns._make(list(map(getter, entries)) for getter in _COLUMN_GETTERS)  # type: ignore[arg-type]
+        return Columns._make(list(map(getter, entries)) for getter in _COLUMN_GETTERS)  # type: ignore[arg-type]
     except KeyError:
         return None
+
+
+def has_json_form(columns: Columns, *, own_layout: bool = False) -> bool:
+    """Step 3 for every entry at once: each value of its JSON type and form. With `own_layout` the table is
+    a writer's: shapes are tuples, and the digests are placeholders, of their form by construction."""
     names, dtypes, shapes, offsets, lengths, digests, roles = columns
-    if (
-        not _all_of_type(names, str)
-        or not _all_of_type(dtypes, str)
-        or not _all_of_type(shapes, list)
-        or not _all_of_type(chain.from_iterable(shapes), int)
-        or not _all_of_type(offsets, int)
-        or not _all_in_range(offsets)
-        or not _all_of_type(lengths, int)
-        or not _all_in_range(lengths)
-        or not _all_of_type(digests, str)
-        or set(map(len, digests)) - {64}
-        or not _is_lower_hex("".join(digests))
-        or not _all_of_type(roles, str)
-    ):
-        return None
-    return columns
+    return (
+        _all_of_type(names, str)
+        and _all_of_type(dtypes, str)
+        and _all_of_type(shapes, tuple if own_layout else list)
+        and _all_of_type(chain.from_iterable(shapes), int)
+        and _all_of_type(offsets, int)
+        and _all_in_range(offsets)
+        and _all_of_type(lengths, int)
+        and _all_in_range(lengths)
+        and (own_layout or _are_digests(digests))
+        and _all_of_type(roles, str)
+    )
+
+
+def _are_digests(values: list[str]) -> bool:
+    return _all_of_type(values, str) and not set(map(len, values)) - {64} and _is_lower_hex("".join(values))
 
 
 def _all_of_type(values: Iterable[object], kind: type) -> bool:
@@ -222,6 +236,9 @@ class EntryRule(NamedTuple):
     codes: frozenset[str]  # what `check` raises
     check: Callable[[TensorInfo, Place], None]
     holds: Callable[[Columns, Limits], bool]
+    # A step that judges the layout (lengths and offsets). A writer computes its layout with the very
+    # functions `holds` applies (`byte_lengths`, `align_each`), so it need not judge it again.
+    layout: bool = False
 
 
 # -- step 4: the name (§7.3)
@@ -239,12 +256,10 @@ def _names_hold(columns: Columns, limits: Limits) -> bool:
     joined = "".join(names)
     if joined.isascii():
         # For ASCII, printable means no C0 control and no DEL, and a character is a byte.
-        sizes = list(map(len, names))
-        return joined.isprintable() and min(sizes) > 0 and max(sizes) <= limits.max_name_bytes
+        return joined.isprintable() and all(names) and max(map(len, names)) <= limits.max_name_bytes
     if FORBIDDEN_IN_NAMES.search(joined) is not None:  # also any lone surrogate, which UTF-8 cannot encode
         return False
-    sizes = list(map(len, map(str.encode, names)))
-    return min(sizes) > 0 and max(sizes) <= limits.max_name_bytes
+    return all(names) and max(map(len, map(str.encode, names))) <= limits.max_name_bytes
 
 
 # -- step 5: the dtype (§6.1)
@@ -318,17 +333,8 @@ def _check_length(info: TensorInfo, place: Place) -> None:
         )
 
 
-# Bytes per element of the dtypes stored one element per block (all of 1.0): their lengths are one multiplication.
-_ELEMENT_BYTES: Final = {name: dtype.block_bytes for name, dtype in DTYPES.items() if dtype.block_elements == 1}
-
-
 def _lengths_hold(columns: Columns, limits: Limits) -> bool:
-    counts = map(math.prod, columns.shapes)
-    if set(columns.dtypes) <= _ELEMENT_BYTES.keys():
-        expected = list(map(mul, counts, map(_ELEMENT_BYTES.__getitem__, columns.dtypes)))
-    else:
-        expected = [DTYPES[name].byte_length(count) for name, count in zip(columns.dtypes, counts, strict=True)]
-    return columns.lengths == expected
+    return columns.lengths == byte_lengths(columns.dtypes, map(math.prod, columns.shapes))
 
 
 # -- step 9: the offset (§7.5): exactly the next 64-byte boundary after the previous tensor
@@ -356,7 +362,7 @@ def _check_placement(info: TensorInfo, place: Place) -> None:
 
 def _placements_hold(columns: Columns, limits: Limits) -> bool:
     # Each offset is aligned, so align(offset + length) = offset + align(length): offsets are a running sum.
-    return columns.offsets == list(accumulate(map(align, columns.lengths[:-1]), initial=0))
+    return columns.offsets == list(accumulate(align_each(columns.lengths[:-1]), initial=0))
 
 
 # -- step 10: the name against all earlier names (§7.3)
@@ -385,12 +391,13 @@ ENTRY_RULES: Final = (
     EntryRule("dtype (§6.1)", frozenset({"DTYPE_UNKNOWN"}), _check_dtype, _dtypes_hold),
     EntryRule("role (§7.7)", frozenset({"ROLE_UNKNOWN"}), _check_role, _roles_hold),
     EntryRule("shape (§7.4)", frozenset({"SHAPE_INVALID", "HEADER_NUMBER"}), _check_shape_rule, _shapes_hold),
-    EntryRule("length (§7.4)", frozenset({"TENSOR_LENGTH"}), _check_length, _lengths_hold),
+    EntryRule("length (§7.4)", frozenset({"TENSOR_LENGTH"}), _check_length, _lengths_hold, layout=True),
     EntryRule(
         "offset (§7.5)",
         frozenset({"TENSOR_MISALIGNED", "TENSOR_OVERLAP", "TENSOR_GAP"}),
         _check_placement,
         _placements_hold,
+        layout=True,
     ),
     EntryRule("unique name (§7.3)", frozenset({"TENSOR_NAME_DUPLICATE"}), _check_unique, _names_unique),
 )
@@ -400,8 +407,17 @@ def accept_by_columns(entries: Sequence[object], limits: Limits = DEFAULT_LIMITS
     """The table if every entry passes every step, judged column by column; else None."""
     if not entries:
         return (), {}
-    columns = columns_form(entries)
-    if columns is None or not all(rule.holds(columns, limits) for rule in ENTRY_RULES):
+    columns = columns_of(entries)
+    return None if columns is None else accept_columns(columns, limits)
+
+
+def accept_columns(columns: Columns, limits: Limits = DEFAULT_LIMITS, *, own_layout: bool = False) -> Table | None:
+    """`accept_by_columns` for a table already in columns: steps 3-10. `own_layout`: the table is a writer's,
+    whose lengths, offsets and digests it computed itself; the steps that judge only those are skipped."""
+    if not columns.names:
+        return (), {}
+    rules = [rule for rule in ENTRY_RULES if not (own_layout and rule.layout)]
+    if not has_json_form(columns, own_layout=own_layout) or not all(rule.holds(columns, limits) for rule in rules):
         return None
     names, dtypes, shapes, offsets, lengths, digests, roles = columns
     rows = zip(names, dtypes, map(tuple, shapes), offsets, lengths, digests, roles, strict=True)

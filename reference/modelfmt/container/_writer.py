@@ -19,19 +19,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate, chain
+from operator import attrgetter
 from types import TracebackType
 from typing import BinaryIO, Final, NamedTuple, SupportsIndex
 
 import numpy as np
 
 from ..format import _json
-from ..format._dtypes import DTYPES, dtype_of_array
+from ..format._dtypes import DTYPES, byte_lengths, dtype_of_array
 from ..format._errors import ModelfmtError, error
-from ..format._framing import PREAMBLE_SIZE, align, pack_preamble
+from ..format._framing import PREAMBLE_SIZE, align, align_each, pack_preamble
 from . import _digests
 from ._atomic import atomic_write
 from ._header import validate_for_writer
-from ._tensors import TensorInfo
+from ._tensors import Columns, TensorInfo
 
 _PLACEHOLDER_DIGEST: Final = "0" * 64
 _ZEROS: Final = bytes(64)
@@ -135,41 +137,43 @@ def _plan(
     return _Plan(infos, sections)
 
 
-def _table(specs: Iterable[TensorSpec]) -> list[dict[str, object]]:
-    """The tensor table as a reader will parse it: in the caller's order, each tensor at the next 64-byte
-    boundary, digests not yet known. A value the file cannot hold is kept as given, for the reader's rules to
-    name (an unknown dtype gets length 0: its own rule comes first)."""
-    entries: list[dict[str, object]] = []
-    end = 0
-    for spec in specs:
-        shape = _shape_as_read(spec.shape)
-        offset = align(end)
-        length = _length(spec.dtype, shape)
-        entries.append(
-            {
-                "name": _str_as_read(spec.name),
-                "dtype": _str_as_read(spec.dtype),
-                "shape": shape,
-                "offset": offset,
-                "length": length,
-                "sha256": _PLACEHOLDER_DIGEST,
-                "role": _str_as_read(spec.role),
-            }
-        )
-        end = offset + length
-    return entries
+def _table(specs: Iterable[TensorSpec]) -> Columns:
+    """The tensor table the writer would write: in the caller's order, each tensor at the next 64-byte
+    boundary, digests not yet known. A value the file cannot hold is kept as given, for the reader's rules
+    to name. Built column by column, as the reader judges it: a model may declare 10^5 tensors."""
+    specs = list(specs)
+    names, dtypes, shapes, roles = (list(map(field, specs)) for field in _SPEC_FIELDS)
+    shapes = _shapes_as_given(shapes)
+    lengths = _lengths(dtypes, shapes)
+    # Each offset is aligned, so the next one is this one plus the aligned length: a running sum.
+    offsets = list(accumulate(align_each(lengths[:-1]), initial=0)) if lengths else []
+    digests = [_PLACEHOLDER_DIGEST] * len(specs)
+    return Columns._make(
+        [_strs_as_read(names), _strs_as_read(dtypes), shapes, offsets, lengths, digests, _strs_as_read(roles)]
+    )
 
 
-def _str_as_read(value: object) -> object:
-    return str(value) if isinstance(value, str) else value  # numpy.str_ is a str, but not one JSON yields
+_SPEC_FIELDS: Final = (attrgetter("name"), attrgetter("dtype"), attrgetter("shape"), attrgetter("role"))
 
 
-def _shape_as_read(shape: object) -> object:
-    if type(shape) is tuple and all(type(dim) is int for dim in shape):  # the common case, numpy's own shapes
-        return list(shape)
+def _strs_as_read(values: list[object]) -> list[object]:
+    if not set(map(type, values)) - {str}:
+        return values
+    return [str(value) if isinstance(value, str) else value for value in values]  # numpy.str_ is a str subclass
+
+
+def _shapes_as_given(shapes: list[object]) -> list[object]:
+    """Each shape as a tuple of its dimensions (numpy integers become ints), as a writer's table holds it;
+    a shape that is not a sequence is kept as it is."""
+    if not set(map(type, shapes)) - {tuple} and not set(map(type, chain.from_iterable(shapes))) - {int}:  # type: ignore[arg-type]
+        return shapes  # the common case: numpy's own shapes
+    return [_shape_as_given(shape) for shape in shapes]
+
+
+def _shape_as_given(shape: object) -> object:
     if isinstance(shape, str | bytes | Mapping) or not isinstance(shape, Iterable):
         return shape  # not an array
-    return [_dim_as_read(dim) for dim in shape]
+    return tuple(_dim_as_read(dim) for dim in shape)
 
 
 def _dim_as_read(dim: object) -> object:
@@ -178,10 +182,21 @@ def _dim_as_read(dim: object) -> object:
     return operator.index(dim)  # numpy integers
 
 
+def _lengths(dtypes: list[object], shapes: list[object]) -> list[int]:
+    """Each tensor's byte length; 0 where the dtype or shape breaks a rule (which a reader checks before
+    the length, so the length does not matter)."""
+    known = not set(map(type, dtypes)) - {str} and set(dtypes) <= DTYPES.keys()
+    arrays = not set(map(type, shapes)) - {tuple}
+    dims: list[int] = list(chain.from_iterable(shapes)) if arrays else []  # type: ignore[arg-type]
+    if known and arrays and not set(map(type, dims)) - {int} and min(dims, default=0) >= 0:
+        return byte_lengths(dtypes, map(math.prod, shapes))  # type: ignore[arg-type]
+    return [_length(dtype, shape) for dtype, shape in zip(dtypes, shapes, strict=True)]
+
+
 def _length(dtype_name: object, shape: object) -> int:
     dtype = DTYPES.get(dtype_name) if isinstance(dtype_name, str) else None
-    if dtype is None or not isinstance(shape, list) or not all(type(dim) is int and dim >= 0 for dim in shape):
-        return 0  # the file would break the dtype or shape rule, which a reader checks before the length
+    if dtype is None or not isinstance(shape, tuple) or not all(type(dim) is int and dim >= 0 for dim in shape):
+        return 0
     return dtype.byte_length(math.prod(shape))
 
 

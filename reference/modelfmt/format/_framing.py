@@ -7,7 +7,10 @@ error of the first rule that fails.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add, and_
 from typing import Final
 
 from ._errors import error
@@ -30,6 +33,12 @@ SIGNATURE_TRAILER_SIZE: Final = SIGNATURE_TRAILER.size  # 16
 def align(offset: int) -> int:
     """The smallest multiple of 64 that is >= offset."""
     return -(-offset // ALIGNMENT) * ALIGNMENT
+
+
+def align_each(offsets: Iterable[int]) -> Iterator[int]:
+    """`align` of each offset, computed in C for a table of 10^5 tensors: (offset + 63) & -64, which is the
+    same for every integer."""
+    return map(and_, map(add, offsets, repeat(ALIGNMENT - 1)), repeat(-ALIGNMENT))
 
 
 @dataclass(frozen=True)
