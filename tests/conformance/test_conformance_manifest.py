@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 from conformance_helpers import SUITE, manifest, vectors
-from modelfmt.conformance import _compare, _recipe, load_suite
+from modelfmt.conformance import SuiteError, _compare, _recipe, load_suite
 
 
 def _sha256(path: Path) -> tuple[str, int]:
@@ -122,3 +124,9 @@ def test_verify_vectors_name_existing_public_key_files() -> None:
     for entry in vectors("verify"):
         for key in entry["keys"]:
             assert (SUITE / key).is_file() and key.endswith(".pub"), entry["id"]
+
+
+def test_a_runner_without_jsonschema_names_the_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "jsonschema", None)  # `import jsonschema` now raises ImportError
+    with pytest.raises(SuiteError, match=r"modelfmt\[conformance\]"):
+        load_suite(SUITE)

@@ -112,7 +112,13 @@ def load_suite(root: Path) -> Suite:
         raise SuiteError(f"cannot read the suite at {root}: {exc}") from None
     # Imported here, not at the top: every reference process (`python -m modelfmt.conformance reader`)
     # imports this package, and jsonschema would add a fifth to its start-up time.
-    import jsonschema  # noqa: PLC0415
+    try:
+        import jsonschema  # noqa: PLC0415
+    except ImportError:
+        raise SuiteError(
+            "the conformance runner validates the suite's manifest with jsonschema, which is not installed: "
+            "pip install 'modelfmt[conformance]'"
+        ) from None
 
     validator = jsonschema.Draft202012Validator(schema)
     problem = next(iter(sorted(validator.iter_errors(manifest), key=lambda e: list(e.absolute_path))), None)
