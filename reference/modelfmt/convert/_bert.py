@@ -25,8 +25,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-import ml_dtypes
-
 from ..format._dtypes import DTYPES
 from ._errors import ConversionError
 from ._graph import GraphBuilder
@@ -233,6 +231,8 @@ def build_encoder(
 
 
 def _lowest(dtype: str) -> float:
+    import ml_dtypes  # noqa: PLC0415  (imported on first use: format/_dtypes.py says why)
+
     return float(ml_dtypes.finfo(DTYPES[dtype].numpy).min)  # type: ignore[no-untyped-call]
 
 

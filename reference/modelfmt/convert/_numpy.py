@@ -32,13 +32,11 @@ from ._npz import array_name, member_name
 from ._source import CHUNK_BYTES, Chunk, ChunkSource, Source, SourceTensor, array_chunks, file_chunks
 from ._zipguard import check_archive
 
-_USER_DEFINED: Final = 2  # numpy's `dtype.isbuiltin` for a type defined outside numpy
-
 # The modelfmt dtypes a .npy header can name. bfloat16 and float8 arrays saved by numpy lose their type
 # (ml_dtypes types, user-defined in numpy's terms, are written as raw void, '<V2'), so they cannot be
 # recognised when read and are refused when written.
 _TO_NUMPY: Final[Mapping[str, np.dtype[np.generic]]] = {
-    name: entry.numpy for name, entry in DTYPES.items() if entry.numpy.isbuiltin != _USER_DEFINED
+    name: entry.numpy for name, entry in DTYPES.items() if not entry.from_ml_dtypes
 }
 
 
