@@ -335,8 +335,8 @@ def _writev_all(fd: int, buffers: list[bytes | memoryview]) -> None:
 def save_file(
     tensors: Mapping[str, object],
     path: str | os.PathLike[str],
+    metadata: Mapping[str, object] | None = None,  # positional too, as in safetensors' save_file
     *,
-    metadata: Mapping[str, object] | None = None,
     roles: Mapping[str, str] | None = None,
     architecture: Mapping[str, object] | None = None,
     training: Mapping[str, object] | None = None,
@@ -361,8 +361,8 @@ def save_file(
 
 def save(
     tensors: Mapping[str, object],
-    *,
     metadata: Mapping[str, object] | None = None,
+    *,
     roles: Mapping[str, str] | None = None,
     architecture: Mapping[str, object] | None = None,
     training: Mapping[str, object] | None = None,

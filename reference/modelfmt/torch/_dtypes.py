@@ -67,3 +67,12 @@ def to_torch(array: np.ndarray, name: str) -> torch.Tensor:
         bits = np.ascontiguousarray(array).view(via[1])
         return torch.from_numpy(bits.copy()).view(target)
     return torch.from_numpy(np.array(array, copy=True))
+
+
+def as_torch(array: np.ndarray, name: str) -> torch.Tensor:
+    """A torch tensor over the memory of a writable array of modelfmt dtype `name` (no copy)."""
+    target = TORCH_DTYPES[name]
+    via = _VIA_BITS.get(target)
+    if via is not None:
+        return torch.from_numpy(array.view(via[1])).view(target)
+    return torch.from_numpy(array)
