@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import modelfmt
@@ -159,3 +160,15 @@ def test_load_file_holds_the_verified_bytes_and_mmap_gives_views(tmp_path: Path)
         modelfmt.load_file(path, mmap=True)
     with pytest.raises(modelfmt.IntegrityError):
         modelfmt.load_file(path, mmap=True, trusted_keys=public)
+
+
+def test_private_reads_from_several_threads_each_get_their_own_bytes(tmp_path: Path) -> None:
+    # Reads share one file descriptor: with a shared file position (seek, then read) two threads could
+    # swap bytes and fail the digest check, or return another tensor's bytes unverified.
+    path = tmp_path / "many.mf"
+    tensors = {f"t{index}": np.full(5000 + index, index, np.int32) for index in range(16)}
+    modelfmt.save_file(tensors, path)
+    with modelfmt.safe_open(path, mmap=False, verify=False) as handle, ThreadPoolExecutor(4) as pool:
+        names = list(tensors) * 8
+        for name, array in zip(names, pool.map(handle.get_tensor, names), strict=True):
+            assert np.array_equal(array, tensors[name]), name
