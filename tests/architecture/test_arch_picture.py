@@ -219,3 +219,25 @@ def test_the_largest_graph_a_header_may_hold_gives_a_bounded_picture(text: str) 
     elided = [t for t in texts if t.startswith("⋯") and ("nodes elided" in t or "repeated blocks" in t)]
     assert 1 <= len(elided) <= 3, elided  # one run of long names at either end, one of short ones
     assert all(len(t) <= MAX_TEXT * 6 for t in texts[1:])
+
+
+def _chain(nodes: int) -> Graph:
+    g = picture_graphs.Builder()
+    previous = "x"
+    for index in range(nodes):
+        previous = g("ReLU", f"relu{index}", [previous])  # `relu7`: no numbered component, no blocks
+    return g.graph([previous])
+
+
+@pytest.mark.parametrize("nodes", [MAX_BOXES - 2, MAX_BOXES - 1, MAX_BOXES + 5000])
+def test_the_box_budget_is_exact(nodes: int) -> None:
+    svg = render_svg(_chain(nodes), {})
+    texts = _svg_texts(svg)
+    if nodes + 2 <= MAX_BOXES:  # with the input and the output
+        assert _boxes_drawn(svg) == nodes + 2 and not texts[0].startswith("[summarised")
+    else:
+        assert _boxes_drawn(svg) == MAX_BOXES
+        assert texts[0].startswith(f"[summarised: {MAX_BOXES - 3} of {nodes} nodes drawn")
+        assert f"⋯ {nodes - (MAX_BOXES - 3)} nodes elided ⋯" in texts
+        # The chain stays connected through the marker: one edge into every box but the input.
+        assert sum(1 for _ in ET.fromstring(svg).iter(f"{SVG}path")) - 1 == MAX_BOXES - 1

@@ -164,8 +164,9 @@ def _wire(box: _Box, sources: Iterable[str]) -> None:
         box.tooltip = [f"{len(unique) - MAX_EDGES_PER_BOX} more inputs not drawn", *box.tooltip]
 
 
-def _boxes(graph: Graph, tensors: Mapping[str, TensorEntry]) -> tuple[list[_Box], int]:
-    """The boxes of the picture, in topological order, and how many nodes they draw one by one."""
+def _boxes(graph: Graph, tensors: Mapping[str, TensorEntry]) -> tuple[list[_Box], int | None]:
+    """The boxes of the picture, in topological order, and how many nodes they draw one by one when the
+    picture is a summary (None when every item has a box of its own)."""
     input_units, node_units, output_units = plan(graph)
     boxes: list[_Box] = []
     owner: dict[str, str] = {}  # value name -> key of the box that produces it
@@ -192,7 +193,7 @@ def _boxes(graph: Graph, tensors: Mapping[str, TensorEntry]) -> tuple[list[_Box]
         _wire(box, (owner[decl.name] for decl in decls if decl.name in owner))
         boxes.append(box)
     drawn = sum(1 for unit in node_units if unit.kind == "node")
-    return boxes, drawn if is_summarised([*input_units, *node_units, *output_units]) else -1
+    return boxes, drawn if is_summarised([*input_units, *node_units, *output_units]) else None
 
 
 def _layout(boxes: Sequence[_Box], min_width: float) -> tuple[float, float]:
@@ -227,7 +228,7 @@ def render_svg(graph: Graph, tensors: Mapping[str, TensorEntry], *, title: str =
     heading += f"{len(graph.nodes)} nodes, {_count(total)} parameters and buffers, opset " + ", ".join(
         f"{domain} {version}" for domain, version in list(graph.opset.items())[:8]
     )
-    if drawn >= 0:  # said first, so that clipping the heading never hides it
+    if drawn is not None:  # said first, so that clipping the heading never hides it
         heading = f"[summarised: {drawn} of {len(graph.nodes)} nodes drawn, at most {MAX_BOXES} boxes] {heading}"
     shown = xml_text(heading, MAX_HEADING)
     # The heading is one line of 15px bold text: about 9px a character, so the canvas is made wide enough.
