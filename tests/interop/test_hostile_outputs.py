@@ -32,7 +32,12 @@ HOSTILE_NAMES = [
     "%2F",
     "layers/dense/vars/0",
     "plain",
+    "CON",
+    "nul.weight",
 ]
+
+
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in "123456789")}
 
 
 def _is_plain_file_name(member: str) -> bool:
@@ -42,7 +47,18 @@ def _is_plain_file_name(member: str) -> bool:
         and not PureWindowsPath(member).drive
         and member not in (".", "..")
         and "\x00" not in member
+        and member.partition(".")[0].rstrip(" ").upper() not in _WINDOWS_DEVICES  # CON.npy opens the console
     )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    name=st.text(st.characters(exclude_categories=()), max_size=12) | st.sampled_from(["CON", "nul.x", "%43ON", "Com1"])
+)
+def test_any_name_is_a_plain_member_name_and_decodes_back(name: str) -> None:
+    member = member_name(name)
+    assert _is_plain_file_name(member), member
+    assert array_name(member) == name
 
 
 @pytest.mark.parametrize("name", [*HOSTILE_NAMES, "tab\there", "\x00", "\u0085"])
