@@ -241,3 +241,17 @@ def test_the_box_budget_is_exact(nodes: int) -> None:
         assert f"⋯ {nodes - (MAX_BOXES - 3)} nodes elided ⋯" in texts
         # The chain stays connected through the marker: one edge into every box but the input.
         assert sum(1 for _ in ET.fromstring(svg).iter(f"{SVG}path")) - 1 == MAX_BOXES - 1
+
+
+def test_a_box_stays_small_whatever_its_strings() -> None:
+    # The fast companion of the slow test above: every string 1024 characters of the worst escapes, a
+    # node reading 300 inputs; the picture stays within the per-box figures that bound its size.
+    worst = ('"' * 1024, "\x01" * 1024, "\ud800" * 1024)
+    g = picture_graphs.Builder([f"{index}{worst[index % 3]}" for index in range(300)])
+    previous = g("Concat", worst[0], [f"{index}{worst[index % 3]}" for index in range(300)], attributes={"a": worst})
+    for index in range(MAX_BOXES):
+        previous = g("com.example." + worst[1], f"{index}{worst[index % 3]}", [previous], attributes={"a": worst})
+    svg = render_svg(g.graph([previous]), {}, title=worst[0])
+    assert _boxes_drawn(svg) <= MAX_BOXES
+    assert len(svg.encode()) <= MAX_BOXES * 6_000  # under 6 KB a box with its edges, as _picture.py says
+    assert len(svg.encode()) <= MAX_PICTURE_BYTES
