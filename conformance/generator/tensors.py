@@ -643,6 +643,26 @@ def _metadata() -> list[Vector]:
             ("8.1", "17.16"),
             tags=("pitfall:17.16",),
         ),
+        valid(
+            "valid.metadata.picture-and-archive-hazards",
+            file_bytes(
+                model(
+                    [
+                        Tensor(name, "uint8", [1], bytes([index]))
+                        for index, name in enumerate(["file", "allow_pickle", "%2F", "C:x", "a\\b", "Case", "case"])
+                    ],
+                    {
+                        "name": "a\x01b\ufffe\uffff",
+                        "markup": "]]><svg onload=x>&#1;",
+                        "surrogate-pair": "\U0001f600",
+                    },
+                )
+            ),
+            "strings no XML document may hold (U+0001, U+FFFE, U+FFFF) and names that are archive paths or "
+            "numpy arguments: valid, returned exactly; tools escape or encode them (§17.20)",
+            ("7.3", "8.1", "17.20"),
+            tags=("pitfall:17.20",),
+        ),
         invalid(
             "invalid.metadata.beats-extensions",
             header_only('{"extensions":{"x":1},"metadata":{"name":true},"tensors":[]}'),

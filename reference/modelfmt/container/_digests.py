@@ -185,7 +185,8 @@ def verify(
         bad_gap = _first_bad_gap(data, header.tensors)
     for index, info in enumerate(header.tensors):
         if bad_gap == index:
-            _raise_gap(header, info, index, data)
+            previous_end = header.tensors[index - 1].end if index else 0
+            _raise_gap(header, info, index, data[previous_end : info.offset])
         if digests[index] != info.sha256:
             raise_digest_mismatch(header, info, digests[index])
         if info.dtype == "bool":
@@ -193,16 +194,23 @@ def verify(
 
 
 def verify_one(header: Header, index: int, data: memoryview) -> None:
-    """Phase 5 for one tensor: its leading gap, its digest, its bool values."""
+    """Phase 5 for one tensor of the data section `data`: its leading gap, its digest, its bool values."""
     info = header.tensors[index]
     previous_end = header.tensors[index - 1].end if index else 0
-    if any(data[previous_end : info.offset]):
-        _raise_gap(header, info, index, data)
-    digest = sha256_hex(data[info.offset : info.end])
+    verify_tensor_bytes(header, index, data[previous_end : info.offset], data[info.offset : info.end])
+
+
+def verify_tensor_bytes(header: Header, index: int, gap: memoryview, values: memoryview) -> None:
+    """Phase 5 for one tensor from bytes held apart from the data section: `gap`, the bytes between the
+    previous tensor and it, and `values`, its bytes. What is checked is exactly what the caller holds."""
+    info = header.tensors[index]
+    if any(gap):
+        _raise_gap(header, info, index, gap)
+    digest = sha256_hex(values)
     if digest != info.sha256:
         raise_digest_mismatch(header, info, digest)
     if info.dtype == "bool":
-        check_bool(header, info, data)
+        check_bool_values(info, values, header.data_start + info.offset)
 
 
 def check_padding(padding: bytes, file_offset: int) -> None:
@@ -212,10 +220,11 @@ def check_padding(padding: bytes, file_offset: int) -> None:
         raise error("PADDING_NOT_ZERO", "header padding byte is not 0x00", offset=offset)
 
 
-def _raise_gap(header: Header, info: TensorInfo, index: int, data: memoryview) -> None:
+def _raise_gap(header: Header, info: TensorInfo, index: int, gap: memoryview) -> None:
+    """PADDING_NOT_ZERO for `gap`, the bytes before tensor `index`, at its first non-zero byte."""
     previous_end = header.tensors[index - 1].end if index else 0
-    gap = bytes(data[previous_end : info.offset])
-    position = previous_end + len(gap) - len(gap.lstrip(b"\x00"))
+    raw = bytes(gap)
+    position = previous_end + len(raw) - len(raw.lstrip(b"\x00"))
     raise error(
         "PADDING_NOT_ZERO",
         f"padding before tensor `{info.name}` is not zero",

@@ -45,18 +45,34 @@ def read_header(path: PathLike, *, limits: Limits = DEFAULT_LIMITS) -> Header:
 
 
 def load_file(
-    path: PathLike, *, verify: bool = True, limits: Limits = DEFAULT_LIMITS, trusted_keys: TrustInput | None = None
+    path: PathLike,
+    *,
+    verify: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
+    trusted_keys: TrustInput | None = None,
+    mmap: bool = False,
 ) -> dict[str, np.ndarray]:
     """Read every tensor of a file into memory.
 
-    The data section is read once into one buffer and the arrays are views of it (writable, aligned).
-    With `verify` (the default) every digest, padding byte and bool value is checked first, so a
-    corrupt file raises instead of returning tensors.
+    The data section is read once into one buffer of the process's own memory and the arrays are
+    views of it (writable, aligned). With `verify` (the default) every digest, padding byte and bool
+    value is checked over that buffer before it is returned, so a corrupt file raises instead of
+    returning tensors, and the arrays hold exactly the bytes that were checked: a later change to the
+    file, or its truncation, cannot change them (SPEC.md §17.20.1).
 
     With `trusted_keys` (public keys, key files, directories of `.pub` files; see `verify_file`) the
     file must also carry a valid signature by one of them (SPEC.md §12.9), checked before the data is
     read; an unsigned, untrusted or tampered file raises `SignatureError` or `IntegrityError`.
+
+    With `mmap=True` (as in `torch.load(mmap=True)`) the arrays are instead read-only views of a memory
+    map of the file, verified once here: no copy, but they show whatever the file holds later, and a
+    truncation of the file kills the process with SIGBUS when a view is touched (see `SafeOpen`).
     """
+    if mmap:
+        with SafeOpen(path, verify=verify, limits=limits, trusted_keys=trusted_keys, mmap=True) as handle:
+            if verify and trusted_keys is None:  # with trusted keys, SafeOpen has verified every tensor
+                handle.verify_all()
+            return {name: handle.get_tensor(name) for name in handle}  # the views keep the mapping alive
     trusted = trusted_for_read(trusted_keys, verify=verify)  # key file errors before the model is opened
     with OpenedFile.open(path, limits, mapped=False) as opened:
         if trusted is not None:  # signatures first: an untrusted file costs no data reads
@@ -75,14 +91,29 @@ def load(
 
 
 class SafeOpen:
-    """A memory-mapped file: the header is validated at open, tensors are read on demand.
+    """An opened file: the header is validated at open, tensors are read on demand.
 
-    `get_tensor` returns a read-only array over the mapping (no copy). With `verify` (the default) each
-    tensor's digest, leading padding and bool values are checked the first time it is accessed.
+    Two modes, chosen by `mmap`:
+
+    - **Mapped** (`mmap=True`, the default without `trusted_keys`): `get_tensor` returns a read-only
+      array over a memory map of the file (no copy). With `verify` each tensor's digest, leading padding
+      and bool values are checked the first time it is accessed, over the mapped bytes *at that
+      moment*. A mapping shows the file as it is on disk, so verification covers the file as it was when
+      checked, not the file afterwards: if another process overwrites the file in place, arrays already
+      returned and later calls of `get_tensor` silently show the new bytes, and if it truncates the file,
+      touching a mapped page past the new end kills the process with SIGBUS (SPEC.md §17.20.1). Use it for
+      files nobody else writes (writers that replace files by rename, §14.4, are safe).
+    - **Private** (`mmap=False`, the default with `trusted_keys`): each `get_tensor` reads the tensor's
+      bytes with `pread` into a new buffer of the process's own and, with `verify`, checks its digest,
+      leading padding and bool values over that very buffer before returning a writable array of it.
+      What is returned is what was verified: a later change to the file cannot change it, a change
+      before the read raises `IntegrityError` (DIGEST_MISMATCH), and a truncation raises
+      `FormatError` (TRUNCATED), never a signal. Each call reads and hashes the tensor again.
 
     With `trusted_keys`, the signature (SPEC.md §12.9) and then every tensor are verified at open, so an
     unsigned, untrusted or tampered file raises before any tensor is available; `verification` names
-    the key that signed.
+    the key that signed. Private mode is then the default because a signature is a statement about
+    bytes: only in private mode do the arrays returned carry it.
     """
 
     def __init__(
@@ -92,17 +123,18 @@ class SafeOpen:
         verify: bool = True,
         limits: Limits = DEFAULT_LIMITS,
         trusted_keys: TrustInput | None = None,
+        mmap: bool | None = None,
     ) -> None:
         trusted = trusted_for_read(trusted_keys, verify=verify)  # key file errors before the model is opened
         self.verification: Verification | None = None
         self.path = Path(path)
         self._verify = verify
         self._verified: set[int] = set()
+        self.mapped = trusted is None if mmap is None else mmap
         # The file after phases 1-4 (header, graph, training state, signature entries), for callers that
         # need more than the tensors: `modelfmt.run` and `modelfmt.torch` use its validated graph.
-        self.opened = OpenedFile.open(path, limits, mapped=True)
+        self.opened = OpenedFile.open(path, limits, mapped=self.mapped)
         try:
-            self._data = self.opened.data
             self._index = {info.name: index for index, info in enumerate(self.opened.header.tensors)}
             if trusted is not None:
                 self.verification = self.opened.verify_signatures(trusted)
@@ -146,24 +178,35 @@ class SafeOpen:
         if index is None:
             raise KeyError(f"no tensor named {name!r} in {self.path.name}")
         info = self.opened.header.tensors[index]
+        dtype = DTYPES[info.dtype].numpy
+        if not self.mapped:  # read and checked anew: the caller's copy is the checked copy
+            values = self.opened.read_tensor(index, verify=self._verify)
+            return np.frombuffer(values, dtype=np.uint8).view(dtype).reshape(info.shape)
         if index not in self._verified:
             if self._verify:
                 self.opened.verify_tensor(index)
             else:
                 self.opened.check_bool_values(index)
             self._verified.add(index)
-        dtype = DTYPES[info.dtype].numpy
         if info.length == 0:
             empty = np.empty(info.shape, dtype=dtype)
             empty.flags.writeable = False
             return empty
-        flat = np.frombuffer(self._data, dtype=np.uint8, count=info.length, offset=info.offset)
+        flat = np.frombuffer(self.opened.data, dtype=np.uint8, count=info.length, offset=info.offset)
         return flat.view(dtype).reshape(info.shape)
 
     def verify_all(self, progress: _digests.Progress | None = None) -> None:
-        """Check every tensor now (in parallel), as `load_file` does."""
-        self.opened.verify_content(progress)
-        self._verified.update(range(len(self.opened.header.tensors)))
+        """Check every tensor now, as `load_file` does: in parallel over the mapping, or in private mode
+        by reading each tensor into memory in turn (one tensor at a time, so memory stays bounded)."""
+        if self.mapped:
+            self.opened.verify_content(progress)
+            self._verified.update(range(len(self.opened.header.tensors)))
+            return
+        self.opened.check_padding()
+        for index, info in enumerate(self.opened.header.tensors):
+            self.opened.read_tensor(index, verify=True)
+            if progress is not None:
+                progress(info.length)
 
     def close(self) -> None:
         """Release the mapping; arrays from get_tensor keep it alive until they are freed."""
@@ -185,11 +228,17 @@ def safe_open(
     verify: bool = True,
     limits: Limits = DEFAULT_LIMITS,
     trusted_keys: TrustInput | None = None,
+    mmap: bool | None = None,
 ) -> SafeOpen:
-    """Open a file for lazy, zero-copy access: `with safe_open(path) as f: f.get_tensor(name)`.
+    """Open a file for lazy access: `with safe_open(path) as f: f.get_tensor(name)`.
 
-    `framework` exists for safetensors compatibility; only "numpy" ("np") is supported by the core.
+    `mmap=True` (the default without `trusted_keys`) gives zero-copy views of a memory map, verified when
+    first read but changing if the file changes afterwards; `mmap=False` (the default with
+    `trusted_keys`) reads each tensor into private memory and verifies those very bytes, so later changes
+    to the file cannot alter what was returned and a truncated file is a coded error, never SIGBUS. See
+    `SafeOpen` and SPEC.md §17.20.1. `framework` exists for safetensors compatibility; only "numpy"
+    ("np") is supported by the core.
     """
     if framework not in ("numpy", "np"):
         raise ValueError(f"framework {framework!r} is not supported; use 'numpy'")
-    return SafeOpen(path, verify=verify, limits=limits, trusted_keys=trusted_keys)
+    return SafeOpen(path, verify=verify, limits=limits, trusted_keys=trusted_keys, mmap=mmap)

@@ -6,7 +6,13 @@ through either format reproduces the original:
 - `safetensors_metadata`: a safetensors file's `__metadata__` (string to string), unchanged.
 - `modelfmt` (a key *inside* a safetensors `__metadata__`): everything of a modelfmt file that
   safetensors has no place for (metadata, architecture, training, extensions, non-default roles) as
-  one canonical JSON string, so modelfmt -> safetensors -> modelfmt gives back identical bytes.
+  one JSON string, so modelfmt -> safetensors -> modelfmt gives back identical bytes. safetensors
+  metadata is a map of strings to strings; typed values are carried by this one string, which is the
+  canonical form (SPEC.md §4.7) except for floats: each is written so that it reads back as the same
+  float (`typed_number`: `1.0`, `-0.0`, `10000000000000000.0` for 1e16, whose canonical form is an
+  integer a reader refuses). Integers stay integer-form, so every valid metadata value (§8.1) comes
+  back from the safetensors reader with its type and value, and the reader accepts all the writer
+  writes. A plain string-to-string `__metadata__` maps to `safetensors_metadata` unchanged.
 - `pytorch_values`: the plain values (numbers, strings, lists) found beside the tensors of a PyTorch
   checkpoint, under their dotted names.
 - `huggingface_config`: a Hugging Face folder's `config.json`; `sentence_transformers`: its pooling
@@ -50,8 +56,12 @@ def pack_for_safetensors(
     """The `__metadata__` of a safetensors file carrying a modelfmt file's metadata and sections."""
     rest = dict(metadata)
     carried = string_map(rest.get(SAFETENSORS_METADATA))
-    if carried is not None:
+    # The carried map becomes the `__metadata__` keys again, unless that would lose it: an empty map
+    # leaves no key, and one with a `modelfmt` key would clash with ours. Those stay in the packed metadata.
+    if carried and MODELFMT_IN_SAFETENSORS not in carried:
         del rest[SAFETENSORS_METADATA]
+    else:
+        carried = None
     packed: dict[str, object] = {}
     if rest:
         packed["metadata"] = rest
@@ -61,16 +71,11 @@ def pack_for_safetensors(
     if not packed:
         return carried
     out = dict(carried or {})
-    if MODELFMT_IN_SAFETENSORS in out:
-        raise ConversionError(
-            f"metadata `{SAFETENSORS_METADATA}` already has a key {MODELFMT_IN_SAFETENSORS!r}, which this "
-            "conversion needs to carry the modelfmt header"
-        )
     try:
-        # As a modelfmt writer writes its header (`writing`): the reader parses this string with the
-        # header's rules, so a float whose canonical form is an integer beyond 2^53-1 (1e16 is written
-        # 10000000000000000) is refused here rather than written unreadable.
-        out[MODELFMT_IN_SAFETENSORS] = _json.canonical(packed, writing=True)
+        # The reader parses this string with the header's rules (SPEC.md §4): floats in their typed form
+        # read back as the same floats, 1e16 and -0.0 included; what no header holds (an integer beyond
+        # 2^53-1, NaN, a lone surrogate) is refused here rather than written unreadable.
+        out[MODELFMT_IN_SAFETENSORS] = _json.canonical(packed, writing=True, typed_floats=True)
     except ValueError as exc:  # a value the header's canonical form cannot hold (SPEC.md §4.7)
         raise ConversionError(f"the modelfmt header cannot be carried into safetensors: {exc}") from None
     return out

@@ -5,8 +5,11 @@ tensor or output named `../../../../x` or `/etc/x` would become a member that `u
 its directory. Names are opaque labels in modelfmt (SPEC.md §7.3, §9.4) and may hold any of `/`, `\\`,
 `:` and `..`, so every name is percent-encoded on its way into a member name: `%`, `/`, `\\`, `:` and
 control characters become `%XX` (upper-case hex of the code point). The result has no separator, so
-it cannot be absolute, carry a drive letter or climb with `..`; the encoding is one-to-one, and
-reading an npz decodes exactly these escapes, so names survive a round trip.
+it cannot be absolute, carry a drive letter or climb with `..`. A name whose part before its first
+`.` is a Windows device name (`CON`, `nul.weight`, `COM1`: Windows opens the device whatever the
+extension) has its first character encoded too (`%43ON`). The encoding is one-to-one (a `%` of the
+name is always `%25`, so every other `%XX` is an escape), and reading an npz decodes exactly these
+escapes, so names survive a round trip.
 
 `write_arrays` writes in-memory arrays (the outputs of a run) as `numpy.savez` would, but with encoded
 names and without keyword arguments, so that no name can collide with one of savez's parameters
@@ -30,17 +33,41 @@ _ESCAPED: Final = "%/\\:" + "".join(chr(code) for code in (*range(0x20), *range(
 _ENCODE: Final = {ord(char): f"%{ord(char):02X}" for char in _ESCAPED}
 _DECODE: Final = {f"%{ord(char):02X}": char for char in _ESCAPED}
 _ESCAPE: Final = re.compile("|".join(re.escape(escape) for escape in _DECODE))
+# Windows opens these devices for any file named so, whatever the extension and case.
+_DEVICES: Final = frozenset(
+    {
+        "CON",
+        "PRN",
+        "AUX",
+        "NUL",
+        "CONIN$",
+        "CONOUT$",
+        *(f"{port}{n}" for port in ("COM", "LPT") for n in "0123456789¹²³"),
+    }
+)
+_LEADING: Final = re.compile("%([0-9A-F]{2})")
 SUFFIX: Final = ".npy"
+
+
+def _is_device(encoded: str) -> bool:
+    return encoded.partition(".")[0].rstrip(" ").upper() in _DEVICES
 
 
 def member_name(name: str) -> str:
     """The npz member holding the array `name`: a plain file name whatever the name holds."""
-    return name.translate(_ENCODE) + SUFFIX
+    encoded = name.translate(_ENCODE)
+    if _is_device(encoded):
+        encoded = f"%{ord(encoded[0]):02X}{encoded[1:]}"  # device names start with an ASCII letter
+    return encoded + SUFFIX
 
 
 def array_name(member: str) -> str:
     """The array name of the npz member `member` (which ends with `.npy`): `member_name` undone."""
-    return _ESCAPE.sub(lambda match: _DECODE[match.group(0)], member[: -len(SUFFIX)])
+    encoded = member[: -len(SUFFIX)]
+    leading = _LEADING.match(encoded)
+    if leading is not None and _is_device(chr(int(leading.group(1), 16)) + encoded[3:]):
+        encoded = chr(int(leading.group(1), 16)) + encoded[3:]
+    return _ESCAPE.sub(lambda match: _DECODE[match.group(0)], encoded)
 
 
 def write_arrays(destination: Path, arrays: Mapping[str, np.ndarray]) -> None:

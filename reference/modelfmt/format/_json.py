@@ -199,7 +199,19 @@ def format_number(number: float) -> str:
 _encode_string: Callable[[str], str] = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def canonical(value: object, *, writing: bool = False) -> str:
+def typed_number(number: float) -> str:
+    """A float written so that a reader of §4 gets back the same binary64 *as a non-integer-form number*:
+    its canonical form, with `.0` appended when that form is integer-form (`1.0`, and `1e16`, whose
+    canonical `10000000000000000` a reader refuses, becomes `10000000000000000.0`), and `-0.0` for negative
+    zero. Not canonical: for JSON carried where no canonical form is required (a safetensors `__metadata__`
+    string), so that typed metadata survives a round trip exactly."""
+    text = format_number(number)
+    if number == 0 and math.copysign(1.0, number) < 0:
+        return "-0.0"
+    return text if "." in text or "e" in text else text + ".0"
+
+
+def canonical(value: object, *, writing: bool = False, typed_floats: bool = False) -> str:
     """Encode a JSON value in RFC 8785 canonical form.
 
     A value the header's JSON cannot hold raises the error a reader gives a file holding it (a
@@ -208,13 +220,16 @@ def canonical(value: object, *, writing: bool = False) -> str:
     express at all (a set, a key that is not a string) is a TypeError.
 
     With `writing`, also refuse what a writer must not emit (§4.7): a float whose canonical form is an
-    integer beyond 2^53-1. A reader measuring a parsed value (the metadata size) leaves it off."""
+    integer beyond 2^53-1. A reader measuring a parsed value (the metadata size) leaves it off.
+
+    With `typed_floats`, floats are written by `typed_number` instead: every finite float is then
+    writable and reads back as the same float (the output is canonical but for those numbers)."""
     parts: list[str] = []
-    _encode_into(value, parts, 0, writing)
+    _encode_into(value, parts, 0, writing, typed_floats)
     return "".join(parts)
 
 
-def _encode_into(value: object, parts: list[str], depth: int, writing: bool) -> None:
+def _encode_into(value: object, parts: list[str], depth: int, writing: bool, typed_floats: bool = False) -> None:
     if depth > 1000:  # a cyclic or absurdly deep structure from a caller, not from a file
         raise error("HEADER_DEPTH", "value nests too deeply to encode")
     if value is None:
@@ -232,6 +247,9 @@ def _encode_into(value: object, parts: list[str], depth: int, writing: bool) -> 
             raise error("HEADER_NUMBER", f"integer {value} is outside ±(2^53-1) and cannot be stored exactly")
         parts.append(str(int(value)))
     elif isinstance(value, float):
+        if typed_floats:
+            parts.append(typed_number(value))
+            return
         if writing and MAX_SAFE_INTEGER < abs(value) < 1e21:
             # Canonical form writes these as integer digits, which readers reject (SPEC.md §4.7).
             raise error(
@@ -249,16 +267,16 @@ def _encode_into(value: object, parts: list[str], depth: int, writing: bool) -> 
         for index, key in enumerate(sorted(keys, key=_utf16_key)):
             if index:
                 parts.append(",")
-            _encode_into(key, parts, depth + 1, writing)
+            _encode_into(key, parts, depth + 1, writing, typed_floats)
             parts.append(":")
-            _encode_into(value[key], parts, depth + 1, writing)
+            _encode_into(value[key], parts, depth + 1, writing, typed_floats)
         parts.append("}")
     elif isinstance(value, list | tuple):
         parts.append("[")
         for index, item in enumerate(value):
             if index:
                 parts.append(",")
-            _encode_into(item, parts, depth + 1, writing)
+            _encode_into(item, parts, depth + 1, writing, typed_floats)
         parts.append("]")
     else:
         raise TypeError(f"{type(value).__name__} cannot be stored in a modelfmt header (JSON values only)")
