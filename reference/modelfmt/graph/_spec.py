@@ -1,7 +1,9 @@
-"""How an op of the closed vocabulary is described: ports, attributes, parameter slots, inference.
+"""How an op of the closed vocabulary is described: ports, attributes, parameter slots, inference, cost,
+the op-set version that introduced it, and examples.
 
-An `OpSpec` is data plus one shape-inference function. The registry (`_registry.py`) maps op names to
-specs with a plain dict; nothing is ever looked up by attribute access or import from file content.
+An `OpSpec` is data plus a shape-inference function and a cost rule. The definitions live in
+`graph/core/`, one module per family; the registry (`_registry.py`) maps op names to specs with a plain
+dict; nothing is ever looked up by attribute access or import from file content.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Final, NoReturn
 
 from ..format._errors import Code, error
+from ._cost import CostFunction
+from ._examples import Example
 from ._types import Node, Shape, TensorEntry, TypedAttributes, ValueType
 
 FLOAT_DTYPES: Final = ("float16", "bfloat16", "float32", "float64")
@@ -170,7 +174,9 @@ def no_slots(_attrs: Mapping[str, object]) -> Sequence[Slot]:
 
 @dataclass(frozen=True)
 class OpSpec:
-    """An op of modelfmt.core: the data SPEC.md §10 tabulates, and its shape inference."""
+    """An op of modelfmt.core: the data SPEC.md §10 tabulates, its shape inference, its cost rule (§9.11,
+    the reference cost model), the version of modelfmt.core that introduced it (§9.3: a graph declaring a
+    lower version does not know the op) and examples that every runtime must reproduce."""
 
     name: str
     summary: str
@@ -184,6 +190,9 @@ class OpSpec:
     # Cross-attribute constraints: returns a message when violated (reported as GRAPH_ATTRIBUTE_VALUE).
     check: AttributeCheck | None = None
     section: str = ""
+    cost: CostFunction = field(kw_only=True)
+    since: int = field(default=1, kw_only=True)
+    examples: tuple[Example, ...] = field(default=(), kw_only=True)
 
     @property
     def attribute_map(self) -> dict[str, Attr]:

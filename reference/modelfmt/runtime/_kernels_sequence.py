@@ -8,7 +8,7 @@ from typing import Final
 
 import numpy as np
 
-from ..graph._ops_recurrent import GATES, directions, layer_suffixes
+from ..graph.core._recurrent import GATES, directions, layer_suffixes
 from ._kernel_api import Array, Kernel, KernelCall
 from ._kernels_basic import sigmoid, softmax
 

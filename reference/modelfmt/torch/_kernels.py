@@ -8,8 +8,8 @@ from typing import Final
 import torch
 import torch.nn.functional as F  # noqa: N812 - PyTorch's own convention
 
-from ..graph._ops_recurrent import directions, layer_suffixes
 from ..graph._types import Node
+from ..graph.core._recurrent import directions, layer_suffixes
 from ..runtime._run_errors import run_error
 from ._dtypes import TORCH_DTYPES
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from ..format._limits import MAX_RANK, MAX_SAFE_INTEGER
-from ._ops_basic import CASTABLE_DTYPES
-from ._shapes import conflict, known_dim, normalize_axis, product, show, total
-from ._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INDEX_DTYPES, Attr, InferContext, OpSpec, Port
-from ._types import Dim, ValueType
+from ...format._limits import MAX_RANK, MAX_SAFE_INTEGER
+from .. import _cost as cost
+from .._shapes import conflict, known_dim, normalize_axis, product, show, total
+from .._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INDEX_DTYPES, Attr, InferContext, OpSpec, Port
+from .._types import Dim, ValueType
+from ._basic import CASTABLE_DTYPES
 
 X = (Port("X", "input"),)
 Y = (Port("Y", "output"),)
@@ -233,6 +234,7 @@ OPS: tuple[OpSpec, ...] = (
         _infer_flatten,
         attributes=(Attr("start_dim", "int", 1), Attr("end_dim", "int", -1)),
         section="10.5",
+        cost=cost.copy,
     ),
     OpSpec(
         "Reshape",
@@ -243,6 +245,7 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("shape", "ints", minimum=-1, maximum=MAX_SAFE_INTEGER),),
         check=_check_reshape,
         section="10.5",
+        cost=cost.copy,
     ),
     OpSpec(
         "Transpose",
@@ -252,6 +255,7 @@ OPS: tuple[OpSpec, ...] = (
         _infer_transpose,
         attributes=(Attr("perm", "ints"),),
         section="10.5",
+        cost=cost.copy,
     ),
     OpSpec(
         "Concat",
@@ -261,6 +265,7 @@ OPS: tuple[OpSpec, ...] = (
         _infer_concat,
         attributes=(Attr("axis", "int"),),
         section="10.5",
+        cost=cost.copy,
     ),
     OpSpec(
         "Split",
@@ -270,6 +275,7 @@ OPS: tuple[OpSpec, ...] = (
         _infer_split,
         attributes=(Attr("axis", "int"), Attr("split", "ints", minimum=0, min_length=1)),
         section="10.5",
+        cost=cost.copy,
     ),
     OpSpec(
         "Slice",
@@ -285,6 +291,7 @@ OPS: tuple[OpSpec, ...] = (
         ),
         check=_check_slice,
         section="10.5",
+        cost=cost.copy,
     ),
     OpSpec(
         "Gather",
@@ -294,6 +301,7 @@ OPS: tuple[OpSpec, ...] = (
         _infer_gather,
         attributes=(Attr("axis", "int", 0),),
         section="10.5",
+        cost=cost.indices(1),
     ),
     OpSpec(
         "Squeeze",
@@ -303,6 +311,7 @@ OPS: tuple[OpSpec, ...] = (
         _infer_squeeze,
         attributes=(Attr("axes", "ints", min_length=1),),
         section="10.5",
+        cost=cost.copy,
     ),
     OpSpec(
         "Unsqueeze",
@@ -312,6 +321,7 @@ OPS: tuple[OpSpec, ...] = (
         _infer_unsqueeze,
         attributes=(Attr("axes", "ints", min_length=1),),
         section="10.5",
+        cost=cost.copy,
     ),
     OpSpec(
         "ReduceMean",
@@ -321,6 +331,7 @@ OPS: tuple[OpSpec, ...] = (
         _infer_reduce_mean,
         attributes=(_AXES_OPTIONAL, Attr("keepdims", "bool", False)),
         section="10.6",
+        cost=cost.reduce,
     ),
     OpSpec(
         "ReduceSum",
@@ -330,5 +341,6 @@ OPS: tuple[OpSpec, ...] = (
         _infer_reduce_sum,
         attributes=(_AXES_OPTIONAL, Attr("keepdims", "bool", False)),
         section="10.6",
+        cost=cost.reduce,
     ),
 )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ._shapes import conflict, show
-from ._spec import Attr, InferContext, OpSpec, Port, Slot
-from ._types import Dim, ValueType
+from ...format._limits import extent
+from .._cost import CALL, CostContext, NodeCost, macs
+from .._shapes import conflict, show
+from .._spec import Attr, InferContext, OpSpec, Port, Slot
+from .._types import Dim, ValueType
 
 
 def _int(attrs: Mapping[str, object], name: str) -> int:
@@ -70,6 +72,37 @@ def _infer(ctx: InferContext) -> Sequence[ValueType]:
     return [ValueType(dtype, query)]
 
 
+def _cost(ctx: CostContext) -> NodeCost:
+    batch_first = ctx.bool_attr("batch_first")
+    query, key = ctx.shape(0), ctx.shape(1)
+    batch, target = (query[0], query[1]) if batch_first else (query[1], query[0])
+    source = key[1] if batch_first else key[0]
+    embed, heads = ctx.int_attr("embed_dim"), ctx.int_attr("num_heads")
+    head_dim = embed // heads
+    size = ctx.itemsize
+    queries, keys = batch * target * embed, batch * source * embed
+    scores = batch * heads * target * source
+    masks = sum(ctx.numel(index) for index in (3, 4) if ctx.has_input(index))
+    scratch = size * (
+        4 * scores  # the scores, scaled or masked, and softmax's shifted, exponentiated and normalised copies
+        + masks  # boolean masks turned into additive ones
+        + 3 * (queries + 2 * keys)  # projections of query, key and value, their bias sums and input copies
+        + 5 * queries  # the context, its reshaped copy, the output projection and its bias sum
+        + keys  # a contiguous copy of the values
+    )
+    work = (
+        CALL
+        + macs((queries + 2 * keys) * embed)
+        + 3 * (queries + 2 * keys)
+        + 2 * macs(scores * head_dim)
+        + 8 * scores
+        + macs(queries * embed)
+        + 4 * queries
+    )
+    widest = extent((batch, heads, target, source))
+    return NodeCost(scratch, work, widest)
+
+
 OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "MultiHeadAttention",
@@ -100,5 +133,6 @@ OPS: tuple[OpSpec, ...] = (
         slot_groups=lambda _attrs: (("in_proj_bias", "out_proj_bias"),),
         check=_check,
         section="10.11",
+        cost=_cost,
     ),
 )

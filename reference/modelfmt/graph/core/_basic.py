@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ._shapes import broadcast, conflict, normalize_axis, show
-from ._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INTEGER_DTYPES, Attr, InferContext, OpSpec, Port, Slot
-from ._types import Dim, ValueType
+from .. import _cost as cost
+from .._shapes import broadcast, conflict, normalize_axis, show
+from .._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INTEGER_DTYPES, Attr, InferContext, OpSpec, Port, Slot
+from .._types import Dim, ValueType
 
 # Dtypes a graph value may have for Cast (float8 types are storage formats, not compute types in v1).
 CASTABLE_DTYPES = ("bool", *INTEGER_DTYPES, *FLOAT_DTYPES)
@@ -73,8 +74,8 @@ def _infer_softmax(ctx: InferContext) -> Sequence[ValueType]:
     return [ctx.value(0)]
 
 
-def _unary(name: str, summary: str, *attributes: Attr) -> OpSpec:
-    return OpSpec(name, summary, X, Y, _infer_float_unary, attributes=attributes, section="10.3")
+def _unary(name: str, summary: str, rule: cost.CostFunction, *attributes: Attr) -> OpSpec:
+    return OpSpec(name, summary, X, Y, _infer_float_unary, attributes=attributes, section="10.3", cost=rule)
 
 
 # ---- §10.4 arithmetic ------------------------------------------------------------------------------
@@ -109,8 +110,17 @@ def _infer_matmul(ctx: InferContext) -> Sequence[ValueType]:
 
 
 OPS: tuple[OpSpec, ...] = (
-    OpSpec("Identity", "Y = X, any dtype", X, Y, _infer_identity, section="10.2"),
-    OpSpec("Constant", "Y = the bound tensor", (), Y, _infer_constant, slots=_constant_slots, section="10.2"),
+    OpSpec("Identity", "Y = X, any dtype", X, Y, _infer_identity, section="10.2", cost=cost.free),
+    OpSpec(
+        "Constant",
+        "Y = the bound tensor",
+        (),
+        Y,
+        _infer_constant,
+        slots=_constant_slots,
+        section="10.2",
+        cost=cost.free,
+    ),
     OpSpec(
         "Scalar",
         "Y = a rank-0 tensor holding `value`",
@@ -123,6 +133,7 @@ OPS: tuple[OpSpec, ...] = (
         ),
         check=_check_scalar,
         section="10.2",
+        cost=cost.free,
     ),
     OpSpec(
         "Cast",
@@ -132,6 +143,7 @@ OPS: tuple[OpSpec, ...] = (
         _infer_cast,
         attributes=(Attr("to", "string", choices=CASTABLE_DTYPES),),
         section="10.2",
+        cost=cost.elementwise(4),  # float to integer conversions check every element
     ),
     OpSpec(
         "PositionIds",
@@ -141,19 +153,22 @@ OPS: tuple[OpSpec, ...] = (
         _infer_position_ids,
         attributes=(Attr("axis", "int"), Attr("start", "int", 0, minimum=0)),
         section="10.2",
+        cost=cost.elementwise(1),
     ),
-    _unary("ReLU", "Y = max(X, 0)"),
+    _unary("ReLU", "Y = max(X, 0)", cost.elementwise(1)),
     _unary(
         "LeakyReLU",
-        "Y = X if X >= 0 else negative_slope * X",
+        "Y = X if X > 0 else negative_slope * X",
+        cost.elementwise(3, scratch_copies=1, flag_bytes=1),
         Attr("negative_slope", "float", 0.01),
     ),
-    _unary("SiLU", "Y = X * sigmoid(X)"),
-    _unary("Tanh", "Y = tanh(X)"),
-    _unary("Sigmoid", "Y = 1 / (1 + exp(-X))"),
+    _unary("SiLU", "Y = X * sigmoid(X)", cost.elementwise(9, scratch_copies=5, flag_bytes=1)),
+    _unary("Tanh", "Y = tanh(X)", cost.elementwise(1)),
+    _unary("Sigmoid", "Y = 1 / (1 + exp(-X))", cost.elementwise(8, scratch_copies=5, flag_bytes=1)),
     _unary(
         "GELU",
         "Y = X * Phi(X) (erf form) or its tanh approximation",
+        cost.gelu,
         Attr("approximate", "string", "none", choices=("none", "tanh")),
     ),
     OpSpec(
@@ -164,6 +179,7 @@ OPS: tuple[OpSpec, ...] = (
         _infer_softmax,
         attributes=(Attr("axis", "int"),),
         section="10.3",
+        cost=cost.softmax,
     ),
     OpSpec(
         "LogSoftmax",
@@ -173,11 +189,12 @@ OPS: tuple[OpSpec, ...] = (
         _infer_softmax,
         attributes=(Attr("axis", "int"),),
         section="10.3",
+        cost=cost.softmax,
     ),
-    _unary("Dropout", "Y = X at inference", Attr("p", "float", 0.5, minimum=0.0, maximum=1.0)),
-    OpSpec("Add", "Y = A + B (broadcasting)", AB, Y, _infer_add, section="10.4"),
-    OpSpec("Sub", "Y = A - B (broadcasting)", AB, Y, _infer_add, section="10.4"),
-    OpSpec("Mul", "Y = A * B (broadcasting)", AB, Y, _infer_add, section="10.4"),
-    OpSpec("Div", "Y = A / B (broadcasting)", AB, Y, _infer_div, section="10.4"),
-    OpSpec("MatMul", "Y = A @ B (numpy matmul rules)", AB, Y, _infer_matmul, section="10.4"),
+    _unary("Dropout", "Y = X at inference", cost.free, Attr("p", "float", 0.5, minimum=0.0, maximum=1.0)),
+    OpSpec("Add", "Y = A + B (broadcasting)", AB, Y, _infer_add, section="10.4", cost=cost.elementwise(1)),
+    OpSpec("Sub", "Y = A - B (broadcasting)", AB, Y, _infer_add, section="10.4", cost=cost.elementwise(1)),
+    OpSpec("Mul", "Y = A * B (broadcasting)", AB, Y, _infer_add, section="10.4", cost=cost.elementwise(1)),
+    OpSpec("Div", "Y = A / B (broadcasting)", AB, Y, _infer_div, section="10.4", cost=cost.elementwise(1)),
+    OpSpec("MatMul", "Y = A @ B (numpy matmul rules)", AB, Y, _infer_matmul, section="10.4", cost=cost.matmul),
 )

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from ..format._limits import MAX_LAYERS
-from ._shapes import conflict, show
-from ._spec import Attr, InferContext, InferFunction, OpSpec, Port, Slot
-from ._types import Dim, ValueType
+from ...format._limits import MAX_LAYERS, extent
+from .._cost import CALL, STEP, CostContext, NodeCost, macs
+from .._shapes import conflict, show
+from .._spec import Attr, InferContext, InferFunction, OpSpec, Port, Slot
+from .._types import Dim, ValueType
 
 GATES: Final[Mapping[str, int]] = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
@@ -86,6 +87,42 @@ def _infer_rnn(op: str) -> InferFunction:
     return infer
 
 
+def _cost(ctx: CostContext) -> NodeCost:
+    shape = ctx.shape()
+    batch_first = ctx.bool_attr("batch_first")
+    steps, batch = (shape[1], shape[0]) if batch_first else (shape[0], shape[1])
+    hidden, features = ctx.int_attr("hidden_size"), ctx.int_attr("input_size")
+    layers, dirs = ctx.int_attr("num_layers"), directions(ctx.attrs)
+    gates = GATES[ctx.node.op] * hidden
+    states = layers * dirs * batch * hidden
+    widest_input = max(features, dirs * hidden)
+    size = ctx.itemsize
+    scratch = size * (
+        4 * states  # zero initial states, then the final states collected before stacking
+        + gates  # the zero bias
+        + steps * batch * widest_input  # the layer's input
+        + 2 * steps * batch * gates  # the input projection of every step, and its bias sum
+        + 3 * steps * batch * dirs * hidden  # each direction's outputs, joined, and the final copy
+        + 12 * batch * gates  # one step's temporaries
+    )
+    work = CALL + 2 * steps * batch * dirs * hidden
+    for layer in range(layers):
+        layer_input = features if layer == 0 else dirs * hidden
+        per_direction = (
+            macs(steps * batch * gates * layer_input)
+            + steps * batch * gates
+            + steps * (STEP + macs(batch * gates * hidden) + 12 * batch * gates)
+        )
+        work += dirs * per_direction
+    arrays = (
+        (steps, batch, gates),
+        (steps, batch, widest_input),
+        (steps, batch, dirs * hidden),
+        (layers * dirs, batch, hidden),
+    )
+    return NodeCost(scratch, work, max(extent(shape) for shape in arrays))
+
+
 def _attributes(op: str) -> tuple[Attr, ...]:
     common = (
         Attr("input_size", "int", minimum=1),
@@ -116,6 +153,7 @@ def _recurrent(op: str, summary: str) -> OpSpec:
         slots=_slot_rule(op),  # type: ignore[arg-type]
         slot_groups=_bias_group,
         section="10.10",
+        cost=_cost,
     )
 
 

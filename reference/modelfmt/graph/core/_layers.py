@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..format._limits import MAX_RANK
-from ._shapes import conflict, show, sliding_output
-from ._spec import INDEX_DTYPES, Attr, DerivedDefault, InferContext, OpSpec, Port, Slot
-from ._types import Dim, ValueType
+from ...format._limits import MAX_RANK
+from .. import _cost as cost
+from .._shapes import conflict, show, sliding_output
+from .._spec import INDEX_DTYPES, Attr, DerivedDefault, InferContext, OpSpec, Port, Slot
+from .._types import Dim, ValueType
 
 X = (Port("X", "input"),)
 Y = (Port("Y", "output"),)
@@ -142,6 +143,7 @@ def _conv(name: str, spatial: int) -> OpSpec:
         slots=_conv_slots,
         check=_check_conv,
         section="10.8",
+        cost=cost.conv,
     )
 
 
@@ -220,6 +222,7 @@ def _batch_norm(name: str, *ranks: int) -> OpSpec:
         slots=_batch_norm_slots,
         slot_groups=lambda _attrs: (("weight", "bias"),),
         section="10.9",
+        cost=cost.normalization(3, 5),
     )
 
 
@@ -251,6 +254,7 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("in_features", "int", minimum=1), Attr("out_features", "int", minimum=1)),
         slots=_linear_slots,
         section="10.7",
+        cost=cost.linear,
     ),
     OpSpec(
         "Embedding",
@@ -266,6 +270,7 @@ OPS: tuple[OpSpec, ...] = (
         slots=_embedding_slots,
         check=_check_embedding,
         section="10.7",
+        cost=cost.indices(0),
     ),
     _conv("Conv1d", 1),
     _conv("Conv2d", 2),
@@ -284,6 +289,7 @@ OPS: tuple[OpSpec, ...] = (
         ),
         check=_check_max_pool,
         section="10.8",
+        cost=cost.pool,
     ),
     OpSpec(
         "AvgPool2d",
@@ -300,6 +306,7 @@ OPS: tuple[OpSpec, ...] = (
         ),
         check=_check_avg_pool,
         section="10.8",
+        cost=cost.pool,
     ),
     OpSpec(
         "GlobalAveragePool",
@@ -308,6 +315,7 @@ OPS: tuple[OpSpec, ...] = (
         Y,
         _infer_global_average_pool,
         section="10.8",
+        cost=cost.reduce,
     ),
     _batch_norm("BatchNorm1d", 2, 3),
     _batch_norm("BatchNorm2d", 4),
@@ -323,5 +331,6 @@ OPS: tuple[OpSpec, ...] = (
         ),
         slots=_layer_norm_slots,
         section="10.9",
+        cost=cost.normalization(3, 8),
     ),
 )
