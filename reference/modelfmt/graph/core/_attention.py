@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from ...format._limits import extent
 from .._cost import CALL, CostContext, NodeCost, macs
+from .._examples import Example, tensor
 from .._shapes import conflict, show
 from .._spec import Attr, InferContext, OpSpec, Port, Slot
 from .._types import Dim, ValueType
@@ -103,6 +104,12 @@ def _cost(ctx: CostContext) -> NodeCost:
     return NodeCost(scratch, work, widest)
 
 
+F32 = "float32"
+_IDENTITY_PROJECTIONS = {
+    "in_proj_weight": tensor(F32, [[1, 0], [0, 1], [1, 0], [0, 1], [1, 0], [0, 1]]),
+    "out_proj_weight": tensor(F32, [[1, 0], [0, 1]]),
+}
+
 OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "MultiHeadAttention",
@@ -134,5 +141,26 @@ OPS: tuple[OpSpec, ...] = (
         check=_check,
         section="10.11",
         cost=_cost,
+        examples=(
+            Example(
+                "uniform-weights",  # equal keys: the mean of the values
+                (tensor(F32, [[[1, 0]]]), tensor(F32, [[[0, 0]], [[0, 0]]]), tensor(F32, [[[1, 2]], [[3, 4]]])),
+                (tensor(F32, [[[2, 3]]]),),
+                {"embed_dim": 2, "num_heads": 1},
+                _IDENTITY_PROJECTIONS,
+            ),
+            Example(
+                "padding-mask",  # the second key is ignored: the first value
+                (
+                    tensor(F32, [[[1, 0]]]),
+                    tensor(F32, [[[0, 0]], [[0, 0]]]),
+                    tensor(F32, [[[1, 2]], [[3, 4]]]),
+                    tensor("bool", [[False, True]]),
+                ),
+                (tensor(F32, [[[1, 2]]]),),
+                {"embed_dim": 2, "num_heads": 1},
+                _IDENTITY_PROJECTIONS,
+            ),
+        ),
     ),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from .. import _cost as cost
+from .._examples import Example, Nested, tensor
 from .._shapes import broadcast, conflict, normalize_axis, show
 from .._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INTEGER_DTYPES, Attr, InferContext, OpSpec, Port, Slot
 from .._types import Dim, ValueType
@@ -74,8 +75,17 @@ def _infer_softmax(ctx: InferContext) -> Sequence[ValueType]:
     return [ctx.value(0)]
 
 
-def _unary(name: str, summary: str, rule: cost.CostFunction, *attributes: Attr) -> OpSpec:
-    return OpSpec(name, summary, X, Y, _infer_float_unary, attributes=attributes, section="10.3", cost=rule)
+def _unary(
+    name: str, summary: str, rule: cost.CostFunction, *attributes: Attr, examples: tuple[Example, ...]
+) -> OpSpec:
+    return OpSpec(
+        name, summary, X, Y, _infer_float_unary, attributes=attributes, section="10.3", cost=rule, examples=examples
+    )
+
+
+def _float_example(name: str, x: Nested, y: Nested, **attributes: object) -> Example:
+    """A float32 example of an op with one input and one output."""
+    return Example(name, (tensor("float32", x),), (tensor("float32", y),), attributes)
 
 
 # ---- §10.4 arithmetic ------------------------------------------------------------------------------
@@ -109,8 +119,19 @@ def _infer_matmul(ctx: InferContext) -> Sequence[ValueType]:
     return [ValueType(dtype, (*batch, *rows, *cols))]
 
 
+F32 = "float32"
+
 OPS: tuple[OpSpec, ...] = (
-    OpSpec("Identity", "Y = X, any dtype", X, Y, _infer_identity, section="10.2", cost=cost.free),
+    OpSpec(
+        "Identity",
+        "Y = X, any dtype",
+        X,
+        Y,
+        _infer_identity,
+        section="10.2",
+        cost=cost.free,
+        examples=(Example("int64", (tensor("int64", [1, -2, 3]),), (tensor("int64", [1, -2, 3]),)),),
+    ),
     OpSpec(
         "Constant",
         "Y = the bound tensor",
@@ -120,6 +141,9 @@ OPS: tuple[OpSpec, ...] = (
         slots=_constant_slots,
         section="10.2",
         cost=cost.free,
+        examples=(
+            Example("matrix", (), (tensor(F32, [[1, 2], [3, 4]]),), params={"value": tensor(F32, [[1, 2], [3, 4]])}),
+        ),
     ),
     OpSpec(
         "Scalar",
@@ -134,6 +158,10 @@ OPS: tuple[OpSpec, ...] = (
         check=_check_scalar,
         section="10.2",
         cost=cost.free,
+        examples=(
+            Example("float32", (), (tensor(F32, 2.5),), {"value": 2.5}),
+            Example("int64", (), (tensor("int64", -7),), {"value": -7, "dtype": "int64"}),
+        ),
     ),
     OpSpec(
         "Cast",
@@ -144,6 +172,11 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("to", "string", choices=CASTABLE_DTYPES),),
         section="10.2",
         cost=cost.elementwise(4),  # float to integer conversions check every element
+        examples=(
+            Example("truncate", (tensor(F32, [-2.75, 0, 2.75]),), (tensor("int32", [-2, 0, 2]),), {"to": "int32"}),
+            Example("to-bool", (tensor(F32, [0, -2.5, 3]),), (tensor("bool", [False, True, True]),), {"to": "bool"}),
+            Example("from-int", (tensor("int64", [[0, 1, 2]]),), (tensor(F32, [[0, 1, 2]]),), {"to": "float32"}),
+        ),
     ),
     OpSpec(
         "PositionIds",
@@ -154,22 +187,58 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("axis", "int"), Attr("start", "int", 0, minimum=0)),
         section="10.2",
         cost=cost.elementwise(1),
+        examples=(
+            Example(
+                "start-3",
+                (tensor("int64", [[0, 0, 0], [0, 0, 0]]),),
+                (tensor("int64", [3, 4, 5]),),
+                {"axis": 1, "start": 3},
+            ),
+        ),
     ),
-    _unary("ReLU", "Y = max(X, 0)", cost.elementwise(1)),
+    _unary(
+        "ReLU",
+        "Y = max(X, 0)",
+        cost.elementwise(1),
+        examples=(_float_example("mixed", [-1.5, 0, 2], [0, 0, 2]),),
+    ),
     _unary(
         "LeakyReLU",
         "Y = X if X > 0 else negative_slope * X",
         cost.elementwise(3, scratch_copies=1, flag_bytes=1),
         Attr("negative_slope", "float", 0.01),
+        examples=(
+            _float_example("slope", [-2, 0, 3], [-0.5, 0, 3], negative_slope=0.25),
+            _float_example("default", [-100, 1], [-1, 1]),
+        ),
     ),
-    _unary("SiLU", "Y = X * sigmoid(X)", cost.elementwise(9, scratch_copies=5, flag_bytes=1)),
-    _unary("Tanh", "Y = tanh(X)", cost.elementwise(1)),
-    _unary("Sigmoid", "Y = 1 / (1 + exp(-X))", cost.elementwise(8, scratch_copies=5, flag_bytes=1)),
+    _unary(
+        "SiLU",
+        "Y = X * sigmoid(X)",
+        cost.elementwise(9, scratch_copies=5, flag_bytes=1),
+        examples=(_float_example("mixed", [0, 1, -1], [0, 0.7310585786300049, -0.2689414213699951]),),
+    ),
+    _unary(
+        "Tanh",
+        "Y = tanh(X)",
+        cost.elementwise(1),
+        examples=(_float_example("mixed", [0, 0.5, -0.5], [0, 0.46211715726000974, -0.46211715726000974]),),
+    ),
+    _unary(
+        "Sigmoid",
+        "Y = 1 / (1 + exp(-X))",
+        cost.elementwise(8, scratch_copies=5, flag_bytes=1),
+        examples=(_float_example("mixed", [0, 2, -1000, 1000], [0.5, 0.8807970779778823, 0, 1]),),
+    ),
     _unary(
         "GELU",
         "Y = X * Phi(X) (erf form) or its tanh approximation",
         cost.gelu,
         Attr("approximate", "string", "none", choices=("none", "tanh")),
+        examples=(
+            _float_example("erf", [0, 1, -1], [0, 0.8413447460685429, -0.15865525393145707]),
+            _float_example("tanh", [0, 1], [0, 0.8411919906082768], approximate="tanh"),
+        ),
     ),
     OpSpec(
         "Softmax",
@@ -180,6 +249,10 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("axis", "int"),),
         section="10.3",
         cost=cost.softmax,
+        examples=(
+            _float_example("last-axis", [[1, 1], [0, 1.0986122886681098]], [[0.5, 0.5], [0.25, 0.75]], axis=-1),
+            _float_example("first-axis", [[5, 0], [5, 0]], [[0.5, 0.5], [0.5, 0.5]], axis=0),
+        ),
     ),
     OpSpec(
         "LogSoftmax",
@@ -190,11 +263,77 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("axis", "int"),),
         section="10.3",
         cost=cost.softmax,
+        examples=(
+            _float_example(
+                "pair", [[1, 1], [100, 100]], [[-0.6931471805599453] * 2, [-0.6931471805599453] * 2], axis=1
+            ),
+        ),
     ),
-    _unary("Dropout", "Y = X at inference", cost.free, Attr("p", "float", 0.5, minimum=0.0, maximum=1.0)),
-    OpSpec("Add", "Y = A + B (broadcasting)", AB, Y, _infer_add, section="10.4", cost=cost.elementwise(1)),
-    OpSpec("Sub", "Y = A - B (broadcasting)", AB, Y, _infer_add, section="10.4", cost=cost.elementwise(1)),
-    OpSpec("Mul", "Y = A * B (broadcasting)", AB, Y, _infer_add, section="10.4", cost=cost.elementwise(1)),
-    OpSpec("Div", "Y = A / B (broadcasting)", AB, Y, _infer_div, section="10.4", cost=cost.elementwise(1)),
-    OpSpec("MatMul", "Y = A @ B (numpy matmul rules)", AB, Y, _infer_matmul, section="10.4", cost=cost.matmul),
+    _unary(
+        "Dropout",
+        "Y = X at inference",
+        cost.free,
+        Attr("p", "float", 0.5, minimum=0.0, maximum=1.0),
+        examples=(_float_example("inference", [1, -2, 3], [1, -2, 3], p=0.3),),
+    ),
+    OpSpec(
+        "Add",
+        "Y = A + B (broadcasting)",
+        AB,
+        Y,
+        _infer_add,
+        section="10.4",
+        cost=cost.elementwise(1),
+        examples=(
+            Example(
+                "broadcast", (tensor(F32, [[1], [2]]), tensor(F32, [10, 20])), (tensor(F32, [[11, 21], [12, 22]]),)
+            ),
+            Example("int64", (tensor("int64", [1, 2]), tensor("int64", 7)), (tensor("int64", [8, 9]),)),
+        ),
+    ),
+    OpSpec(
+        "Sub",
+        "Y = A - B (broadcasting)",
+        AB,
+        Y,
+        _infer_add,
+        section="10.4",
+        cost=cost.elementwise(1),
+        examples=(Example("broadcast", (tensor(F32, [5, 3]), tensor(F32, [1])), (tensor(F32, [4, 2]),)),),
+    ),
+    OpSpec(
+        "Mul",
+        "Y = A * B (broadcasting)",
+        AB,
+        Y,
+        _infer_add,
+        section="10.4",
+        cost=cost.elementwise(1),
+        examples=(
+            Example("broadcast", (tensor(F32, [2, 3]), tensor(F32, [[1], [2]])), (tensor(F32, [[2, 3], [4, 6]]),)),
+        ),
+    ),
+    OpSpec(
+        "Div",
+        "Y = A / B (broadcasting)",
+        AB,
+        Y,
+        _infer_div,
+        section="10.4",
+        cost=cost.elementwise(1),
+        examples=(Example("exact", (tensor(F32, [1, 3]), tensor(F32, [2, 4])), (tensor(F32, [0.5, 0.75]),)),),
+    ),
+    OpSpec(
+        "MatMul",
+        "Y = A @ B (numpy matmul rules)",
+        AB,
+        Y,
+        _infer_matmul,
+        section="10.4",
+        cost=cost.matmul,
+        examples=(
+            Example("matrix", (tensor(F32, [[1, 2], [3, 4]]), tensor(F32, [[5], [6]])), (tensor(F32, [[17], [39]]),)),
+            Example("vector", (tensor(F32, [1, 2]), tensor(F32, [[1, 0], [0, 1]])), (tensor(F32, [1, 2]),)),
+        ),
+    ),
 )

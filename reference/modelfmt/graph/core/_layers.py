@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from ...format._limits import MAX_RANK
 from .. import _cost as cost
+from .._examples import Example, tensor
 from .._shapes import conflict, show, sliding_output
 from .._spec import INDEX_DTYPES, Attr, DerivedDefault, InferContext, OpSpec, Port, Slot
 from .._types import Dim, ValueType
@@ -132,7 +133,7 @@ def _conv_infer(spatial: int) -> object:
     return infer
 
 
-def _conv(name: str, spatial: int) -> OpSpec:
+def _conv(name: str, spatial: int, examples: tuple[Example, ...]) -> OpSpec:
     return OpSpec(
         name,
         f"{spatial}-d cross-correlation, PyTorch semantics",
@@ -144,6 +145,7 @@ def _conv(name: str, spatial: int) -> OpSpec:
         check=_check_conv,
         section="10.8",
         cost=cost.conv,
+        examples=examples,
     )
 
 
@@ -211,7 +213,7 @@ def _batch_norm_infer(*ranks: int) -> object:
     return infer
 
 
-def _batch_norm(name: str, *ranks: int) -> OpSpec:
+def _batch_norm(name: str, *ranks: int, examples: tuple[Example, ...]) -> OpSpec:
     return OpSpec(
         name,
         "Y = (X - running_mean) / sqrt(running_var + eps) * weight + bias, per channel (axis 1)",
@@ -223,6 +225,7 @@ def _batch_norm(name: str, *ranks: int) -> OpSpec:
         slot_groups=lambda _attrs: (("weight", "bias"),),
         section="10.9",
         cost=cost.normalization(3, 5),
+        examples=examples,
     )
 
 
@@ -244,6 +247,8 @@ def _infer_layer_norm(ctx: InferContext) -> Sequence[ValueType]:
     return [ValueType(dtype, shape)]
 
 
+F32 = "float32"
+
 OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "Linear",
@@ -255,6 +260,22 @@ OPS: tuple[OpSpec, ...] = (
         slots=_linear_slots,
         section="10.7",
         cost=cost.linear,
+        examples=(
+            Example(
+                "bias",
+                (tensor(F32, [[1, 2]]),),
+                (tensor(F32, [[11.5]]),),
+                {"in_features": 2, "out_features": 1},
+                {"weight": tensor(F32, [[3, 4]]), "bias": tensor(F32, [0.5])},
+            ),
+            Example(
+                "vector-no-bias",
+                (tensor(F32, [1, 2]),),
+                (tensor(F32, [1, 2, 3]),),
+                {"in_features": 2, "out_features": 3},
+                {"weight": tensor(F32, [[1, 0], [0, 1], [1, 1]])},
+            ),
+        ),
     ),
     OpSpec(
         "Embedding",
@@ -271,9 +292,56 @@ OPS: tuple[OpSpec, ...] = (
         check=_check_embedding,
         section="10.7",
         cost=cost.indices(0),
+        examples=(
+            Example(
+                "lookup",
+                (tensor("int64", [2, 1]),),
+                (tensor(F32, [[2, 3], [1, 1]]),),
+                {"num_embeddings": 3, "embedding_dim": 2},
+                {"weight": tensor(F32, [[0, 0], [1, 1], [2, 3]])},
+            ),
+        ),
     ),
-    _conv("Conv1d", 1),
-    _conv("Conv2d", 2),
+    _conv(
+        "Conv1d",
+        1,
+        (
+            Example(
+                "padded-with-bias",
+                (tensor(F32, [[[1, 2, 3]]]),),
+                (tensor(F32, [[[-0.5, -0.5, -0.5, 3.5]]]),),
+                {"in_channels": 1, "out_channels": 1, "kernel_size": [2], "padding": [1]},
+                {"weight": tensor(F32, [[[1, -1]]]), "bias": tensor(F32, [0.5])},
+            ),
+            Example(
+                "grouped",
+                (tensor(F32, [[[1, 2], [3, 4]]]),),
+                (tensor(F32, [[[2, 4], [-3, -4]]]),),
+                {"in_channels": 2, "out_channels": 2, "kernel_size": [1], "groups": 2},
+                {"weight": tensor(F32, [[[2]], [[-1]]])},
+            ),
+        ),
+    ),
+    _conv(
+        "Conv2d",
+        2,
+        (
+            Example(
+                "sum",
+                (tensor(F32, [[[[1, 2], [3, 4]]]]),),
+                (tensor(F32, [[[[10]]]]),),
+                {"in_channels": 1, "out_channels": 1, "kernel_size": [2, 2]},
+                {"weight": tensor(F32, [[[[1, 1], [1, 1]]]])},
+            ),
+            Example(
+                "strided",
+                (tensor(F32, [[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]),),
+                (tensor(F32, [[[[2, 6], [14, 18]]]]),),
+                {"in_channels": 1, "out_channels": 1, "kernel_size": [1, 1], "stride": [2, 2]},
+                {"weight": tensor(F32, [[[[2]]]])},
+            ),
+        ),
+    ),
     OpSpec(
         "MaxPool2d",
         "Y = maximum over each window (padding is -infinity)",
@@ -290,6 +358,20 @@ OPS: tuple[OpSpec, ...] = (
         check=_check_max_pool,
         section="10.8",
         cost=cost.pool,
+        examples=(
+            Example(
+                "windows",
+                (tensor(F32, [[[[1, 5, 2, 0], [3, 4, 8, 7]]]]),),
+                (tensor(F32, [[[[5, 8]]]]),),
+                {"kernel_size": [2, 2]},
+            ),
+            Example(
+                "padding-is-minus-infinity",
+                (tensor(F32, [[[[-1]]]]),),
+                (tensor(F32, [[[[-1, -1], [-1, -1]]]]),),
+                {"kernel_size": [2, 2], "stride": [1, 1], "padding": [1, 1]},
+            ),
+        ),
     ),
     OpSpec(
         "AvgPool2d",
@@ -307,6 +389,26 @@ OPS: tuple[OpSpec, ...] = (
         check=_check_avg_pool,
         section="10.8",
         cost=cost.pool,
+        examples=(
+            Example(
+                "windows",
+                (tensor(F32, [[[[1, 5, 2, 0], [3, 4, 8, 7]]]]),),
+                (tensor(F32, [[[[3.25, 4.25]]]]),),
+                {"kernel_size": [2, 2]},
+            ),
+            Example(
+                "padding-counted",
+                (tensor(F32, [[[[4]]]]),),
+                (tensor(F32, [[[[1]]]]),),
+                {"kernel_size": [2, 2], "padding": [1, 1]},
+            ),
+            Example(
+                "padding-not-counted",
+                (tensor(F32, [[[[4]]]]),),
+                (tensor(F32, [[[[4]]]]),),
+                {"kernel_size": [2, 2], "padding": [1, 1], "count_include_pad": False},
+            ),
+        ),
     ),
     OpSpec(
         "GlobalAveragePool",
@@ -316,9 +418,40 @@ OPS: tuple[OpSpec, ...] = (
         _infer_global_average_pool,
         section="10.8",
         cost=cost.reduce,
+        examples=(Example("channels", (tensor(F32, [[[[1, 3]], [[2, 6]]]]),), (tensor(F32, [[[[2]], [[4]]]]),)),),
     ),
-    _batch_norm("BatchNorm1d", 2, 3),
-    _batch_norm("BatchNorm2d", 4),
+    _batch_norm(
+        "BatchNorm1d",
+        2,
+        3,
+        examples=(
+            Example(
+                "affine",
+                (tensor(F32, [[1, 2], [3, 4]]),),
+                (tensor(F32, [[0, 1], [1, 5]]),),
+                {"num_features": 2, "eps": 0},
+                {
+                    "weight": tensor(F32, [1, 2]),
+                    "bias": tensor(F32, [0, 1]),
+                    "running_mean": tensor(F32, [1, 2]),
+                    "running_var": tensor(F32, [4, 1]),
+                },
+            ),
+        ),
+    ),
+    _batch_norm(
+        "BatchNorm2d",
+        4,
+        examples=(
+            Example(
+                "statistics-only",
+                (tensor(F32, [[[[2, 4]]]]),),
+                (tensor(F32, [[[[-1, 1]]]]),),
+                {"num_features": 1, "eps": 0},
+                {"running_mean": tensor(F32, [3]), "running_var": tensor(F32, [1])},
+            ),
+        ),
+    ),
     OpSpec(
         "LayerNorm",
         "Y = (X - mean) / sqrt(var + eps) * weight + bias over the trailing normalized_shape axes",
@@ -332,5 +465,20 @@ OPS: tuple[OpSpec, ...] = (
         slots=_layer_norm_slots,
         section="10.9",
         cost=cost.normalization(3, 8),
+        examples=(
+            Example(
+                "affine",
+                (tensor(F32, [[1, 3]]),),
+                (tensor(F32, [[-2, 2]]),),
+                {"normalized_shape": [2], "eps": 0},
+                {"weight": tensor(F32, [2, 1]), "bias": tensor(F32, [0, 1])},
+            ),
+            Example(
+                "plain",
+                (tensor(F32, [[0, 2, 4]]),),
+                (tensor(F32, [[-1.224744871391589, 0, 1.224744871391589]]),),
+                {"normalized_shape": [3], "eps": 0},
+            ),
+        ),
     ),
 )

@@ -10,6 +10,7 @@ from typing import Final
 
 from ...format._limits import MAX_LAYERS, extent
 from .._cost import CALL, STEP, CostContext, NodeCost, macs
+from .._examples import Example, tensor
 from .._shapes import conflict, show
 from .._spec import Attr, InferContext, InferFunction, OpSpec, Port, Slot
 from .._types import Dim, ValueType
@@ -137,7 +138,7 @@ def _attributes(op: str) -> tuple[Attr, ...]:
     return common
 
 
-def _recurrent(op: str, summary: str) -> OpSpec:
+def _recurrent(op: str, summary: str, examples: tuple[Example, ...]) -> OpSpec:
     state_inputs = [Port("H0", "initial hidden state [L*D, N, H]; absent: zeros", optional=True)]
     state_outputs = [Port("H_n", "final hidden state [L*D, N, H]", optional=True)]
     if op == "LSTM":
@@ -154,11 +155,77 @@ def _recurrent(op: str, summary: str) -> OpSpec:
         slot_groups=_bias_group,
         section="10.10",
         cost=_cost,
+        examples=examples,
     )
 
 
+F32 = "float32"
+_ONE = {"input_size": 1, "hidden_size": 1}
+
 OPS: tuple[OpSpec, ...] = (
-    _recurrent("RNN", "Elman RNN: h' = act(W_ih x + b_ih + W_hh h + b_hh)"),
-    _recurrent("LSTM", "LSTM, gates i, f, g, o"),
-    _recurrent("GRU", "GRU, gates r, z, n, with b_hn inside r * (...)"),
+    _recurrent(
+        "RNN",
+        "Elman RNN: h' = act(W_ih x + b_ih + W_hh h + b_hh)",
+        (
+            Example(
+                "two-steps",  # h1 = tanh(0.5 * 1), h2 = tanh(0 + h1)
+                (tensor(F32, [[[1]], [[0]]]),),
+                (tensor(F32, [[[0.46211715726000974]], [[0.4318081805950961]]]), tensor(F32, [[[0.4318081805950961]]])),
+                _ONE,
+                {"weight_ih_l0": tensor(F32, [[0.5]]), "weight_hh_l0": tensor(F32, [[1]])},
+            ),
+            Example(
+                "relu-initial-state",  # relu(1 + 0.5 + 2 + 0.25)
+                (tensor(F32, [[[1]]]), tensor(F32, [[[2]]])),
+                (tensor(F32, [[[3.75]]]), tensor(F32, [[[3.75]]])),
+                {**_ONE, "nonlinearity": "relu"},
+                {
+                    "weight_ih_l0": tensor(F32, [[1]]),
+                    "weight_hh_l0": tensor(F32, [[1]]),
+                    "bias_ih_l0": tensor(F32, [0.5]),
+                    "bias_hh_l0": tensor(F32, [0.25]),
+                },
+            ),
+        ),
+    ),
+    _recurrent(
+        "LSTM",
+        "LSTM, gates i, f, g, o",
+        (
+            Example(
+                "bias-only",  # i = f = o = 1/2, g = tanh(1), c = g / 2, h = tanh(c) / 2
+                (tensor(F32, [[[0]]]),),
+                (
+                    tensor(F32, [[[0.18169974219452625]]]),
+                    tensor(F32, [[[0.18169974219452625]]]),
+                    tensor(F32, [[[0.3807970779778824]]]),
+                ),
+                _ONE,
+                {
+                    "weight_ih_l0": tensor(F32, [[0], [0], [0], [0]]),
+                    "weight_hh_l0": tensor(F32, [[0], [0], [0], [0]]),
+                    "bias_ih_l0": tensor(F32, [0, 0, 1, 0]),
+                    "bias_hh_l0": tensor(F32, [0, 0, 0, 0]),
+                },
+            ),
+        ),
+    ),
+    _recurrent(
+        "GRU",
+        "GRU, gates r, z, n, with b_hn inside r * (...)",
+        (
+            Example(
+                "bias-only",  # r = z = 1/2, n = tanh(1 + r * 0), h = (1 - z) * n
+                (tensor(F32, [[[0]]]),),
+                (tensor(F32, [[[0.3807970779778824]]]), tensor(F32, [[[0.3807970779778824]]])),
+                _ONE,
+                {
+                    "weight_ih_l0": tensor(F32, [[0], [0], [0]]),
+                    "weight_hh_l0": tensor(F32, [[0], [0], [0]]),
+                    "bias_ih_l0": tensor(F32, [0, 0, 1]),
+                    "bias_hh_l0": tensor(F32, [0, 0, 0]),
+                },
+            ),
+        ),
+    ),
 )

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from ...format._limits import MAX_RANK, MAX_SAFE_INTEGER
 from .. import _cost as cost
+from .._examples import Example, tensor
 from .._shapes import conflict, known_dim, normalize_axis, product, show, total
 from .._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INDEX_DTYPES, Attr, InferContext, OpSpec, Port
 from .._types import Dim, ValueType
@@ -223,6 +224,7 @@ def _infer_reduce_sum(ctx: InferContext) -> Sequence[ValueType]:
     return _infer_reduce(ctx, (*FLOAT_DTYPES, *ARITHMETIC_INT_DTYPES))
 
 
+F32 = "float32"
 _AXES_OPTIONAL = Attr("axes", "ints", None, doc="axes to reduce; absent: all", min_length=1)
 
 OPS: tuple[OpSpec, ...] = (
@@ -235,6 +237,13 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("start_dim", "int", 1), Attr("end_dim", "int", -1)),
         section="10.5",
         cost=cost.copy,
+        examples=(
+            Example(
+                "default",
+                (tensor(F32, [[[0, 1], [2, 3]], [[4, 5], [6, 7]]]),),
+                (tensor(F32, [[0, 1, 2, 3], [4, 5, 6, 7]]),),
+            ),
+        ),
     ),
     OpSpec(
         "Reshape",
@@ -246,6 +255,20 @@ OPS: tuple[OpSpec, ...] = (
         check=_check_reshape,
         section="10.5",
         cost=cost.copy,
+        examples=(
+            Example(
+                "minus-one",
+                (tensor(F32, [[0, 1, 2], [3, 4, 5]]),),
+                (tensor(F32, [[0, 1], [2, 3], [4, 5]]),),
+                {"shape": [3, -1]},
+            ),
+            Example(
+                "copy-dim",
+                (tensor("int64", [[0, 1, 2, 3]]),),
+                (tensor("int64", [[[0, 1], [2, 3]]]),),
+                {"shape": [0, 2, 2]},
+            ),
+        ),
     ),
     OpSpec(
         "Transpose",
@@ -256,6 +279,14 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("perm", "ints"),),
         section="10.5",
         cost=cost.copy,
+        examples=(
+            Example(
+                "matrix",
+                (tensor(F32, [[1, 2, 3], [4, 5, 6]]),),
+                (tensor(F32, [[1, 4], [2, 5], [3, 6]]),),
+                {"perm": [1, 0]},
+            ),
+        ),
     ),
     OpSpec(
         "Concat",
@@ -266,6 +297,26 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("axis", "int"),),
         section="10.5",
         cost=cost.copy,
+        examples=(
+            Example(
+                "rows",
+                (
+                    tensor(F32, [[1, 2]]),
+                    tensor(F32, [[3, 4], [5, 6]]),
+                ),
+                (tensor(F32, [[1, 2], [3, 4], [5, 6]]),),
+                {"axis": 0},
+            ),
+            Example(
+                "negative-axis",
+                (
+                    tensor("int32", [[1], [2]]),
+                    tensor("int32", [[3], [4]]),
+                ),
+                (tensor("int32", [[1, 3], [2, 4]]),),
+                {"axis": -1},
+            ),
+        ),
     ),
     OpSpec(
         "Split",
@@ -276,6 +327,17 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("axis", "int"), Attr("split", "ints", minimum=0, min_length=1)),
         section="10.5",
         cost=cost.copy,
+        examples=(
+            Example(
+                "parts",
+                (tensor(F32, [1, 2, 3, 4, 5]),),
+                (
+                    tensor(F32, [1, 2]),
+                    tensor(F32, [3, 4, 5]),
+                ),
+                {"axis": 0, "split": [2, 3]},
+            ),
+        ),
     ),
     OpSpec(
         "Slice",
@@ -292,6 +354,20 @@ OPS: tuple[OpSpec, ...] = (
         check=_check_slice,
         section="10.5",
         cost=cost.copy,
+        examples=(
+            Example(
+                "step",
+                (tensor(F32, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),),
+                (tensor(F32, [1, 4, 7]),),
+                {"starts": [1], "ends": [8], "steps": [3]},
+            ),
+            Example(
+                "clamped-negative",
+                (tensor(F32, [[0, 1, 2, 3], [4, 5, 6, 7]]),),
+                (tensor(F32, [[2, 3], [6, 7]]),),
+                {"starts": [-2], "ends": [100], "axes": [1]},
+            ),
+        ),
     ),
     OpSpec(
         "Gather",
@@ -302,6 +378,25 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("axis", "int", 0),),
         section="10.5",
         cost=cost.indices(1),
+        examples=(
+            Example(
+                "axis-1",
+                (
+                    tensor(F32, [[1, 2, 3], [4, 5, 6]]),
+                    tensor("int64", [2, 0, -1]),
+                ),
+                (tensor(F32, [[3, 1, 3], [6, 4, 6]]),),
+                {"axis": 1},
+            ),
+            Example(
+                "scalar-index",
+                (
+                    tensor(F32, [[1, 2], [3, 4]]),
+                    tensor("int32", 1),
+                ),
+                (tensor(F32, [3, 4]),),
+            ),
+        ),
     ),
     OpSpec(
         "Squeeze",
@@ -312,6 +407,7 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("axes", "ints", min_length=1),),
         section="10.5",
         cost=cost.copy,
+        examples=(Example("two-axes", (tensor(F32, [[[1], [2]]]),), (tensor(F32, [1, 2]),), {"axes": [0, -1]}),),
     ),
     OpSpec(
         "Unsqueeze",
@@ -322,6 +418,7 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("axes", "ints", min_length=1),),
         section="10.5",
         cost=cost.copy,
+        examples=(Example("front-and-back", (tensor(F32, [1, 2]),), (tensor(F32, [[[1], [2]]]),), {"axes": [0, 2]}),),
     ),
     OpSpec(
         "ReduceMean",
@@ -332,6 +429,10 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(_AXES_OPTIONAL, Attr("keepdims", "bool", False)),
         section="10.6",
         cost=cost.reduce,
+        examples=(
+            Example("rows", (tensor(F32, [[1, 2], [3, 4]]),), (tensor(F32, [1.5, 3.5]),), {"axes": [1]}),
+            Example("all-kept", (tensor(F32, [[1, 2], [3, 4]]),), (tensor(F32, [[2.5]]),), {"keepdims": True}),
+        ),
     ),
     OpSpec(
         "ReduceSum",
@@ -342,5 +443,9 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(_AXES_OPTIONAL, Attr("keepdims", "bool", False)),
         section="10.6",
         cost=cost.reduce,
+        examples=(
+            Example("int32-columns", (tensor("int32", [[1, 2], [3, 4]]),), (tensor("int32", [4, 6]),), {"axes": [0]}),
+            Example("all", (tensor(F32, [[1, 2], [3, 4]]),), (tensor(F32, 10),)),
+        ),
     ),
 )
