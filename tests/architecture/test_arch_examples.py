@@ -20,6 +20,7 @@ from modelfmt.format._errors import FormatError
 from modelfmt.graph import _validate
 from modelfmt.graph._examples import Example, Value, tensor
 from modelfmt.graph._registry import CORE_OPS, CORE_VERSION, COSTS, FAMILIES, ops_at
+from modelfmt.graph._spec import Attr, OpSpec, Port
 from modelfmt.runtime._execute import KERNELS
 
 EXAMPLES = [(op, example) for op, spec in CORE_OPS.items() for example in spec.examples]
@@ -126,18 +127,50 @@ def test_every_op_is_from_a_version_this_implementation_knows() -> None:
 
 def test_an_op_of_a_later_version_is_unknown_to_a_graph_of_an_earlier_one(monkeypatch: pytest.MonkeyPatch) -> None:
     later = replace(CORE_OPS["ReLU"], name="LaterReLU", since=CORE_VERSION + 1)
-    known = {**CORE_OPS, "LaterReLU": later}
-    assert "LaterReLU" not in ops_at(CORE_VERSION, known)
-    assert "LaterReLU" in ops_at(CORE_VERSION + 1, known)
-    monkeypatch.setattr(_validate, "CORE_OPS", known)
-    monkeypatch.setattr(_validate, "ops_at", lambda version: ops_at(version, known))
-    architecture = {
-        "opset": {"modelfmt.core": CORE_VERSION},
-        "inputs": [{"name": "x", "dtype": "float32", "shape": [2]}],
-        "outputs": [{"name": "y", "dtype": "float32", "shape": [2]}],
-        "nodes": [{"name": "n", "op": "LaterReLU", "inputs": ["x"], "outputs": ["y"]}],
-    }
+    assert "LaterReLU" not in ops_at(CORE_VERSION, {**CORE_OPS, "LaterReLU": later})
+    assert "LaterReLU" in ops_at(CORE_VERSION + 1, {**CORE_OPS, "LaterReLU": later})
+    _with_later_version(monkeypatch, later)
+    architecture = _one_node("LaterReLU", ["x"])
     with pytest.raises(FormatError) as caught:
         _validate.validate_architecture(architecture, {})
     assert caught.value.code == "GRAPH_OP_UNKNOWN"
     assert f"version {CORE_VERSION + 1}" in str(caught.value)
+
+
+def _with_later_version(monkeypatch: pytest.MonkeyPatch, spec: OpSpec) -> None:
+    """The validator with `spec` in place of the op of that name, as if this implementation knew a later
+    modelfmt.core version than the graphs declare."""
+    known = {**CORE_OPS, spec.name: spec}
+    monkeypatch.setattr(_validate, "CORE_OPS", known)
+    monkeypatch.setattr(_validate, "ops_at", lambda version: ops_at(version, known))
+
+
+def _one_node(op: str, inputs: list[str | None], attributes: dict[str, object] | None = None) -> dict[str, object]:
+    the_node = node("n", op, inputs, ["y"], attributes=attributes)
+    return {
+        "opset": {"modelfmt.core": CORE_VERSION},
+        "inputs": [{"name": name, "dtype": "float32", "shape": [2]} for name in inputs if name is not None],
+        "outputs": [{"name": "y", "dtype": "float32", "shape": [2]}],
+        "nodes": [the_node],
+    }
+
+
+def test_an_attribute_of_a_later_version_is_unknown_but_gets_its_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    leaky = CORE_OPS["LeakyReLU"]
+    later = Attr("clip", "float", 6.0, since=CORE_VERSION + 1)
+    _with_later_version(monkeypatch, replace(leaky, attributes=(*leaky.attributes, later)))
+    graph = _validate.validate_architecture(_one_node("LeakyReLU", ["x"]), {})
+    assert dict(graph.nodes[0].attributes) == {"negative_slope": 0.01, "clip": 6.0}
+    with pytest.raises(FormatError) as caught:
+        _validate.validate_architecture(_one_node("LeakyReLU", ["x"], {"clip": 1.0}), {})
+    assert caught.value.code == "GRAPH_ATTRIBUTE_UNKNOWN"
+
+
+def test_a_port_of_a_later_version_is_not_an_input_of_an_earlier_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    relu = CORE_OPS["ReLU"]
+    later = Port("bound", "an upper bound", optional=True, since=CORE_VERSION + 1)
+    _with_later_version(monkeypatch, replace(relu, inputs=(*relu.inputs, later)))
+    assert ops_at(CORE_VERSION, {"ReLU": _validate.CORE_OPS["ReLU"]})["ReLU"].inputs == relu.inputs
+    with pytest.raises(FormatError) as caught:
+        _validate.validate_architecture(_one_node("ReLU", ["x", "b"]), {})
+    assert caught.value.code == "GRAPH_ARITY"

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Final
 
 from ._cost import CostFunction
-from ._spec import OpSpec
+from ._spec import REQUIRED, Attr, OpSpec, Port
 from .core import _attention, _basic, _layers, _recurrent, _shape
 
 CORE_DOMAIN: Final = "modelfmt.core"
@@ -28,8 +28,17 @@ def _table(*families: tuple[OpSpec, ...]) -> Mapping[str, OpSpec]:
         for spec in family:
             assert spec.name not in table, f"op {spec.name} is defined twice"
             assert 1 <= spec.since <= CORE_VERSION, f"op {spec.name} is from version {spec.since}"
+            parts: tuple[Attr | Port, ...] = (*spec.attributes, *spec.inputs, *spec.outputs)
+            for part in parts:
+                # §9.3: what a later version adds to an op is optional, so earlier graphs stay valid.
+                assert spec.since <= part.since <= CORE_VERSION, f"{spec.name}.{part.name} is from {part.since}"
+                assert part.since == spec.since or not _required(part), f"{spec.name}.{part.name} is required"
             table[spec.name] = spec
     return MappingProxyType(table)
+
+
+def _required(part: Attr | Port) -> bool:
+    return part.default is REQUIRED if isinstance(part, Attr) else not part.optional
 
 
 CORE_OPS: Final[Mapping[str, OpSpec]] = _table(*FAMILIES)
@@ -37,9 +46,10 @@ CORE_OPS: Final[Mapping[str, OpSpec]] = _table(*FAMILIES)
 
 
 def ops_at(version: int, table: Mapping[str, OpSpec] = CORE_OPS) -> Mapping[str, OpSpec]:
-    """The ops of modelfmt.core at `version` (SPEC.md §9.3): those introduced at that version or before.
-    A graph declaring version 1 does not know an op of version 2, whatever this implementation knows."""
-    return MappingProxyType({name: spec for name, spec in table.items() if spec.since <= version})
+    """The ops of modelfmt.core at `version` (SPEC.md §9.3): those introduced at that version or before,
+    each without the ports a later version added. A graph declaring version 1 knows no op of version 2,
+    whatever this implementation knows."""
+    return MappingProxyType({name: spec.at_version(version) for name, spec in table.items() if spec.since <= version})
 
 
 COSTS: Final[Mapping[str, CostFunction]] = MappingProxyType({name: spec.cost for name, spec in CORE_OPS.items()})

@@ -9,7 +9,7 @@ dict; nothing is ever looked up by attribute access or import from file content.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final, NoReturn
 
 from ..format._errors import Code, error
@@ -58,6 +58,10 @@ class Attr:
     choices: tuple[str, ...] | None = None  # for string
     length: int | None = None  # exact length, for ints
     min_length: int = 0  # for ints
+    # The modelfmt.core version that added the attribute to its op (§9.3 lets a version add optional
+    # attributes whose default keeps the earlier behaviour). A graph declaring an earlier version may not
+    # give it, and gets its default, so inference and kernels always see every attribute.
+    since: int = 1
 
     def __post_init__(self) -> None:
         assert self.kind in ATTRIBUTE_KINDS, self.kind
@@ -71,6 +75,7 @@ class Port:
     doc: str = ""
     optional: bool = False
     variadic: bool = False  # only the last port; one or more values
+    since: int = 1  # the modelfmt.core version that added the port (an optional one, §9.3)
 
 
 @dataclass(frozen=True)
@@ -204,6 +209,16 @@ class OpSpec:
 
     def output_range(self) -> tuple[int, int | None]:
         return _port_range(self.outputs)
+
+    def at_version(self, version: int) -> OpSpec:
+        """The op as a graph declaring modelfmt.core `version` knows it: without the ports a later version
+        added (the same object when there are none). Attributes are judged by version when they are
+        completed (`complete_attributes`), since a later one still gets its default."""
+        inputs = tuple(port for port in self.inputs if port.since <= version)
+        outputs = tuple(port for port in self.outputs if port.since <= version)
+        if (inputs, outputs) == (self.inputs, self.outputs):
+            return self
+        return replace(self, inputs=inputs, outputs=outputs)
 
 
 def _port_range(ports: tuple[Port, ...]) -> tuple[int, int | None]:

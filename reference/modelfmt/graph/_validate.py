@@ -219,7 +219,7 @@ class _NodeWalker:
         if spec is None:
             return self._visit_extension(node)
         _check_arity(spec, node)
-        attributes = complete_attributes(spec, attributes_raw, node)
+        attributes = complete_attributes(spec, attributes_raw, node, version=self.core_version)
         node = Node(index, name, op, inputs, outputs, MappingProxyType(attributes), node.parameters)
         _check_attribute_arity(spec, node)
         input_types = self._input_types(node)
