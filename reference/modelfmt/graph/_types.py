@@ -58,48 +58,6 @@ class ValueDecl:
         return ValueType(self.dtype, tuple(self.shape))
 
 
-@dataclass(frozen=True)
-class Node:
-    """One node, its attributes completed with the op's defaults (core ops only)."""
-
-    index: int
-    name: str
-    op: str
-    inputs: tuple[str | None, ...]
-    outputs: tuple[str | None, ...]
-    attributes: Mapping[str, object]
-    parameters: Mapping[str, str]  # slot -> tensor name
-    is_extension: bool = False
-
-    def describe(self) -> str:
-        """How error messages name the node."""
-        return f"node `{self.name}` (#{self.index}, {self.op})"
-
-
-@dataclass(frozen=True)
-class Graph:
-    """A validated architecture: every value defined once, nodes in topological order, every core op's
-    attributes, bindings, dtypes and shapes checked, and the inferred type of every value."""
-
-    opset: Mapping[str, int]
-    inputs: tuple[ValueDecl, ...]
-    outputs: tuple[ValueDecl, ...]
-    nodes: tuple[Node, ...]
-    value_types: Mapping[str, ValueType]
-
-    @property
-    def extension_nodes(self) -> tuple[Node, ...]:
-        return tuple(node for node in self.nodes if node.is_extension)
-
-    def bound_tensors(self) -> tuple[str, ...]:
-        """Tensor names bound by any node, in first-use order, each once."""
-        seen: dict[str, None] = {}
-        for node in self.nodes:
-            for tensor in node.parameters.values():
-                seen.setdefault(tensor)
-        return tuple(seen)
-
-
 class TypedAttributes:
     """Typed reads of a node's completed attributes, shared by inference and the kernels: validation has
     checked every type already, so a wrong one here is a bug in this package, hence the assertions."""
@@ -131,3 +89,49 @@ class TypedAttributes:
         value = self.attribute_values()[name]
         assert isinstance(value, tuple)
         return value
+
+
+@dataclass(frozen=True)
+class Node(TypedAttributes):
+    """One node, its attributes completed with the op's defaults (core ops only), with typed reads of
+    them (`int_attr`, `ints_attr`, ...) for inference and the kernels of every runtime."""
+
+    index: int
+    name: str
+    op: str
+    inputs: tuple[str | None, ...]
+    outputs: tuple[str | None, ...]
+    attributes: Mapping[str, object]
+    parameters: Mapping[str, str]  # slot -> tensor name
+    is_extension: bool = False
+
+    def attribute_values(self) -> Mapping[str, object]:
+        return self.attributes
+
+    def describe(self) -> str:
+        """How error messages name the node."""
+        return f"node `{self.name}` (#{self.index}, {self.op})"
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A validated architecture: every value defined once, nodes in topological order, every core op's
+    attributes, bindings, dtypes and shapes checked, and the inferred type of every value."""
+
+    opset: Mapping[str, int]
+    inputs: tuple[ValueDecl, ...]
+    outputs: tuple[ValueDecl, ...]
+    nodes: tuple[Node, ...]
+    value_types: Mapping[str, ValueType]
+
+    @property
+    def extension_nodes(self) -> tuple[Node, ...]:
+        return tuple(node for node in self.nodes if node.is_extension)
+
+    def bound_tensors(self) -> tuple[str, ...]:
+        """Tensor names bound by any node, in first-use order, each once."""
+        seen: dict[str, None] = {}
+        for node in self.nodes:
+            for tensor in node.parameters.values():
+                seen.setdefault(tensor)
+        return tuple(seen)
