@@ -161,6 +161,19 @@ OPS: tuple[OpSpec, ...] = (
                 {"embed_dim": 2, "num_heads": 1},
                 _IDENTITY_PROJECTIONS,
             ),
+            Example(
+                "batch-first-additive-mask",  # the mask leaves only the first key
+                (
+                    tensor(F32, [[[1, 0]]]),
+                    tensor(F32, [[[0, 0], [0, 0]]]),
+                    tensor(F32, [[[1, 2], [3, 4]]]),
+                    None,
+                    tensor(F32, [[0, -1e9]]),
+                ),
+                (tensor(F32, [[[1, 2]]]),),
+                {"embed_dim": 2, "num_heads": 1, "batch_first": True},
+                _IDENTITY_PROJECTIONS,
+            ),
         ),
     ),
 )

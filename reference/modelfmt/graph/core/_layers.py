@@ -340,6 +340,13 @@ OPS: tuple[OpSpec, ...] = (
                 {"in_channels": 1, "out_channels": 1, "kernel_size": [1, 1], "stride": [2, 2]},
                 {"weight": tensor(F32, [[[[2]]]])},
             ),
+            Example(
+                "dilated",  # the four corners
+                (tensor(F32, [[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]),),
+                (tensor(F32, [[[[20]]]]),),
+                {"in_channels": 1, "out_channels": 1, "kernel_size": [2, 2], "dilation": [2, 2]},
+                {"weight": tensor(F32, [[[[1, 1], [1, 1]]]])},
+            ),
         ),
     ),
     OpSpec(
@@ -370,6 +377,18 @@ OPS: tuple[OpSpec, ...] = (
                 (tensor(F32, [[[[-1]]]]),),
                 (tensor(F32, [[[[-1, -1], [-1, -1]]]]),),
                 {"kernel_size": [2, 2], "stride": [1, 1], "padding": [1, 1]},
+            ),
+            Example(
+                "ceil-mode",  # the last window starts inside the input and is cut short
+                (tensor(F32, [[[[1, 2, 3]]]]),),
+                (tensor(F32, [[[[2, 3]]]]),),
+                {"kernel_size": [1, 2], "ceil_mode": True},
+            ),
+            Example(
+                "dilated",  # windows (0, 2) and (1, 3)
+                (tensor(F32, [[[[1, 9, 2, 0]]]]),),
+                (tensor(F32, [[[[2, 9]]]]),),
+                {"kernel_size": [1, 2], "stride": [1, 1], "dilation": [1, 2]},
             ),
         ),
     ),

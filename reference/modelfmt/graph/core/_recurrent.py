@@ -186,6 +186,21 @@ OPS: tuple[OpSpec, ...] = (
                     "bias_hh_l0": tensor(F32, [0.25]),
                 },
             ),
+            Example(
+                "bidirectional-batch-first",  # the reverse direction reads step 1, then step 0
+                (tensor(F32, [[[1], [0]]]),),
+                (
+                    tensor(F32, [[[0.46211715726000974, 0.7615941559557649], [0.4318081805950961, 0]]]),
+                    tensor(F32, [[[0.4318081805950961]], [[0.7615941559557649]]]),
+                ),
+                {**_ONE, "bidirectional": True, "batch_first": True},
+                {
+                    "weight_ih_l0": tensor(F32, [[0.5]]),
+                    "weight_hh_l0": tensor(F32, [[1]]),
+                    "weight_ih_l0_reverse": tensor(F32, [[1]]),
+                    "weight_hh_l0_reverse": tensor(F32, [[0]]),
+                },
+            ),
         ),
     ),
     _recurrent(

@@ -243,6 +243,12 @@ OPS: tuple[OpSpec, ...] = (
                 (tensor(F32, [[[0, 1], [2, 3]], [[4, 5], [6, 7]]]),),
                 (tensor(F32, [[0, 1, 2, 3], [4, 5, 6, 7]]),),
             ),
+            Example(
+                "leading-axes",
+                (tensor(F32, [[[0], [1]], [[2], [3]]]),),
+                (tensor(F32, [[0], [1], [2], [3]]),),
+                {"start_dim": 0, "end_dim": 1},
+            ),
         ),
     ),
     OpSpec(
@@ -395,6 +401,11 @@ OPS: tuple[OpSpec, ...] = (
                     tensor("int32", 1),
                 ),
                 (tensor(F32, [3, 4]),),
+            ),
+            Example(
+                "axis-0",
+                (tensor(F32, [[1, 2], [3, 4], [5, 6]]), tensor("int64", [[2], [0]])),
+                (tensor(F32, [[[5, 6]], [[1, 2]]]),),
             ),
         ),
     ),
