@@ -58,6 +58,20 @@ class ValueDecl:
         return ValueType(self.dtype, tuple(self.shape))
 
 
+def int_of(attributes: Mapping[str, object], name: str) -> int:
+    """An int attribute of completed attributes (validation checked its type: a wrong one is a bug here)."""
+    value = attributes[name]
+    assert isinstance(value, int)
+    return value
+
+
+def ints_of(attributes: Mapping[str, object], name: str) -> tuple[int, ...]:
+    """An ints attribute of completed attributes, as a tuple."""
+    value = attributes[name]
+    assert isinstance(value, tuple)
+    return value
+
+
 class TypedAttributes:
     """Typed reads of a node's completed attributes, shared by inference and the kernels: validation has
     checked every type already, so a wrong one here is a bug in this package, hence the assertions."""
@@ -66,9 +80,7 @@ class TypedAttributes:
         raise NotImplementedError
 
     def int_attr(self, name: str) -> int:
-        value = self.attribute_values()[name]
-        assert isinstance(value, int)
-        return value
+        return int_of(self.attribute_values(), name)
 
     def float_attr(self, name: str) -> float:
         value = self.attribute_values()[name]
@@ -86,9 +98,7 @@ class TypedAttributes:
         return value
 
     def ints_attr(self, name: str) -> tuple[int, ...]:
-        value = self.attribute_values()[name]
-        assert isinstance(value, tuple)
-        return value
+        return ints_of(self.attribute_values(), name)
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,11 @@ from .._cost import CALL, CostContext, NodeCost, macs
 from .._examples import Example, tensor
 from .._shapes import conflict, show
 from .._spec import Attr, InferContext, OpSpec, Port, Slot
-from .._types import Dim, ValueType
-
-
-def _int(attrs: Mapping[str, object], name: str) -> int:
-    value = attrs[name]
-    assert isinstance(value, int)
-    return value
+from .._types import Dim, ValueType, int_of
 
 
 def _slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
-    embed = _int(attrs, "embed_dim")
+    embed = int_of(attrs, "embed_dim")
     return (
         Slot("in_proj_weight", (3 * embed, embed), doc="[3E, E]: rows 0..E-1 query, E..2E-1 key, 2E..3E-1 value"),
         Slot("in_proj_bias", (3 * embed,), required=False, doc="[3E]"),
@@ -29,7 +23,7 @@ def _slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
 
 
 def _check(attrs: Mapping[str, object]) -> str | None:
-    embed, heads = _int(attrs, "embed_dim"), _int(attrs, "num_heads")
+    embed, heads = int_of(attrs, "embed_dim"), int_of(attrs, "num_heads")
     if embed % heads:
         return f"embed_dim {embed} is not divisible by num_heads {heads}"
     return None

@@ -12,29 +12,17 @@ from .. import _cost as cost
 from .._examples import Example, tensor
 from .._shapes import conflict, show, sliding_output
 from .._spec import INDEX_DTYPES, Attr, DerivedDefault, InferContext, OpSpec, Port, Slot
-from .._types import Dim, ValueType
+from .._types import Dim, ValueType, int_of, ints_of
 
 X = (Port("X", "input"),)
 Y = (Port("Y", "output"),)
-
-
-def _int(attrs: Mapping[str, object], name: str) -> int:
-    value = attrs[name]
-    assert isinstance(value, int)
-    return value
-
-
-def _ints(attrs: Mapping[str, object], name: str) -> tuple[int, ...]:
-    value = attrs[name]
-    assert isinstance(value, tuple)
-    return value
 
 
 # ---- §10.7 Linear and Embedding --------------------------------------------------------------------
 
 
 def _linear_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
-    out_features, in_features = _int(attrs, "out_features"), _int(attrs, "in_features")
+    out_features, in_features = int_of(attrs, "out_features"), int_of(attrs, "in_features")
     return (
         Slot("weight", (out_features, in_features), doc="[out_features, in_features]"),
         Slot("bias", (out_features,), required=False, doc="[out_features]"),
@@ -52,12 +40,12 @@ def _infer_linear(ctx: InferContext) -> Sequence[ValueType]:
 
 
 def _embedding_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
-    shape = (_int(attrs, "num_embeddings"), _int(attrs, "embedding_dim"))
+    shape = (int_of(attrs, "num_embeddings"), int_of(attrs, "embedding_dim"))
     return (Slot("weight", shape, dtype="float", doc="[num_embeddings, embedding_dim]"),)
 
 
 def _check_embedding(attrs: Mapping[str, object]) -> str | None:
-    padding_idx, count = attrs["padding_idx"], _int(attrs, "num_embeddings")
+    padding_idx, count = attrs["padding_idx"], int_of(attrs, "num_embeddings")
     if isinstance(padding_idx, int) and not -count <= padding_idx < count:
         return f"padding_idx {padding_idx} is outside [-{count}, {count})"
     return None
@@ -87,8 +75,12 @@ def _conv_attributes(spatial: int) -> tuple[Attr, ...]:
 
 
 def _conv_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
-    out_channels, in_channels, groups = _int(attrs, "out_channels"), _int(attrs, "in_channels"), _int(attrs, "groups")
-    kernel = _ints(attrs, "kernel_size")
+    out_channels, in_channels, groups = (
+        int_of(attrs, "out_channels"),
+        int_of(attrs, "in_channels"),
+        int_of(attrs, "groups"),
+    )
+    kernel = ints_of(attrs, "kernel_size")
     return (
         Slot(
             "weight", (out_channels, in_channels // groups, *kernel), doc="[out_channels, in_channels/groups, *kernel]"
@@ -98,10 +90,10 @@ def _conv_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
 
 
 def _check_conv(attrs: Mapping[str, object]) -> str | None:
-    groups = _int(attrs, "groups")
+    groups = int_of(attrs, "groups")
     for name in ("in_channels", "out_channels"):
-        if _int(attrs, name) % groups:
-            return f"{name} {_int(attrs, name)} is not divisible by groups {groups}"
+        if int_of(attrs, name) % groups:
+            return f"{name} {int_of(attrs, name)} is not divisible by groups {groups}"
     return None
 
 
@@ -153,14 +145,16 @@ _STRIDE_DEFAULT = DerivedDefault("kernel_size", lambda attrs: attrs["kernel_size
 
 
 def _check_max_pool(attrs: Mapping[str, object]) -> str | None:
-    for k, p, d in zip(_ints(attrs, "kernel_size"), _ints(attrs, "padding"), _ints(attrs, "dilation"), strict=True):
+    for k, p, d in zip(
+        ints_of(attrs, "kernel_size"), ints_of(attrs, "padding"), ints_of(attrs, "dilation"), strict=True
+    ):
         if 2 * p > (k - 1) * d + 1:
             return f"padding {p} exceeds half the effective kernel size {(k - 1) * d + 1}"
     return None
 
 
 def _check_avg_pool(attrs: Mapping[str, object]) -> str | None:
-    for k, p in zip(_ints(attrs, "kernel_size"), _ints(attrs, "padding"), strict=True):
+    for k, p in zip(ints_of(attrs, "kernel_size"), ints_of(attrs, "padding"), strict=True):
         if 2 * p > k:
             return f"padding {p} exceeds half the kernel size {k}"
     return None
@@ -190,7 +184,7 @@ def _infer_global_average_pool(ctx: InferContext) -> Sequence[ValueType]:
 
 
 def _batch_norm_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
-    channels = (_int(attrs, "num_features"),)
+    channels = (int_of(attrs, "num_features"),)
     return (
         Slot("weight", channels, required=False, doc="[C], gamma"),
         Slot("bias", channels, required=False, doc="[C], beta"),
@@ -230,7 +224,7 @@ def _batch_norm(name: str, *ranks: int, examples: tuple[Example, ...]) -> OpSpec
 
 
 def _layer_norm_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
-    shape = _ints(attrs, "normalized_shape")
+    shape = ints_of(attrs, "normalized_shape")
     return (
         Slot("weight", shape, required=False, doc="normalized_shape, gamma"),
         Slot("bias", shape, required=False, doc="normalized_shape, beta"),

@@ -13,15 +13,9 @@ from .._cost import CALL, STEP, CostContext, NodeCost, macs
 from .._examples import Example, tensor
 from .._shapes import conflict, show
 from .._spec import Attr, InferContext, InferFunction, OpSpec, Port, Slot
-from .._types import Dim, ValueType
+from .._types import Dim, ValueType, int_of
 
 GATES: Final[Mapping[str, int]] = {"RNN": 1, "LSTM": 4, "GRU": 3}
-
-
-def _int(attrs: Mapping[str, object], name: str) -> int:
-    value = attrs[name]
-    assert isinstance(value, int)
-    return value
 
 
 def directions(attrs: Mapping[str, object]) -> int:
@@ -32,17 +26,17 @@ def layer_suffixes(attrs: Mapping[str, object]) -> list[str]:
     """Suffixes of the slots of every layer and direction, in PyTorch's order: l0, l0_reverse, l1, ..."""
     return [
         f"_l{layer}{'_reverse' if direction else ''}"
-        for layer in range(_int(attrs, "num_layers"))
+        for layer in range(int_of(attrs, "num_layers"))
         for direction in range(directions(attrs))
     ]
 
 
 def _slot_rule(op: str) -> object:
     def slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
-        hidden, gates = _int(attrs, "hidden_size"), GATES[op]
+        hidden, gates = int_of(attrs, "hidden_size"), GATES[op]
         result: list[Slot] = []
         for suffix in layer_suffixes(attrs):
-            layer_input = _int(attrs, "input_size") if suffix.startswith("_l0") else hidden * directions(attrs)
+            layer_input = int_of(attrs, "input_size") if suffix.startswith("_l0") else hidden * directions(attrs)
             result += [
                 Slot(f"weight_ih{suffix}", (gates * hidden, layer_input)),
                 Slot(f"weight_hh{suffix}", (gates * hidden, hidden)),
