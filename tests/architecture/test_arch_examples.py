@@ -16,11 +16,15 @@ import modelfmt
 import numpy as np
 import pytest
 from arch_helpers import declare, node, with_inferred_outputs, write
+from modelfmt import TensorInfo
+from modelfmt.format._dtypes import DTYPES
 from modelfmt.format._errors import FormatError
 from modelfmt.graph import _validate
+from modelfmt.graph._attributes import complete_attributes
 from modelfmt.graph._examples import Example, Value, tensor
 from modelfmt.graph._registry import CORE_OPS, CORE_VERSION, COSTS, FAMILIES, ops_at
-from modelfmt.graph._spec import Attr, OpSpec, Port
+from modelfmt.graph._spec import TYPE_VARIABLES, Attr, OpSpec, Port
+from modelfmt.graph._types import Node, ValueType
 from modelfmt.runtime._execute import KERNELS
 
 EXAMPLES = [(op, example) for op, spec in CORE_OPS.items() for example in spec.examples]
@@ -174,3 +178,72 @@ def test_a_port_of_a_later_version_is_not_an_input_of_an_earlier_one(monkeypatch
     with pytest.raises(FormatError) as caught:
         _validate.validate_architecture(_one_node("ReLU", ["x", "b"]), {})
     assert caught.value.code == "GRAPH_ARITY"
+
+
+# ---- the declared input types (Port.types) are the dtypes inference accepts ---------------------------
+
+
+def _infers(op: str, example: Example, dtypes: dict[int, str], slot_dtype: str | None) -> str | None:
+    """None when the op's node validates with input i of dtype `dtypes[i]` (the example's otherwise) and
+    its "T" slots of `slot_dtype`; else the error code."""
+    types: dict[str, ValueType] = {}
+    names: list[str | None] = []
+    for index, value in enumerate(example.inputs):
+        if value is None:
+            names.append(None)
+            continue
+        types[f"x{index}"] = ValueType(dtypes.get(index, value.dtype), value.shape)
+        names.append(f"x{index}")
+    slots = {slot.name: slot for slot in CORE_OPS[op].slots(_completed(op, example))}
+    tensors = {
+        f"p.{name}": TensorInfo(
+            f"p.{name}",
+            slot_dtype if slot_dtype is not None and slots[name].dtype == "T" else value.dtype,
+            value.shape,
+            0,
+            0,
+            "0" * 64,
+            "parameter",
+        )
+        for name, value in example.params.items()
+    }
+    raw = node("n", op, names, [f"y{i}" for i in range(len(example.outputs))], attributes=dict(example.attributes))
+    if example.params:
+        raw["parameters"] = {slot: f"p.{slot}" for slot in example.params}
+    try:
+        _validate._NodeWalker({"modelfmt.core": CORE_VERSION}, tensors, types).visit(0, raw)
+    except FormatError as exc:
+        return exc.code
+    return None
+
+
+def _completed(op: str, example: Example) -> dict[str, object]:
+    probe = Node(0, "n", op, (), (), example.attributes, {})
+    return complete_attributes(CORE_OPS[op], example.attributes, probe)
+
+
+@pytest.mark.parametrize("op", sorted(CORE_OPS))
+def test_every_input_port_declares_a_type_variable(op: str) -> None:
+    for port in CORE_OPS[op].inputs:
+        assert port.types in TYPE_VARIABLES, f"{op} input {port.name}: types {port.types!r}"
+
+
+@pytest.mark.parametrize("op", sorted(CORE_OPS))
+def test_inference_accepts_exactly_the_declared_input_types(op: str) -> None:
+    """On the op's first example, every dtype for the inputs that share a type variable (together, and
+    the "T" parameter slots with them when the dtype is a floating one): accepted exactly when the
+    variable allows it, GRAPH_DTYPE otherwise. "bool or T" masks are left to the examples."""
+    spec, example = CORE_OPS[op], CORE_OPS[op].examples[0]
+    assert _infers(op, example, {}, None) is None
+    groups: dict[str, list[int]] = {}
+    for index, value in enumerate(example.inputs):
+        port = spec.inputs[min(index, len(spec.inputs) - 1)]  # a variadic port takes the rest
+        if value is not None and port.types != "bool or T":
+            groups.setdefault(port.types, []).append(index)
+    first_group = next((name for name, members in groups.items() if 0 in members), None)
+    for variable, members in groups.items():
+        for dtype in DTYPES:
+            slot_dtype = dtype if variable == first_group and dtype in TYPE_VARIABLES["T"] else None
+            code = _infers(op, example, dict.fromkeys(members, dtype), slot_dtype)
+            expected = None if dtype in TYPE_VARIABLES[variable] else "GRAPH_DTYPE"
+            assert code == expected, f"{op}: inputs {members} ({variable}) of dtype {dtype}"

@@ -259,3 +259,69 @@ def test_ports_match(op: str) -> None:
         assert documented["inputs"] == _ports(spec.inputs), f"{op}: the inputs of SPEC.md §{spec.section}"
     if "outputs" in documented:
         assert documented["outputs"] == _ports(spec.outputs), f"{op}: the outputs of SPEC.md §{spec.section}"
+
+
+# ---- input types: the type variable in parentheses after an input's name (§10.1) against Port.types ----
+
+TYPE_OF_PARENTHESIS = re.compile(r"\((T|N|I|V|any dtype)[,;)]")
+
+
+def _types_of_clause(clause: str) -> dict[str, str]:
+    """Input name -> type variable, for names followed by `(T`, `(N`, `(I`, `(V` or `(any dtype`; a name
+    listed bare just before typed ones (`A`, `B` (N, the same dtype)) takes their type."""
+    types: dict[str, str] = {}
+    bare: list[str] = []
+    for item in _top_level_items(" ".join(clause.split())):
+        match = PORT_NAME.match(item)
+        if match is None or match.group(1) in DTYPE_NAMES:
+            bare = []
+            continue
+        typed = TYPE_OF_PARENTHESIS.match(match.group(2).lstrip())
+        if typed is None:
+            bare.append(match.group(1))
+            continue
+        variable = "any" if typed.group(1) == "any dtype" else typed.group(1)
+        for name in [*bare, match.group(1)]:
+            types[name] = variable
+        bare = []
+    return types
+
+
+def _documented_types() -> dict[str, dict[str, str]]:
+    documented: dict[str, dict[str, str]] = {}
+    for op, text in OPS.items():
+        clause = _clause(text, "Inputs:")
+        documented[op] = _types_of_clause(clause) if clause is not None else {}
+        intro = re.search(r"Inputs \(all (T) of one dtype except masks\)", text)
+        if intro is not None:
+            documented[op] = {row[0].strip("`"): "T" for row in _rows(text, "port") if "(optional)" not in row[0]}
+    activations = _section("10.3", 3)
+    each = re.search(r"Each takes `(\w+)` \((T)\)", activations)
+    assert each is not None
+    shape_ops = re.search(r"Shape ops accept any (V) dtype", _section("10.5", 3))
+    assert shape_ops is not None
+    for op, spec in CORE_OPS.items():
+        if spec.section == "10.3" and not documented[op]:
+            documented[op] = {each.group(1): each.group(2)}
+        if spec.section == "10.5" and not documented[op]:
+            inputs = DOCUMENTED_PORTS[op].get("inputs", [])
+            documented[op] = {name: shape_ops.group(1) for name, _optional, _variadic in inputs}
+    for op, text in OPS.items():
+        same = re.match(r"\s*As (\w+)[\s,][^.]*?\.", text, re.S)
+        if same is not None and not documented[op] and "dtype" not in same.group(0):
+            documented[op] = documented[same.group(1)]
+    return documented
+
+
+DOCUMENTED_TYPES = _documented_types()
+
+
+def test_input_types_are_documented_for_most_ops() -> None:
+    assert sum(len(types) for types in DOCUMENTED_TYPES.values()) >= 40, DOCUMENTED_TYPES
+
+
+@pytest.mark.parametrize("op", sorted(CORE_OPS))
+def test_input_types_match(op: str) -> None:
+    declared = {port.name: port.types for port in CORE_OPS[op].inputs}
+    for name, variable in DOCUMENTED_TYPES[op].items():
+        assert declared.get(name) == variable, f"{op} input {name}: SPEC.md says {variable}"

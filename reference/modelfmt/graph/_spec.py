@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Final, NoReturn
 
+from ..format._dtypes import DTYPES
 from ..format._errors import Code, error
 from ._cost import CostFunction
 from ._examples import Example
@@ -22,6 +24,21 @@ INDEX_DTYPES: Final = ("int32", "int64")
 INTEGER_DTYPES: Final = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 # Dtypes the arithmetic ops (Add, Sub, Mul) accept besides floats.
 ARITHMETIC_INT_DTYPES: Final = ("int32", "int64")
+# V of SPEC.md §10.1: every dtype a computed value may have (the float8 dtypes are storage formats).
+VALUE_DTYPES: Final = ("bool", *INTEGER_DTYPES, *FLOAT_DTYPES)
+
+TYPE_VARIABLES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "T": FLOAT_DTYPES,
+        "N": (*FLOAT_DTYPES, *ARITHMETIC_INT_DTYPES),
+        "I": INDEX_DTYPES,
+        "V": VALUE_DTYPES,
+        "any": tuple(DTYPES),
+        "bool or T": ("bool", *FLOAT_DTYPES),  # a mask: bool, or the dtype of the op's T
+    }
+)
+"""The type variables of SPEC.md §10.1 a port's `types` names. Input ports of one op that name the same
+variable have one dtype (a difference is GRAPH_DTYPE)."""
 
 
 class _Required:
@@ -76,6 +93,9 @@ class Port:
     optional: bool = False
     variadic: bool = False  # only the last port; one or more values
     since: int = 1  # the modelfmt.core version that added the port (an optional one, §9.3)
+    # The dtypes of an input, a key of TYPE_VARIABLES. Declarative: the op's `infer` enforces them, and
+    # tests/architecture/test_arch_examples.py checks that it accepts exactly these.
+    types: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,7 +186,6 @@ class InferContext(TypedAttributes):
         if len(shape) < minimum:
             self.fail("GRAPH_SHAPE", f"{self.port_name(index)} has rank {len(shape)}; expected at least {minimum}")
         return shape
-
 
 
 InferFunction = Callable[[InferContext], Sequence[ValueType]]

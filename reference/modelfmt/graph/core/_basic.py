@@ -7,14 +7,14 @@ from collections.abc import Mapping, Sequence
 from .. import _cost as cost
 from .._examples import Example, Nested, tensor
 from .._shapes import broadcast, conflict, normalize_axis, show
-from .._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INTEGER_DTYPES, Attr, InferContext, OpSpec, Port, Slot
+from .._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, VALUE_DTYPES, Attr, InferContext, OpSpec, Port, Slot
 from .._types import Dim, ValueType
 
 # Dtypes a graph value may have for Cast (float8 types are storage formats, not compute types in v1).
-CASTABLE_DTYPES = ("bool", *INTEGER_DTYPES, *FLOAT_DTYPES)
+CASTABLE_DTYPES = VALUE_DTYPES
 SCALAR_DTYPES = (*FLOAT_DTYPES, "int32", "int64")
 
-X = (Port("X", "input"),)
+X = (Port("X", "input", types="T"),)
 Y = (Port("Y", "output"),)
 
 
@@ -90,7 +90,8 @@ def _float_example(name: str, x: Nested, y: Nested, **attributes: object) -> Exa
 
 # ---- §10.4 arithmetic ------------------------------------------------------------------------------
 
-AB = (Port("A", "left operand"), Port("B", "right operand"))
+AB = (Port("A", "left operand", types="T"), Port("B", "right operand", types="T"))
+AB_N = (Port("A", "left operand", types="N"), Port("B", "right operand", types="N"))
 
 
 def _infer_add(ctx: InferContext) -> Sequence[ValueType]:
@@ -125,7 +126,7 @@ OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "Identity",
         "Y = X, any dtype",
-        X,
+        (Port("X", "input", types="any"),),
         Y,
         _infer_identity,
         section="10.2",
@@ -166,7 +167,7 @@ OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "Cast",
         "Y = X converted to dtype `to`",
-        X,
+        (Port("X", "input", types="V"),),
         Y,
         _infer_cast,
         attributes=(Attr("to", "string", choices=CASTABLE_DTYPES),),
@@ -181,7 +182,7 @@ OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "PositionIds",
         "Y = [start, start+1, ..., start+n-1] as int64, n = X.shape[axis]",
-        (Port("X", "any tensor; only its shape is used"),),
+        (Port("X", "any tensor; only its shape is used", types="any"),),
         Y,
         _infer_position_ids,
         attributes=(Attr("axis", "int"), Attr("start", "int", 0, minimum=0)),
@@ -279,7 +280,7 @@ OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "Add",
         "Y = A + B (broadcasting)",
-        AB,
+        AB_N,
         Y,
         _infer_add,
         section="10.4",
@@ -294,7 +295,7 @@ OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "Sub",
         "Y = A - B (broadcasting)",
-        AB,
+        AB_N,
         Y,
         _infer_add,
         section="10.4",
@@ -304,7 +305,7 @@ OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "Mul",
         "Y = A * B (broadcasting)",
-        AB,
+        AB_N,
         Y,
         _infer_add,
         section="10.4",

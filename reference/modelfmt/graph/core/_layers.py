@@ -14,7 +14,7 @@ from .._shapes import conflict, show, sliding_output
 from .._spec import INDEX_DTYPES, Attr, DerivedDefault, InferContext, OpSpec, Port, Slot
 from .._types import Dim, ValueType, int_of, ints_of
 
-X = (Port("X", "input"),)
+X = (Port("X", "input", types="T"),)
 Y = (Port("Y", "output"),)
 
 
@@ -274,7 +274,7 @@ OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "Embedding",
         "Y[..., :] = weight[indices[...], :]",
-        (Port("indices", "int32 or int64 tensor"),),
+        (Port("indices", "int32 or int64 tensor", types="I"),),
         Y,
         _infer_embedding,
         attributes=(

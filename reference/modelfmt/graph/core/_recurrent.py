@@ -133,15 +133,15 @@ def _attributes(op: str) -> tuple[Attr, ...]:
 
 
 def _recurrent(op: str, summary: str, examples: tuple[Example, ...]) -> OpSpec:
-    state_inputs = [Port("H0", "initial hidden state [L*D, N, H]; absent: zeros", optional=True)]
+    state_inputs = [Port("H0", "initial hidden state [L*D, N, H]; absent: zeros", optional=True, types="T")]
     state_outputs = [Port("H_n", "final hidden state [L*D, N, H]", optional=True)]
     if op == "LSTM":
-        state_inputs.append(Port("C0", "initial cell state [L*D, N, H]; absent: zeros", optional=True))
+        state_inputs.append(Port("C0", "initial cell state [L*D, N, H]; absent: zeros", optional=True, types="T"))
         state_outputs.append(Port("C_n", "final cell state [L*D, N, H]", optional=True))
     return OpSpec(
         op,
         summary,
-        (Port("X", "[S, N, input_size], or [N, S, input_size] when batch_first"), *state_inputs),
+        (Port("X", "[S, N, input_size], or [N, S, input_size] when batch_first", types="T"), *state_inputs),
         (Port("Y", "[S, N, D*H], or [N, S, D*H] when batch_first"), *state_outputs),
         _infer_rnn(op),
         attributes=_attributes(op),

@@ -13,7 +13,7 @@ from .._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INDEX_DTYPES, Attr, Inf
 from .._types import Dim, ValueType
 from ._basic import CASTABLE_DTYPES
 
-X = (Port("X", "input"),)
+X = (Port("X", "input", types="V"),)
 Y = (Port("Y", "output"),)
 
 
@@ -297,7 +297,7 @@ OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "Concat",
         "Y = inputs joined along axis",
-        (Port("inputs", "one or more tensors", variadic=True),),
+        (Port("inputs", "one or more tensors", variadic=True, types="V"),),
         Y,
         _infer_concat,
         attributes=(Attr("axis", "int"),),
@@ -378,7 +378,7 @@ OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "Gather",
         "Y = take(data, indices, axis)",
-        (Port("data", "tensor to index"), Port("indices", "int32 or int64 tensor")),
+        (Port("data", "tensor to index", types="V"), Port("indices", "int32 or int64 tensor", types="I")),
         Y,
         _infer_gather,
         attributes=(Attr("axis", "int", 0),),
@@ -434,7 +434,7 @@ OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "ReduceMean",
         "Y = mean of X over axes",
-        X,
+        (Port("X", "input", types="T"),),
         Y,
         _infer_reduce_mean,
         attributes=(_AXES_OPTIONAL, Attr("keepdims", "bool", False)),
@@ -448,7 +448,7 @@ OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "ReduceSum",
         "Y = sum of X over axes",
-        X,
+        (Port("X", "input", types="N"),),
         Y,
         _infer_reduce_sum,
         attributes=(_AXES_OPTIONAL, Attr("keepdims", "bool", False)),
