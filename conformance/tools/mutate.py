@@ -66,7 +66,7 @@ MUTANTS: Final[tuple[Mutant, ...]] = (
     Mutant(
         "py-concat-off-axis",
         "python",
-        "graph/_ops_shape.py",
+        "graph/core/_shape.py",
         "if dim_index != axis and conflict(a, b):",
         "if dim_index != axis and conflict(a, b) and False:",
         "Concat does not compare the sizes off the axis",
@@ -74,7 +74,7 @@ MUTANTS: Final[tuple[Mutant, ...]] = (
     Mutant(
         "py-flatten-default",
         "python",
-        "graph/_ops_shape.py",
+        "graph/core/_shape.py",
         'Attr("start_dim", "int", 1)',
         'Attr("start_dim", "int", 0)',
         "Flatten's start_dim defaults to 0",
@@ -90,7 +90,7 @@ MUTANTS: Final[tuple[Mutant, ...]] = (
     Mutant(
         "py-attn-mask-3d",
         "python",
-        "graph/_ops_attention.py",
+        "graph/core/_attention.py",
         'conflict(shape[0], batch * ctx.int_attr("num_heads"))',
         'conflict(shape[0], batch * ctx.int_attr("num_heads")) and False',
         "a 3-D attn_mask not checked against batch x heads",

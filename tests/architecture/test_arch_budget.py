@@ -30,9 +30,9 @@ from modelfmt.cli._graph import size_argument
 from modelfmt.diagnose._check import check_file
 from modelfmt.graph import CORE_OPS
 from modelfmt.graph._concrete import infer_with_sizes
-from modelfmt.graph._cost import COSTS
 from modelfmt.graph._footprint import footprint
 from modelfmt.graph._growth import estimate_growth
+from modelfmt.graph._registry import COSTS
 from modelfmt.graph._validate import validate_architecture
 from modelfmt.runtime import _execute, _run
 from modelfmt.runtime._budget import MEMORY_FLOOR, WORK_PER_BYTE, budget_for

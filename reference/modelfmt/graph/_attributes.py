@@ -9,6 +9,7 @@ from ..format._errors import error
 from ..format._json import json_type, show
 from ..format._limits import MAX_ATTRIBUTE_ITEMS
 from ._json_shape import canonical_order
+from ._registry import CORE_VERSION
 from ._spec import REQUIRED, Attr, DerivedDefault, OpSpec
 from ._types import Node
 
@@ -79,12 +80,15 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def complete_attributes(spec: OpSpec, raw: Mapping[str, object], node: Node) -> dict[str, object]:
+def complete_attributes(
+    spec: OpSpec, raw: Mapping[str, object], node: Node, *, version: int = CORE_VERSION
+) -> dict[str, object]:
     """Check a core node's attributes and fill in defaults (§9.7), in the order the spec requires:
     unknown names, then each given attribute's type and range (in key order), then missing ones,
-    then cross-attribute rules."""
+    then cross-attribute rules. `version` is the graph's modelfmt.core version: an attribute a later
+    version added is unknown to it (§9.3) but still gets its default, which keeps this version's meaning."""
     where = node.describe()
-    known = spec.attribute_map
+    known = {name: attr for name, attr in spec.attribute_map.items() if attr.since <= version}
     for name in canonical_order(raw):
         if name not in known:
             raise error(

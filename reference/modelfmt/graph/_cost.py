@@ -1,10 +1,10 @@
 """What executing one node costs, from concrete shapes alone (SPEC.md §9.11, the reference cost model).
 
-For each op of modelfmt.core: the bytes a kernel allocates besides its outputs (`scratch`, at most, at
-one time), its work in work units, and the largest extent of any array it builds, views included (numpy
-refuses an array, even an empty one, whose dimensions multiply beyond what an index can hold). The
-figures follow the reference numpy kernels (`runtime/_kernels_*.py`) and bound what they allocate; the
-PyTorch build uses them too, as a bound on kernels that allocate no more.
+The rules an op's definition (`graph/core/`) names as its `cost`: the bytes a kernel allocates besides
+its outputs (`scratch`, at most, at one time), its work in work units, and the largest extent of any array
+it builds, views included (numpy refuses an array, even an empty one, whose dimensions multiply beyond
+what an index can hold). The figures follow the reference numpy kernels (`runtime/_kernels_*.py`) and
+bound what they allocate; the PyTorch build uses them too, as a bound on kernels that allocate no more.
 
 Work units: one per element a kernel reads or writes in an element-wise pass, one per 8 multiply-adds of
 a matrix product or convolution (those run several times faster per operation than element-wise passes),
@@ -22,7 +22,6 @@ from typing import Final
 
 from ..format._dtypes import DTYPES
 from ..format._limits import extent
-from ._ops_recurrent import GATES, directions
 from ._types import Node, TensorEntry, TypedAttributes, ValueType
 
 # The fixed cost of a kernel call or of one step of a sequential loop: numpy's per-call overhead is a few
@@ -106,11 +105,11 @@ def _sizes(value: ValueType | None) -> tuple[int, ...]:
 CostFunction = Callable[[CostContext], NodeCost]
 
 
-def _free(_ctx: CostContext) -> NodeCost:
+def free(_ctx: CostContext) -> NodeCost:
     return NodeCost(0, CALL)
 
 
-def _elementwise(work_per_element: int, scratch_copies: int = 0, flag_bytes: int = 0) -> CostFunction:
+def elementwise(work_per_element: int, scratch_copies: int = 0, flag_bytes: int = 0) -> CostFunction:
     """An element-wise kernel over its output: `scratch_copies` temporaries of the output's size, plus
     `flag_bytes` per element (boolean masks)."""
 
@@ -121,26 +120,26 @@ def _elementwise(work_per_element: int, scratch_copies: int = 0, flag_bytes: int
     return cost
 
 
-def _gelu(ctx: CostContext) -> NodeCost:
+def gelu(ctx: CostContext) -> NodeCost:
     n, size = ctx.out_numel(), ctx.itemsize
     if ctx.str_attr("approximate") == "tanh":
         return NodeCost(4 * n * size, CALL + 8 * n)
     return NodeCost(n * (PYTHON_ELEMENT_BYTES + 3 * size), CALL + (PYTHON_ELEMENT + 6) * n)
 
 
-def _softmax(ctx: CostContext) -> NodeCost:
+def softmax(ctx: CostContext) -> NodeCost:
     shape, n, size = ctx.shape(), ctx.numel(), ctx.itemsize
     along = shape[ctx.int_attr("axis") % len(shape)]
     rows = n // along if along else 0
     return NodeCost(3 * n * size + 2 * rows * size, CALL + 5 * n)
 
 
-def _copy(ctx: CostContext) -> NodeCost:
+def copy(ctx: CostContext) -> NodeCost:
     """Reshaping and selecting kernels: at most one copy of what they touch."""
     return NodeCost(0, CALL + max(ctx.numel(), sum(ctx.out_numel(i) for i in range(len(ctx.outputs)))))
 
 
-def _matmul(ctx: CostContext) -> NodeCost:
+def matmul(ctx: CostContext) -> NodeCost:
     a, b = ctx.shape(0), ctx.shape(1)
     n = ctx.out_numel()
     inner = a[-1]
@@ -149,17 +148,22 @@ def _matmul(ctx: CostContext) -> NodeCost:
     return NodeCost(copies, CALL + n + macs(n * inner))
 
 
-def _indices(ctx: CostContext, indices: int) -> NodeCost:
-    """Gather and Embedding: a range check and an int64 copy of the indices, then the take."""
-    count = ctx.numel(indices)
-    return NodeCost(11 * count, CALL + ctx.out_numel() + 3 * count)
+def indices(position: int) -> CostFunction:
+    """Gather and Embedding: a range check and an int64 copy of the indices (input `position`), then the
+    take."""
+
+    def cost(ctx: CostContext) -> NodeCost:
+        count = ctx.numel(position)
+        return NodeCost(11 * count, CALL + ctx.out_numel() + 3 * count)
+
+    return cost
 
 
-def _reduce(ctx: CostContext) -> NodeCost:
+def reduce(ctx: CostContext) -> NodeCost:
     return NodeCost(2 * ctx.out_numel() * ctx.itemsize, CALL + ctx.numel())
 
 
-def _linear(ctx: CostContext) -> NodeCost:
+def linear(ctx: CostContext) -> NodeCost:
     n = ctx.out_numel()
     return NodeCost((ctx.numel() + n) * ctx.itemsize, CALL + 2 * n + macs(n * ctx.int_attr("in_features")))
 
@@ -206,7 +210,7 @@ def _window_view(batch: int, channels: int, windows: Sequence[_Window]) -> tuple
     return padded, gathered, view
 
 
-def _conv(ctx: CostContext) -> NodeCost:
+def conv(ctx: CostContext) -> NodeCost:
     batch, channels = ctx.shape()[:2]
     windows = _windows(ctx, ctx.ints_attr("dilation"))
     padded, gathered, view = _window_view(batch, channels, windows)
@@ -218,7 +222,7 @@ def _conv(ctx: CostContext) -> NodeCost:
     return NodeCost(scratch, CALL + padded + 2 * gathered + 2 * n + macs(n * per_output), view)
 
 
-def _pool(ctx: CostContext) -> NodeCost:
+def pool(ctx: CostContext) -> NodeCost:
     batch, channels = ctx.shape()[:2]
     average = ctx.node.op == "AvgPool2d"
     windows = _windows(ctx, (1, 1) if average else ctx.ints_attr("dilation"))
@@ -234,7 +238,7 @@ def _pool(ctx: CostContext) -> NodeCost:
     return NodeCost(scratch, CALL + padded + gathered + 2 * positions + n, view)
 
 
-def _normalization(copies: int, work_per_element: int) -> CostFunction:
+def normalization(copies: int, work_per_element: int) -> CostFunction:
     """BatchNorm and LayerNorm: a few temporaries of the input's size, and per-row statistics."""
 
     def cost(ctx: CostContext) -> NodeCost:
@@ -244,118 +248,3 @@ def _normalization(copies: int, work_per_element: int) -> CostFunction:
         return NodeCost((copies * n + 3 * rows) * size, CALL + work_per_element * n)
 
     return cost
-
-
-def _recurrent(ctx: CostContext) -> NodeCost:
-    shape = ctx.shape()
-    batch_first = ctx.bool_attr("batch_first")
-    steps, batch = (shape[1], shape[0]) if batch_first else (shape[0], shape[1])
-    hidden, features = ctx.int_attr("hidden_size"), ctx.int_attr("input_size")
-    layers, dirs = ctx.int_attr("num_layers"), directions(ctx.attrs)
-    gates = GATES[ctx.node.op] * hidden
-    states = layers * dirs * batch * hidden
-    widest_input = max(features, dirs * hidden)
-    size = ctx.itemsize
-    scratch = size * (
-        4 * states  # zero initial states, then the final states collected before stacking
-        + gates  # the zero bias
-        + steps * batch * widest_input  # the layer's input
-        + 2 * steps * batch * gates  # the input projection of every step, and its bias sum
-        + 3 * steps * batch * dirs * hidden  # each direction's outputs, joined, and the final copy
-        + 12 * batch * gates  # one step's temporaries
-    )
-    work = CALL + 2 * steps * batch * dirs * hidden
-    for layer in range(layers):
-        layer_input = features if layer == 0 else dirs * hidden
-        per_direction = (
-            macs(steps * batch * gates * layer_input)
-            + steps * batch * gates
-            + steps * (STEP + macs(batch * gates * hidden) + 12 * batch * gates)
-        )
-        work += dirs * per_direction
-    arrays = (
-        (steps, batch, gates),
-        (steps, batch, widest_input),
-        (steps, batch, dirs * hidden),
-        (layers * dirs, batch, hidden),
-    )
-    return NodeCost(scratch, work, max(extent(shape) for shape in arrays))
-
-
-def _attention(ctx: CostContext) -> NodeCost:
-    batch_first = ctx.bool_attr("batch_first")
-    query, key = ctx.shape(0), ctx.shape(1)
-    batch, target = (query[0], query[1]) if batch_first else (query[1], query[0])
-    source = key[1] if batch_first else key[0]
-    embed, heads = ctx.int_attr("embed_dim"), ctx.int_attr("num_heads")
-    head_dim = embed // heads
-    size = ctx.itemsize
-    queries, keys = batch * target * embed, batch * source * embed
-    scores = batch * heads * target * source
-    masks = sum(ctx.numel(index) for index in (3, 4) if ctx.has_input(index))
-    scratch = size * (
-        4 * scores  # the scores, scaled or masked, and softmax's shifted, exponentiated and normalised copies
-        + masks  # boolean masks turned into additive ones
-        + 3 * (queries + 2 * keys)  # projections of query, key and value, their bias sums and input copies
-        + 5 * queries  # the context, its reshaped copy, the output projection and its bias sum
-        + keys  # a contiguous copy of the values
-    )
-    work = (
-        CALL
-        + macs((queries + 2 * keys) * embed)
-        + 3 * (queries + 2 * keys)
-        + 2 * macs(scores * head_dim)
-        + 8 * scores
-        + macs(queries * embed)
-        + 4 * queries
-    )
-    widest = extent((batch, heads, target, source))
-    return NodeCost(scratch, work, widest)
-
-
-COSTS: Final[Mapping[str, CostFunction]] = {
-    "Identity": _free,
-    "Constant": _free,
-    "Scalar": _free,
-    "Dropout": _free,
-    "Cast": _elementwise(4),  # float to integer conversions check every element
-    "PositionIds": _elementwise(1),
-    "ReLU": _elementwise(1),
-    "LeakyReLU": _elementwise(3, scratch_copies=1, flag_bytes=1),
-    "SiLU": _elementwise(9, scratch_copies=5, flag_bytes=1),
-    "Tanh": _elementwise(1),
-    "Sigmoid": _elementwise(8, scratch_copies=5, flag_bytes=1),
-    "GELU": _gelu,
-    "Softmax": _softmax,
-    "LogSoftmax": _softmax,
-    "Add": _elementwise(1),
-    "Sub": _elementwise(1),
-    "Mul": _elementwise(1),
-    "Div": _elementwise(1),
-    "MatMul": _matmul,
-    "Flatten": _copy,
-    "Reshape": _copy,
-    "Squeeze": _copy,
-    "Unsqueeze": _copy,
-    "Transpose": _copy,
-    "Concat": _copy,
-    "Split": _copy,
-    "Slice": _copy,
-    "Gather": lambda ctx: _indices(ctx, 1),
-    "ReduceMean": _reduce,
-    "ReduceSum": _reduce,
-    "Linear": _linear,
-    "Embedding": lambda ctx: _indices(ctx, 0),
-    "Conv1d": _conv,
-    "Conv2d": _conv,
-    "MaxPool2d": _pool,
-    "AvgPool2d": _pool,
-    "GlobalAveragePool": _reduce,
-    "BatchNorm1d": _normalization(3, 5),
-    "BatchNorm2d": _normalization(3, 5),
-    "LayerNorm": _normalization(3, 8),
-    "RNN": _recurrent,
-    "LSTM": _recurrent,
-    "GRU": _recurrent,
-    "MultiHeadAttention": _attention,
-}

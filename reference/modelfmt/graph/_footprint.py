@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from ..format._dtypes import DTYPES
 from ..format._limits import MAX_EXTENT, extent
-from ._cost import CALL, COSTS, CostContext
+from ._cost import CALL, CostContext
+from ._registry import CORE_OPS
 from ._shapes import show
 from ._types import Graph, TensorEntry, ValueType
 
@@ -78,7 +79,7 @@ def footprint(graph: Graph, types: Mapping[str, ValueType], tensors: Mapping[str
         outputs = [None if name is None else types[name] for name in node.outputs]
         inputs = [None if name is None else types[name] for name in node.inputs]
         params = {slot: tensors[tensor] for slot, tensor in node.parameters.items()}
-        cost = COSTS[node.op](CostContext(node, inputs, outputs, params))
+        cost = CORE_OPS[node.op].cost(CostContext(node, inputs, outputs, params))
         if cost.extent > MAX_EXTENT:
             return _refused(f"{node.describe()} would build an array whose extent exceeds 2^53-1", tensor_bytes)
         made = [(sizes[name], f"value `{name}`") for name in node.outputs if name is not None]

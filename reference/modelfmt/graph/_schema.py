@@ -13,11 +13,11 @@ from typing import Final
 
 from ..format._limits import MAX_ATTRIBUTE_ITEMS, MAX_GRAPH_VALUES, MAX_NODE_VALUES, MAX_NODES, MAX_SYMBOL_CHARS
 from ..format._names import REVERSE_DNS_PATTERN
-from ._ops_recurrent import GATES
 from ._registry import CORE_DOMAIN, CORE_OPS, CORE_VERSION
 from ._spec import REQUIRED, Attr, DerivedDefault, OpSpec
 from ._training import EXTENSION_TYPE, OPTIMIZERS
 from ._validate import EXTENSION_OP_PATTERN, RESERVED_DOMAIN_PREFIX
+from .core._recurrent import GATES
 
 JSON = dict[str, object]
 

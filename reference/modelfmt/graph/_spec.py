@@ -1,16 +1,22 @@
-"""How an op of the closed vocabulary is described: ports, attributes, parameter slots, inference.
+"""How an op of the closed vocabulary is described: ports, attributes, parameter slots, inference, cost,
+the op-set version that introduced it, and examples.
 
-An `OpSpec` is data plus one shape-inference function. The registry (`_registry.py`) maps op names to
-specs with a plain dict; nothing is ever looked up by attribute access or import from file content.
+An `OpSpec` is data plus a shape-inference function and a cost rule. The definitions live in
+`graph/core/`, one module per family; the registry (`_registry.py`) maps op names to specs with a plain
+dict; nothing is ever looked up by attribute access or import from file content.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Final, NoReturn
 
+from ..format._dtypes import DTYPES
 from ..format._errors import Code, error
+from ._cost import CostFunction
+from ._examples import Example
 from ._types import Node, Shape, TensorEntry, TypedAttributes, ValueType
 
 FLOAT_DTYPES: Final = ("float16", "bfloat16", "float32", "float64")
@@ -18,6 +24,21 @@ INDEX_DTYPES: Final = ("int32", "int64")
 INTEGER_DTYPES: Final = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 # Dtypes the arithmetic ops (Add, Sub, Mul) accept besides floats.
 ARITHMETIC_INT_DTYPES: Final = ("int32", "int64")
+# V of SPEC.md §10.1: every dtype a computed value may have (the float8 dtypes are storage formats).
+VALUE_DTYPES: Final = ("bool", *INTEGER_DTYPES, *FLOAT_DTYPES)
+
+TYPE_VARIABLES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "T": FLOAT_DTYPES,
+        "N": (*FLOAT_DTYPES, *ARITHMETIC_INT_DTYPES),
+        "I": INDEX_DTYPES,
+        "V": VALUE_DTYPES,
+        "any": tuple(DTYPES),
+        "bool or T": ("bool", *FLOAT_DTYPES),  # a mask: bool, or the dtype of the op's T
+    }
+)
+"""The type variables of SPEC.md §10.1 a port's `types` names. Input ports of one op that name the same
+variable have one dtype (a difference is GRAPH_DTYPE)."""
 
 
 class _Required:
@@ -54,6 +75,10 @@ class Attr:
     choices: tuple[str, ...] | None = None  # for string
     length: int | None = None  # exact length, for ints
     min_length: int = 0  # for ints
+    # The modelfmt.core version that added the attribute to its op (§9.3 lets a version add optional
+    # attributes whose default keeps the earlier behaviour). A graph declaring an earlier version may not
+    # give it, and gets its default, so inference and kernels always see every attribute.
+    since: int = 1
 
     def __post_init__(self) -> None:
         assert self.kind in ATTRIBUTE_KINDS, self.kind
@@ -67,6 +92,10 @@ class Port:
     doc: str = ""
     optional: bool = False
     variadic: bool = False  # only the last port; one or more values
+    since: int = 1  # the modelfmt.core version that added the port (an optional one, §9.3)
+    # The dtypes of an input, a key of TYPE_VARIABLES. Declarative: the op's `infer` enforces them, and
+    # tests/architecture/test_arch_examples.py checks that it accepts exactly these.
+    types: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,7 +188,6 @@ class InferContext(TypedAttributes):
         return shape
 
 
-
 InferFunction = Callable[[InferContext], Sequence[ValueType]]
 AttributeCheck = Callable[[Mapping[str, object]], "str | None"]
 
@@ -170,7 +198,9 @@ def no_slots(_attrs: Mapping[str, object]) -> Sequence[Slot]:
 
 @dataclass(frozen=True)
 class OpSpec:
-    """An op of modelfmt.core: the data SPEC.md §10 tabulates, and its shape inference."""
+    """An op of modelfmt.core: the data SPEC.md §10 tabulates, its shape inference, its cost rule (§9.11,
+    the reference cost model), the version of modelfmt.core that introduced it (§9.3: a graph declaring a
+    lower version does not know the op) and examples that every runtime must reproduce."""
 
     name: str
     summary: str
@@ -184,6 +214,9 @@ class OpSpec:
     # Cross-attribute constraints: returns a message when violated (reported as GRAPH_ATTRIBUTE_VALUE).
     check: AttributeCheck | None = None
     section: str = ""
+    cost: CostFunction = field(kw_only=True)
+    since: int = field(default=1, kw_only=True)
+    examples: tuple[Example, ...] = field(default=(), kw_only=True)
 
     @property
     def attribute_map(self) -> dict[str, Attr]:
@@ -195,6 +228,16 @@ class OpSpec:
 
     def output_range(self) -> tuple[int, int | None]:
         return _port_range(self.outputs)
+
+    def at_version(self, version: int) -> OpSpec:
+        """The op as a graph declaring modelfmt.core `version` knows it: without the ports a later version
+        added (the same object when there are none). Attributes are judged by version when they are
+        completed (`complete_attributes`), since a later one still gets its default."""
+        inputs = tuple(port for port in self.inputs if port.since <= version)
+        outputs = tuple(port for port in self.outputs if port.since <= version)
+        if (inputs, outputs) == (self.inputs, self.outputs):
+            return self
+        return replace(self, inputs=inputs, outputs=outputs)
 
 
 def _port_range(ports: tuple[Port, ...]) -> tuple[int, int | None]:

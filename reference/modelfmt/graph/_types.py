@@ -58,9 +58,53 @@ class ValueDecl:
         return ValueType(self.dtype, tuple(self.shape))
 
 
+def int_of(attributes: Mapping[str, object], name: str) -> int:
+    """An int attribute of completed attributes (validation checked its type: a wrong one is a bug here)."""
+    value = attributes[name]
+    assert isinstance(value, int)
+    return value
+
+
+def ints_of(attributes: Mapping[str, object], name: str) -> tuple[int, ...]:
+    """An ints attribute of completed attributes, as a tuple."""
+    value = attributes[name]
+    assert isinstance(value, tuple)
+    return value
+
+
+class TypedAttributes:
+    """Typed reads of a node's completed attributes, shared by inference and the kernels: validation has
+    checked every type already, so a wrong one here is a bug in this package, hence the assertions."""
+
+    def attribute_values(self) -> Mapping[str, object]:
+        raise NotImplementedError
+
+    def int_attr(self, name: str) -> int:
+        return int_of(self.attribute_values(), name)
+
+    def float_attr(self, name: str) -> float:
+        value = self.attribute_values()[name]
+        assert isinstance(value, float)
+        return value
+
+    def bool_attr(self, name: str) -> bool:
+        value = self.attribute_values()[name]
+        assert isinstance(value, bool)
+        return value
+
+    def str_attr(self, name: str) -> str:
+        value = self.attribute_values()[name]
+        assert isinstance(value, str)
+        return value
+
+    def ints_attr(self, name: str) -> tuple[int, ...]:
+        return ints_of(self.attribute_values(), name)
+
+
 @dataclass(frozen=True)
-class Node:
-    """One node, its attributes completed with the op's defaults (core ops only)."""
+class Node(TypedAttributes):
+    """One node, its attributes completed with the op's defaults (core ops only), with typed reads of
+    them (`int_attr`, `ints_attr`, ...) for inference and the kernels of every runtime."""
 
     index: int
     name: str
@@ -70,6 +114,9 @@ class Node:
     attributes: Mapping[str, object]
     parameters: Mapping[str, str]  # slot -> tensor name
     is_extension: bool = False
+
+    def attribute_values(self) -> Mapping[str, object]:
+        return self.attributes
 
     def describe(self) -> str:
         """How error messages name the node."""
@@ -98,36 +145,3 @@ class Graph:
             for tensor in node.parameters.values():
                 seen.setdefault(tensor)
         return tuple(seen)
-
-
-class TypedAttributes:
-    """Typed reads of a node's completed attributes, shared by inference and the kernels: validation has
-    checked every type already, so a wrong one here is a bug in this package, hence the assertions."""
-
-    def attribute_values(self) -> Mapping[str, object]:
-        raise NotImplementedError
-
-    def int_attr(self, name: str) -> int:
-        value = self.attribute_values()[name]
-        assert isinstance(value, int)
-        return value
-
-    def float_attr(self, name: str) -> float:
-        value = self.attribute_values()[name]
-        assert isinstance(value, float)
-        return value
-
-    def bool_attr(self, name: str) -> bool:
-        value = self.attribute_values()[name]
-        assert isinstance(value, bool)
-        return value
-
-    def str_attr(self, name: str) -> str:
-        value = self.attribute_values()[name]
-        assert isinstance(value, str)
-        return value
-
-    def ints_attr(self, name: str) -> tuple[int, ...]:
-        value = self.attribute_values()[name]
-        assert isinstance(value, tuple)
-        return value

@@ -30,7 +30,7 @@ from ..format._names import REVERSE_DNS, name_problem
 from ..format._objects import check_keys
 from ._attributes import complete_attributes
 from ._json_shape import canonical_order, expect_array, expect_int, expect_object, expect_string
-from ._registry import CORE_DOMAIN, CORE_OPS, CORE_VERSION
+from ._registry import CORE_DOMAIN, CORE_OPS, CORE_VERSION, ops_at
 from ._shapes import show as show_shape
 from ._spec import FLOAT_DTYPES, InferContext, OpSpec
 from ._types import DeclaredDim, Graph, Node, TensorEntry, ValueDecl, ValueType
@@ -186,6 +186,9 @@ class _NodeWalker:
 
     def __init__(self, opset: Mapping[str, int], tensors: Mapping[str, TensorEntry], types: dict[str, ValueType]):
         self.extension_domains = {domain for domain in opset if domain != CORE_DOMAIN}
+        # §9.3: a core op exists for the graph only at the version it declares (checked <= CORE_VERSION).
+        self.core_version = opset.get(CORE_DOMAIN, CORE_VERSION)
+        self.core_ops = ops_at(self.core_version)
         self.tensors = tensors
         self.types = types
         self.node_names: set[str] = set()
@@ -216,7 +219,7 @@ class _NodeWalker:
         if spec is None:
             return self._visit_extension(node)
         _check_arity(spec, node)
-        attributes = complete_attributes(spec, attributes_raw, node)
+        attributes = complete_attributes(spec, attributes_raw, node, version=self.core_version)
         node = Node(index, name, op, inputs, outputs, MappingProxyType(attributes), node.parameters)
         _check_attribute_arity(spec, node)
         input_types = self._input_types(node)
@@ -230,7 +233,7 @@ class _NodeWalker:
 
     def _resolve(self, op: str, where: str) -> OpSpec | None:
         """The core spec for `op`, None for a declared extension op, else GRAPH_OP_UNKNOWN."""
-        spec = CORE_OPS.get(op)
+        spec = self.core_ops.get(op)
         if spec is not None:
             return spec
         domain, _, local = op.rpartition(".")
@@ -238,8 +241,13 @@ class _NodeWalker:
             return None
         if domain:
             reason = f"its domain {show(domain)} is not declared in `opset`"
+        elif op in CORE_OPS:
+            reason = (
+                f"it is an op of {CORE_DOMAIN} version {CORE_OPS[op].since}; "
+                f"the graph declares version {self.core_version}"
+            )
         else:
-            reason = f"{CORE_DOMAIN} version {CORE_VERSION} has no such op"
+            reason = f"{CORE_DOMAIN} version {self.core_version} has no such op"
         raise error("GRAPH_OP_UNKNOWN", f"{where}: unknown op {show(op)}: {reason}")
 
     def _value_list(self, raw: object, where: str) -> tuple[str | None, ...]:

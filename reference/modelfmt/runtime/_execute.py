@@ -1,4 +1,8 @@
-"""Executing a checked graph with numpy (SPEC.md §9.11): one kernel per core op, found in a dict."""
+"""Executing a checked graph with numpy (SPEC.md §9.11): one kernel per core op, found in a dict.
+
+The kernels are attached to the op definitions (`graph/core/`) by op name, one module per family, as
+the families of the definitions; `tests/architecture/test_arch_examples.py` fails when an op has no
+kernel or a kernel names no op."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import numpy as np
 
 from ..format._errors import ModelfmtError
 from ..graph._types import Graph, Node, ValueType
-from . import _kernels_basic, _kernels_layers, _kernels_sequence, _kernels_shape
+from . import _kernels_attention, _kernels_basic, _kernels_layers, _kernels_recurrent, _kernels_shape
 from ._kernel_api import Kernel, KernelCall
 from ._run_errors import run_error
 
@@ -21,7 +25,8 @@ KERNELS: Final[Mapping[str, Kernel]] = MappingProxyType(
         **_kernels_basic.KERNELS,
         **_kernels_shape.KERNELS,
         **_kernels_layers.KERNELS,
-        **_kernels_sequence.KERNELS,
+        **_kernels_recurrent.KERNELS,
+        **_kernels_attention.KERNELS,
     }
 )
 

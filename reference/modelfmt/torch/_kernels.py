@@ -8,8 +8,8 @@ from typing import Final
 import torch
 import torch.nn.functional as F  # noqa: N812 - PyTorch's own convention
 
-from ..graph._ops_recurrent import directions, layer_suffixes
 from ..graph._types import Node
+from ..graph.core._recurrent import directions, layer_suffixes
 from ..runtime._run_errors import run_error
 from ._dtypes import TORCH_DTYPES
 
@@ -17,10 +17,6 @@ Tensor = torch.Tensor
 Inputs = Sequence[Tensor | None]
 Params = Mapping[str, Tensor]
 TorchKernel = Callable[[Node, Inputs, Params], Sequence[Tensor]]
-
-
-def _a(node: Node, name: str) -> object:
-    return node.attributes[name]
 
 
 def _x(inputs: Inputs, index: int = 0) -> Tensor:
@@ -33,30 +29,18 @@ def _opt(inputs: Inputs, index: int) -> Tensor | None:
     return inputs[index] if index < len(inputs) else None
 
 
-def _float(node: Node, name: str) -> float:
-    value = node.attributes[name]
-    assert isinstance(value, float)
-    return value
-
-
-def _ints(node: Node, name: str) -> list[int]:
-    value = node.attributes[name]
-    assert isinstance(value, tuple)
-    return list(value)
-
-
 def _scalar(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
-    return [torch.tensor(_a(node, "value"), dtype=TORCH_DTYPES[str(_a(node, "dtype"))])]
+    return [torch.tensor(node.attributes["value"], dtype=TORCH_DTYPES[node.str_attr("dtype")])]
 
 
 def _cast(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
-    return [_x(inputs).to(TORCH_DTYPES[str(_a(node, "to"))])]
+    return [_x(inputs).to(TORCH_DTYPES[node.str_attr("to")])]
 
 
 def _position_ids(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     x = _x(inputs)
-    length = x.shape[int(_a(node, "axis"))]  # type: ignore[call-overload]
-    start = int(_a(node, "start"))  # type: ignore[call-overload]
+    length = x.shape[node.int_attr("axis")]
+    start = node.int_attr("start")
     return [torch.arange(start, start + length, dtype=torch.int64, device=x.device)]
 
 
@@ -70,13 +54,13 @@ def _binary(function: Callable[[Tensor, Tensor], Tensor]) -> TorchKernel:
 
 def _reshape(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     x = _x(inputs)
-    target = [x.shape[i] if size == 0 else size for i, size in enumerate(_ints(node, "shape"))]
+    target = [x.shape[i] if size == 0 else size for i, size in enumerate(list(node.ints_attr("shape")))]
     return [x.reshape(target)]
 
 
 def _unsqueeze(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     x = _x(inputs)
-    axes = _ints(node, "axes")
+    axes = list(node.ints_attr("axes"))
     rank = x.dim() + len(axes)
     for axis in sorted(axis % rank for axis in axes):
         x = x.unsqueeze(axis)
@@ -85,7 +69,7 @@ def _unsqueeze(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
 
 def _slice(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     x = _x(inputs)
-    starts, ends = _ints(node, "starts"), _ints(node, "ends")
+    starts, ends = list(node.ints_attr("starts")), list(node.ints_attr("ends"))
     axes_attr, steps_attr = node.attributes["axes"], node.attributes["steps"]
     axes = list(axes_attr) if isinstance(axes_attr, tuple) else list(range(len(starts)))
     steps = list(steps_attr) if isinstance(steps_attr, tuple) else [1] * len(starts)
@@ -98,7 +82,7 @@ def _slice(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
 
 def _gather(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     data, indices = _x(inputs, 0), _x(inputs, 1)
-    axis = int(_a(node, "axis")) % data.dim()  # type: ignore[call-overload]
+    axis = node.int_attr("axis") % data.dim()
     size = data.shape[axis]
     if indices.numel() and (int(indices.min()) < -size or int(indices.max()) >= size):
         raise run_error("RUN_INDEX", f"{node.describe()}: an index is out of range for axis {axis} of size {size}")
@@ -112,7 +96,7 @@ def _reduce(function: Callable[..., Tensor]) -> TorchKernel:
         x = _x(inputs)
         axes_attr = node.attributes["axes"]
         axes = list(axes_attr) if isinstance(axes_attr, tuple) else list(range(x.dim()))
-        return [function(x, dim=axes, keepdim=bool(_a(node, "keepdims"))).to(x.dtype)]
+        return [function(x, dim=axes, keepdim=node.bool_attr("keepdims")).to(x.dtype)]
 
     return kernel
 
@@ -135,10 +119,10 @@ def _conv(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
             _x(inputs),
             params["weight"],
             params.get("bias"),
-            stride=_ints(node, "stride"),
-            padding=_ints(node, "padding"),
-            dilation=_ints(node, "dilation"),
-            groups=int(_a(node, "groups")),  # type: ignore[call-overload]
+            stride=list(node.ints_attr("stride")),
+            padding=list(node.ints_attr("padding")),
+            dilation=list(node.ints_attr("dilation")),
+            groups=node.int_attr("groups"),
         )
     ]
 
@@ -147,11 +131,11 @@ def _max_pool(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     return [
         F.max_pool2d(
             _x(inputs),
-            _ints(node, "kernel_size"),
-            _ints(node, "stride"),
-            _ints(node, "padding"),
-            _ints(node, "dilation"),
-            ceil_mode=bool(_a(node, "ceil_mode")),
+            list(node.ints_attr("kernel_size")),
+            list(node.ints_attr("stride")),
+            list(node.ints_attr("padding")),
+            list(node.ints_attr("dilation")),
+            ceil_mode=node.bool_attr("ceil_mode"),
         )
     ]
 
@@ -160,11 +144,11 @@ def _avg_pool(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     return [
         F.avg_pool2d(
             _x(inputs),
-            _ints(node, "kernel_size"),
-            _ints(node, "stride"),
-            _ints(node, "padding"),
-            ceil_mode=bool(_a(node, "ceil_mode")),
-            count_include_pad=bool(_a(node, "count_include_pad")),
+            list(node.ints_attr("kernel_size")),
+            list(node.ints_attr("stride")),
+            list(node.ints_attr("padding")),
+            ceil_mode=node.bool_attr("ceil_mode"),
+            count_include_pad=node.bool_attr("count_include_pad"),
         )
     ]
 
@@ -183,7 +167,7 @@ def _batch_norm(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
             params.get("weight"),
             params.get("bias"),
             training=False,
-            eps=_float(node, "eps"),
+            eps=node.float_attr("eps"),
         )
     ]
 
@@ -192,20 +176,20 @@ def _layer_norm(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     return [
         F.layer_norm(
             _x(inputs),
-            _ints(node, "normalized_shape"),
+            list(node.ints_attr("normalized_shape")),
             params.get("weight"),
             params.get("bias"),
-            _float(node, "eps"),
+            node.float_attr("eps"),
         )
     ]
 
 
 def _recurrent(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     x = _x(inputs)
-    batch_first = bool(_a(node, "batch_first"))
+    batch_first = node.bool_attr("batch_first")
     batch = x.shape[0] if batch_first else x.shape[1]
-    hidden = int(_a(node, "hidden_size"))  # type: ignore[call-overload]
-    count = int(_a(node, "num_layers")) * directions(node.attributes)  # type: ignore[call-overload]
+    hidden = node.int_attr("hidden_size")
+    count = node.int_attr("num_layers") * directions(node.attributes)
     zeros = torch.zeros(count, batch, hidden, dtype=x.dtype, device=x.device)
     has_bias = "bias_ih_l0" in params
     weights: list[Tensor] = []
@@ -214,7 +198,7 @@ def _recurrent(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
         weights += [params[f"{kind}{suffix}"] for kind in kinds]
     h0 = _opt(inputs, 1)
     h0 = zeros if h0 is None else h0
-    common = (has_bias, int(_a(node, "num_layers")), 0.0, False, bool(_a(node, "bidirectional")), batch_first)  # type: ignore[call-overload]
+    common = (has_bias, node.int_attr("num_layers"), 0.0, False, node.bool_attr("bidirectional"), batch_first)
     if node.op == "LSTM":
         c0 = _opt(inputs, 2)
         y, h_n, c_n = torch.lstm(x, (h0, zeros if c0 is None else c0), weights, *common)
@@ -222,23 +206,23 @@ def _recurrent(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     if node.op == "GRU":
         y, h_n = torch.gru(x, h0, weights, *common)
         return [y, h_n]
-    function = torch.rnn_tanh if _a(node, "nonlinearity") == "tanh" else torch.rnn_relu
+    function = torch.rnn_tanh if node.str_attr("nonlinearity") == "tanh" else torch.rnn_relu
     y, h_n = function(x, h0, weights, *common)
     return [y, h_n]
 
 
 def _attention(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     query, key, value = _x(inputs, 0), _x(inputs, 1), _x(inputs, 2)
-    batch_first = bool(_a(node, "batch_first"))
+    batch_first = node.bool_attr("batch_first")
     if batch_first:
         query, key, value = (t.transpose(0, 1) for t in (query, key, value))
-    embed = int(_a(node, "embed_dim"))  # type: ignore[call-overload]
+    embed = node.int_attr("embed_dim")
     out, _ = F.multi_head_attention_forward(
         query,
         key,
         value,
         embed,
-        int(_a(node, "num_heads")),  # type: ignore[call-overload]
+        node.int_attr("num_heads"),
         params["in_proj_weight"],
         params.get("in_proj_bias"),
         None,
@@ -256,7 +240,7 @@ def _attention(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
 
 
 def _split(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
-    return list(torch.split(_x(inputs), _ints(node, "split"), dim=int(_a(node, "axis"))))  # type: ignore[call-overload]
+    return list(torch.split(_x(inputs), list(node.ints_attr("split")), dim=node.int_attr("axis")))
 
 
 KERNELS: Final[Mapping[str, TorchKernel]] = {
@@ -266,13 +250,13 @@ KERNELS: Final[Mapping[str, TorchKernel]] = {
     "Cast": _cast,
     "PositionIds": _position_ids,
     "ReLU": _unary(torch.relu),
-    "LeakyReLU": lambda node, inputs, params: [F.leaky_relu(_x(inputs), float(_a(node, "negative_slope")))],  # type: ignore[arg-type]
+    "LeakyReLU": lambda node, inputs, params: [F.leaky_relu(_x(inputs), node.float_attr("negative_slope"))],
     "SiLU": _unary(F.silu),
     "Tanh": _unary(torch.tanh),
     "Sigmoid": _unary(torch.sigmoid),
-    "GELU": lambda node, inputs, params: [F.gelu(_x(inputs), approximate=str(_a(node, "approximate")))],
-    "Softmax": lambda node, inputs, params: [torch.softmax(_x(inputs), int(_a(node, "axis")))],  # type: ignore[call-overload]
-    "LogSoftmax": lambda node, inputs, params: [torch.log_softmax(_x(inputs), int(_a(node, "axis")))],  # type: ignore[call-overload]
+    "GELU": lambda node, inputs, params: [F.gelu(_x(inputs), approximate=node.str_attr("approximate"))],
+    "Softmax": lambda node, inputs, params: [torch.softmax(_x(inputs), node.int_attr("axis"))],
+    "LogSoftmax": lambda node, inputs, params: [torch.log_softmax(_x(inputs), node.int_attr("axis"))],
     "Dropout": _unary(lambda x: x),
     "Add": _binary(torch.add),
     "Sub": _binary(torch.sub),
@@ -280,17 +264,17 @@ KERNELS: Final[Mapping[str, TorchKernel]] = {
     "Div": _binary(torch.div),
     "MatMul": _binary(torch.matmul),
     "Flatten": lambda node, inputs, params: [
-        torch.flatten(_x(inputs), int(_a(node, "start_dim")), int(_a(node, "end_dim")))  # type: ignore[call-overload]
+        torch.flatten(_x(inputs), node.int_attr("start_dim"), node.int_attr("end_dim"))
     ],
     "Reshape": _reshape,
-    "Transpose": lambda node, inputs, params: [_x(inputs).permute(_ints(node, "perm"))],
+    "Transpose": lambda node, inputs, params: [_x(inputs).permute(list(node.ints_attr("perm")))],
     "Concat": lambda node, inputs, params: [
-        torch.cat([_x(inputs, i) for i in range(len(inputs))], dim=int(_a(node, "axis")))  # type: ignore[call-overload]
+        torch.cat([_x(inputs, i) for i in range(len(inputs))], dim=node.int_attr("axis"))
     ],
     "Split": _split,
     "Slice": _slice,
     "Gather": _gather,
-    "Squeeze": lambda node, inputs, params: [_x(inputs).squeeze(tuple(_ints(node, "axes")))],
+    "Squeeze": lambda node, inputs, params: [_x(inputs).squeeze(tuple(list(node.ints_attr("axes"))))],
     "Unsqueeze": _unsqueeze,
     "ReduceMean": _reduce(torch.mean),
     "ReduceSum": _reduce(torch.sum),

@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from ..format._limits import MAX_RANK, MAX_SAFE_INTEGER
-from ._ops_basic import CASTABLE_DTYPES
-from ._shapes import conflict, known_dim, normalize_axis, product, show, total
-from ._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INDEX_DTYPES, Attr, InferContext, OpSpec, Port
-from ._types import Dim, ValueType
+from ...format._limits import MAX_RANK, MAX_SAFE_INTEGER
+from .. import _cost as cost
+from .._examples import Example, tensor
+from .._shapes import conflict, known_dim, normalize_axis, product, show, total
+from .._spec import ARITHMETIC_INT_DTYPES, FLOAT_DTYPES, INDEX_DTYPES, Attr, InferContext, OpSpec, Port
+from .._types import Dim, ValueType
+from ._basic import CASTABLE_DTYPES
 
-X = (Port("X", "input"),)
+X = (Port("X", "input", types="V"),)
 Y = (Port("Y", "output"),)
 
 
@@ -222,6 +224,7 @@ def _infer_reduce_sum(ctx: InferContext) -> Sequence[ValueType]:
     return _infer_reduce(ctx, (*FLOAT_DTYPES, *ARITHMETIC_INT_DTYPES))
 
 
+F32 = "float32"
 _AXES_OPTIONAL = Attr("axes", "ints", None, doc="axes to reduce; absent: all", min_length=1)
 
 OPS: tuple[OpSpec, ...] = (
@@ -233,6 +236,20 @@ OPS: tuple[OpSpec, ...] = (
         _infer_flatten,
         attributes=(Attr("start_dim", "int", 1), Attr("end_dim", "int", -1)),
         section="10.5",
+        cost=cost.copy,
+        examples=(
+            Example(
+                "default",
+                (tensor(F32, [[[0, 1], [2, 3]], [[4, 5], [6, 7]]]),),
+                (tensor(F32, [[0, 1, 2, 3], [4, 5, 6, 7]]),),
+            ),
+            Example(
+                "leading-axes",
+                (tensor(F32, [[[0], [1]], [[2], [3]]]),),
+                (tensor(F32, [[0], [1], [2], [3]]),),
+                {"start_dim": 0, "end_dim": 1},
+            ),
+        ),
     ),
     OpSpec(
         "Reshape",
@@ -243,6 +260,21 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("shape", "ints", minimum=-1, maximum=MAX_SAFE_INTEGER),),
         check=_check_reshape,
         section="10.5",
+        cost=cost.copy,
+        examples=(
+            Example(
+                "minus-one",
+                (tensor(F32, [[0, 1, 2], [3, 4, 5]]),),
+                (tensor(F32, [[0, 1], [2, 3], [4, 5]]),),
+                {"shape": [3, -1]},
+            ),
+            Example(
+                "copy-dim",
+                (tensor("int64", [[0, 1, 2, 3]]),),
+                (tensor("int64", [[[0, 1], [2, 3]]]),),
+                {"shape": [0, 2, 2]},
+            ),
+        ),
     ),
     OpSpec(
         "Transpose",
@@ -252,15 +284,45 @@ OPS: tuple[OpSpec, ...] = (
         _infer_transpose,
         attributes=(Attr("perm", "ints"),),
         section="10.5",
+        cost=cost.copy,
+        examples=(
+            Example(
+                "matrix",
+                (tensor(F32, [[1, 2, 3], [4, 5, 6]]),),
+                (tensor(F32, [[1, 4], [2, 5], [3, 6]]),),
+                {"perm": [1, 0]},
+            ),
+        ),
     ),
     OpSpec(
         "Concat",
         "Y = inputs joined along axis",
-        (Port("inputs", "one or more tensors", variadic=True),),
+        (Port("inputs", "one or more tensors", variadic=True, types="V"),),
         Y,
         _infer_concat,
         attributes=(Attr("axis", "int"),),
         section="10.5",
+        cost=cost.copy,
+        examples=(
+            Example(
+                "rows",
+                (
+                    tensor(F32, [[1, 2]]),
+                    tensor(F32, [[3, 4], [5, 6]]),
+                ),
+                (tensor(F32, [[1, 2], [3, 4], [5, 6]]),),
+                {"axis": 0},
+            ),
+            Example(
+                "negative-axis",
+                (
+                    tensor("int32", [[1], [2]]),
+                    tensor("int32", [[3], [4]]),
+                ),
+                (tensor("int32", [[1, 3], [2, 4]]),),
+                {"axis": -1},
+            ),
+        ),
     ),
     OpSpec(
         "Split",
@@ -270,6 +332,18 @@ OPS: tuple[OpSpec, ...] = (
         _infer_split,
         attributes=(Attr("axis", "int"), Attr("split", "ints", minimum=0, min_length=1)),
         section="10.5",
+        cost=cost.copy,
+        examples=(
+            Example(
+                "parts",
+                (tensor(F32, [1, 2, 3, 4, 5]),),
+                (
+                    tensor(F32, [1, 2]),
+                    tensor(F32, [3, 4, 5]),
+                ),
+                {"axis": 0, "split": [2, 3]},
+            ),
+        ),
     ),
     OpSpec(
         "Slice",
@@ -285,15 +359,55 @@ OPS: tuple[OpSpec, ...] = (
         ),
         check=_check_slice,
         section="10.5",
+        cost=cost.copy,
+        examples=(
+            Example(
+                "step",
+                (tensor(F32, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),),
+                (tensor(F32, [1, 4, 7]),),
+                {"starts": [1], "ends": [8], "steps": [3]},
+            ),
+            Example(
+                "clamped-negative",
+                (tensor(F32, [[0, 1, 2, 3], [4, 5, 6, 7]]),),
+                (tensor(F32, [[2, 3], [6, 7]]),),
+                {"starts": [-2], "ends": [100], "axes": [1]},
+            ),
+        ),
     ),
     OpSpec(
         "Gather",
         "Y = take(data, indices, axis)",
-        (Port("data", "tensor to index"), Port("indices", "int32 or int64 tensor")),
+        (Port("data", "tensor to index", types="V"), Port("indices", "int32 or int64 tensor", types="I")),
         Y,
         _infer_gather,
         attributes=(Attr("axis", "int", 0),),
         section="10.5",
+        cost=cost.indices(1),
+        examples=(
+            Example(
+                "axis-1",
+                (
+                    tensor(F32, [[1, 2, 3], [4, 5, 6]]),
+                    tensor("int64", [2, 0, -1]),
+                ),
+                (tensor(F32, [[3, 1, 3], [6, 4, 6]]),),
+                {"axis": 1},
+            ),
+            Example(
+                "scalar-index",
+                (
+                    tensor(F32, [[1, 2], [3, 4]]),
+                    tensor("int32", 1),
+                ),
+                (tensor(F32, [3, 4]),),
+            ),
+            Example(
+                "axis-0",
+                (tensor(F32, [[1, 2], [3, 4], [5, 6]]), tensor("int64", [[2], [0]])),
+                (tensor(F32, [[[5, 6]], [[1, 2]]]),),
+            ),
+        ),
     ),
     OpSpec(
         "Squeeze",
@@ -303,6 +417,8 @@ OPS: tuple[OpSpec, ...] = (
         _infer_squeeze,
         attributes=(Attr("axes", "ints", min_length=1),),
         section="10.5",
+        cost=cost.copy,
+        examples=(Example("two-axes", (tensor(F32, [[[1], [2]]]),), (tensor(F32, [1, 2]),), {"axes": [0, -1]}),),
     ),
     OpSpec(
         "Unsqueeze",
@@ -312,23 +428,35 @@ OPS: tuple[OpSpec, ...] = (
         _infer_unsqueeze,
         attributes=(Attr("axes", "ints", min_length=1),),
         section="10.5",
+        cost=cost.copy,
+        examples=(Example("front-and-back", (tensor(F32, [1, 2]),), (tensor(F32, [[[1], [2]]]),), {"axes": [0, 2]}),),
     ),
     OpSpec(
         "ReduceMean",
         "Y = mean of X over axes",
-        X,
+        (Port("X", "input", types="T"),),
         Y,
         _infer_reduce_mean,
         attributes=(_AXES_OPTIONAL, Attr("keepdims", "bool", False)),
         section="10.6",
+        cost=cost.reduce,
+        examples=(
+            Example("rows", (tensor(F32, [[1, 2], [3, 4]]),), (tensor(F32, [1.5, 3.5]),), {"axes": [1]}),
+            Example("all-kept", (tensor(F32, [[1, 2], [3, 4]]),), (tensor(F32, [[2.5]]),), {"keepdims": True}),
+        ),
     ),
     OpSpec(
         "ReduceSum",
         "Y = sum of X over axes",
-        X,
+        (Port("X", "input", types="N"),),
         Y,
         _infer_reduce_sum,
         attributes=(_AXES_OPTIONAL, Attr("keepdims", "bool", False)),
         section="10.6",
+        cost=cost.reduce,
+        examples=(
+            Example("int32-columns", (tensor("int32", [[1, 2], [3, 4]]),), (tensor("int32", [4, 6]),), {"axes": [0]}),
+            Example("all", (tensor(F32, [[1, 2], [3, 4]]),), (tensor(F32, 10),)),
+        ),
     ),
 )

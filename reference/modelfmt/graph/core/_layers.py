@@ -7,32 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..format._limits import MAX_RANK
-from ._shapes import conflict, show, sliding_output
-from ._spec import INDEX_DTYPES, Attr, DerivedDefault, InferContext, OpSpec, Port, Slot
-from ._types import Dim, ValueType
+from ...format._limits import MAX_RANK
+from .. import _cost as cost
+from .._examples import Example, tensor
+from .._shapes import conflict, show, sliding_output
+from .._spec import INDEX_DTYPES, Attr, DerivedDefault, InferContext, OpSpec, Port, Slot
+from .._types import Dim, ValueType, int_of, ints_of
 
-X = (Port("X", "input"),)
+X = (Port("X", "input", types="T"),)
 Y = (Port("Y", "output"),)
-
-
-def _int(attrs: Mapping[str, object], name: str) -> int:
-    value = attrs[name]
-    assert isinstance(value, int)
-    return value
-
-
-def _ints(attrs: Mapping[str, object], name: str) -> tuple[int, ...]:
-    value = attrs[name]
-    assert isinstance(value, tuple)
-    return value
 
 
 # ---- §10.7 Linear and Embedding --------------------------------------------------------------------
 
 
 def _linear_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
-    out_features, in_features = _int(attrs, "out_features"), _int(attrs, "in_features")
+    out_features, in_features = int_of(attrs, "out_features"), int_of(attrs, "in_features")
     return (
         Slot("weight", (out_features, in_features), doc="[out_features, in_features]"),
         Slot("bias", (out_features,), required=False, doc="[out_features]"),
@@ -50,12 +40,12 @@ def _infer_linear(ctx: InferContext) -> Sequence[ValueType]:
 
 
 def _embedding_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
-    shape = (_int(attrs, "num_embeddings"), _int(attrs, "embedding_dim"))
+    shape = (int_of(attrs, "num_embeddings"), int_of(attrs, "embedding_dim"))
     return (Slot("weight", shape, dtype="float", doc="[num_embeddings, embedding_dim]"),)
 
 
 def _check_embedding(attrs: Mapping[str, object]) -> str | None:
-    padding_idx, count = attrs["padding_idx"], _int(attrs, "num_embeddings")
+    padding_idx, count = attrs["padding_idx"], int_of(attrs, "num_embeddings")
     if isinstance(padding_idx, int) and not -count <= padding_idx < count:
         return f"padding_idx {padding_idx} is outside [-{count}, {count})"
     return None
@@ -85,8 +75,12 @@ def _conv_attributes(spatial: int) -> tuple[Attr, ...]:
 
 
 def _conv_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
-    out_channels, in_channels, groups = _int(attrs, "out_channels"), _int(attrs, "in_channels"), _int(attrs, "groups")
-    kernel = _ints(attrs, "kernel_size")
+    out_channels, in_channels, groups = (
+        int_of(attrs, "out_channels"),
+        int_of(attrs, "in_channels"),
+        int_of(attrs, "groups"),
+    )
+    kernel = ints_of(attrs, "kernel_size")
     return (
         Slot(
             "weight", (out_channels, in_channels // groups, *kernel), doc="[out_channels, in_channels/groups, *kernel]"
@@ -96,10 +90,10 @@ def _conv_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
 
 
 def _check_conv(attrs: Mapping[str, object]) -> str | None:
-    groups = _int(attrs, "groups")
+    groups = int_of(attrs, "groups")
     for name in ("in_channels", "out_channels"):
-        if _int(attrs, name) % groups:
-            return f"{name} {_int(attrs, name)} is not divisible by groups {groups}"
+        if int_of(attrs, name) % groups:
+            return f"{name} {int_of(attrs, name)} is not divisible by groups {groups}"
     return None
 
 
@@ -131,7 +125,7 @@ def _conv_infer(spatial: int) -> object:
     return infer
 
 
-def _conv(name: str, spatial: int) -> OpSpec:
+def _conv(name: str, spatial: int, examples: tuple[Example, ...]) -> OpSpec:
     return OpSpec(
         name,
         f"{spatial}-d cross-correlation, PyTorch semantics",
@@ -142,6 +136,8 @@ def _conv(name: str, spatial: int) -> OpSpec:
         slots=_conv_slots,
         check=_check_conv,
         section="10.8",
+        cost=cost.conv,
+        examples=examples,
     )
 
 
@@ -149,14 +145,16 @@ _STRIDE_DEFAULT = DerivedDefault("kernel_size", lambda attrs: attrs["kernel_size
 
 
 def _check_max_pool(attrs: Mapping[str, object]) -> str | None:
-    for k, p, d in zip(_ints(attrs, "kernel_size"), _ints(attrs, "padding"), _ints(attrs, "dilation"), strict=True):
+    for k, p, d in zip(
+        ints_of(attrs, "kernel_size"), ints_of(attrs, "padding"), ints_of(attrs, "dilation"), strict=True
+    ):
         if 2 * p > (k - 1) * d + 1:
             return f"padding {p} exceeds half the effective kernel size {(k - 1) * d + 1}"
     return None
 
 
 def _check_avg_pool(attrs: Mapping[str, object]) -> str | None:
-    for k, p in zip(_ints(attrs, "kernel_size"), _ints(attrs, "padding"), strict=True):
+    for k, p in zip(ints_of(attrs, "kernel_size"), ints_of(attrs, "padding"), strict=True):
         if 2 * p > k:
             return f"padding {p} exceeds half the kernel size {k}"
     return None
@@ -186,7 +184,7 @@ def _infer_global_average_pool(ctx: InferContext) -> Sequence[ValueType]:
 
 
 def _batch_norm_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
-    channels = (_int(attrs, "num_features"),)
+    channels = (int_of(attrs, "num_features"),)
     return (
         Slot("weight", channels, required=False, doc="[C], gamma"),
         Slot("bias", channels, required=False, doc="[C], beta"),
@@ -209,7 +207,7 @@ def _batch_norm_infer(*ranks: int) -> object:
     return infer
 
 
-def _batch_norm(name: str, *ranks: int) -> OpSpec:
+def _batch_norm(name: str, *ranks: int, examples: tuple[Example, ...]) -> OpSpec:
     return OpSpec(
         name,
         "Y = (X - running_mean) / sqrt(running_var + eps) * weight + bias, per channel (axis 1)",
@@ -220,11 +218,13 @@ def _batch_norm(name: str, *ranks: int) -> OpSpec:
         slots=_batch_norm_slots,
         slot_groups=lambda _attrs: (("weight", "bias"),),
         section="10.9",
+        cost=cost.normalization(3, 5),
+        examples=examples,
     )
 
 
 def _layer_norm_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
-    shape = _ints(attrs, "normalized_shape")
+    shape = ints_of(attrs, "normalized_shape")
     return (
         Slot("weight", shape, required=False, doc="normalized_shape, gamma"),
         Slot("bias", shape, required=False, doc="normalized_shape, beta"),
@@ -241,6 +241,8 @@ def _infer_layer_norm(ctx: InferContext) -> Sequence[ValueType]:
     return [ValueType(dtype, shape)]
 
 
+F32 = "float32"
+
 OPS: tuple[OpSpec, ...] = (
     OpSpec(
         "Linear",
@@ -251,11 +253,28 @@ OPS: tuple[OpSpec, ...] = (
         attributes=(Attr("in_features", "int", minimum=1), Attr("out_features", "int", minimum=1)),
         slots=_linear_slots,
         section="10.7",
+        cost=cost.linear,
+        examples=(
+            Example(
+                "bias",
+                (tensor(F32, [[1, 2]]),),
+                (tensor(F32, [[11.5]]),),
+                {"in_features": 2, "out_features": 1},
+                {"weight": tensor(F32, [[3, 4]]), "bias": tensor(F32, [0.5])},
+            ),
+            Example(
+                "vector-no-bias",
+                (tensor(F32, [1, 2]),),
+                (tensor(F32, [1, 2, 3]),),
+                {"in_features": 2, "out_features": 3},
+                {"weight": tensor(F32, [[1, 0], [0, 1], [1, 1]])},
+            ),
+        ),
     ),
     OpSpec(
         "Embedding",
         "Y[..., :] = weight[indices[...], :]",
-        (Port("indices", "int32 or int64 tensor"),),
+        (Port("indices", "int32 or int64 tensor", types="I"),),
         Y,
         _infer_embedding,
         attributes=(
@@ -266,9 +285,64 @@ OPS: tuple[OpSpec, ...] = (
         slots=_embedding_slots,
         check=_check_embedding,
         section="10.7",
+        cost=cost.indices(0),
+        examples=(
+            Example(
+                "lookup",
+                (tensor("int64", [2, 1]),),
+                (tensor(F32, [[2, 3], [1, 1]]),),
+                {"num_embeddings": 3, "embedding_dim": 2},
+                {"weight": tensor(F32, [[0, 0], [1, 1], [2, 3]])},
+            ),
+        ),
     ),
-    _conv("Conv1d", 1),
-    _conv("Conv2d", 2),
+    _conv(
+        "Conv1d",
+        1,
+        (
+            Example(
+                "padded-with-bias",
+                (tensor(F32, [[[1, 2, 3]]]),),
+                (tensor(F32, [[[-0.5, -0.5, -0.5, 3.5]]]),),
+                {"in_channels": 1, "out_channels": 1, "kernel_size": [2], "padding": [1]},
+                {"weight": tensor(F32, [[[1, -1]]]), "bias": tensor(F32, [0.5])},
+            ),
+            Example(
+                "grouped",
+                (tensor(F32, [[[1, 2], [3, 4]]]),),
+                (tensor(F32, [[[2, 4], [-3, -4]]]),),
+                {"in_channels": 2, "out_channels": 2, "kernel_size": [1], "groups": 2},
+                {"weight": tensor(F32, [[[2]], [[-1]]])},
+            ),
+        ),
+    ),
+    _conv(
+        "Conv2d",
+        2,
+        (
+            Example(
+                "sum",
+                (tensor(F32, [[[[1, 2], [3, 4]]]]),),
+                (tensor(F32, [[[[10]]]]),),
+                {"in_channels": 1, "out_channels": 1, "kernel_size": [2, 2]},
+                {"weight": tensor(F32, [[[[1, 1], [1, 1]]]])},
+            ),
+            Example(
+                "strided",
+                (tensor(F32, [[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]),),
+                (tensor(F32, [[[[2, 6], [14, 18]]]]),),
+                {"in_channels": 1, "out_channels": 1, "kernel_size": [1, 1], "stride": [2, 2]},
+                {"weight": tensor(F32, [[[[2]]]])},
+            ),
+            Example(
+                "dilated",  # the four corners
+                (tensor(F32, [[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]),),
+                (tensor(F32, [[[[20]]]]),),
+                {"in_channels": 1, "out_channels": 1, "kernel_size": [2, 2], "dilation": [2, 2]},
+                {"weight": tensor(F32, [[[[1, 1], [1, 1]]]])},
+            ),
+        ),
+    ),
     OpSpec(
         "MaxPool2d",
         "Y = maximum over each window (padding is -infinity)",
@@ -284,6 +358,33 @@ OPS: tuple[OpSpec, ...] = (
         ),
         check=_check_max_pool,
         section="10.8",
+        cost=cost.pool,
+        examples=(
+            Example(
+                "windows",
+                (tensor(F32, [[[[1, 5, 2, 0], [3, 4, 8, 7]]]]),),
+                (tensor(F32, [[[[5, 8]]]]),),
+                {"kernel_size": [2, 2]},
+            ),
+            Example(
+                "padding-is-minus-infinity",
+                (tensor(F32, [[[[-1]]]]),),
+                (tensor(F32, [[[[-1, -1], [-1, -1]]]]),),
+                {"kernel_size": [2, 2], "stride": [1, 1], "padding": [1, 1]},
+            ),
+            Example(
+                "ceil-mode",  # the last window starts inside the input and is cut short
+                (tensor(F32, [[[[1, 2, 3]]]]),),
+                (tensor(F32, [[[[2, 3]]]]),),
+                {"kernel_size": [1, 2], "ceil_mode": True},
+            ),
+            Example(
+                "dilated",  # windows (0, 2) and (1, 3)
+                (tensor(F32, [[[[1, 9, 2, 0]]]]),),
+                (tensor(F32, [[[[2, 9]]]]),),
+                {"kernel_size": [1, 2], "stride": [1, 1], "dilation": [1, 2]},
+            ),
+        ),
     ),
     OpSpec(
         "AvgPool2d",
@@ -300,6 +401,27 @@ OPS: tuple[OpSpec, ...] = (
         ),
         check=_check_avg_pool,
         section="10.8",
+        cost=cost.pool,
+        examples=(
+            Example(
+                "windows",
+                (tensor(F32, [[[[1, 5, 2, 0], [3, 4, 8, 7]]]]),),
+                (tensor(F32, [[[[3.25, 4.25]]]]),),
+                {"kernel_size": [2, 2]},
+            ),
+            Example(
+                "padding-counted",
+                (tensor(F32, [[[[4]]]]),),
+                (tensor(F32, [[[[1]]]]),),
+                {"kernel_size": [2, 2], "padding": [1, 1]},
+            ),
+            Example(
+                "padding-not-counted",
+                (tensor(F32, [[[[4]]]]),),
+                (tensor(F32, [[[[4]]]]),),
+                {"kernel_size": [2, 2], "padding": [1, 1], "count_include_pad": False},
+            ),
+        ),
     ),
     OpSpec(
         "GlobalAveragePool",
@@ -308,9 +430,41 @@ OPS: tuple[OpSpec, ...] = (
         Y,
         _infer_global_average_pool,
         section="10.8",
+        cost=cost.reduce,
+        examples=(Example("channels", (tensor(F32, [[[[1, 3]], [[2, 6]]]]),), (tensor(F32, [[[[2]], [[4]]]]),)),),
     ),
-    _batch_norm("BatchNorm1d", 2, 3),
-    _batch_norm("BatchNorm2d", 4),
+    _batch_norm(
+        "BatchNorm1d",
+        2,
+        3,
+        examples=(
+            Example(
+                "affine",
+                (tensor(F32, [[1, 2], [3, 4]]),),
+                (tensor(F32, [[0, 1], [1, 5]]),),
+                {"num_features": 2, "eps": 0},
+                {
+                    "weight": tensor(F32, [1, 2]),
+                    "bias": tensor(F32, [0, 1]),
+                    "running_mean": tensor(F32, [1, 2]),
+                    "running_var": tensor(F32, [4, 1]),
+                },
+            ),
+        ),
+    ),
+    _batch_norm(
+        "BatchNorm2d",
+        4,
+        examples=(
+            Example(
+                "statistics-only",
+                (tensor(F32, [[[[2, 4]]]]),),
+                (tensor(F32, [[[[-1, 1]]]]),),
+                {"num_features": 1, "eps": 0},
+                {"running_mean": tensor(F32, [3]), "running_var": tensor(F32, [1])},
+            ),
+        ),
+    ),
     OpSpec(
         "LayerNorm",
         "Y = (X - mean) / sqrt(var + eps) * weight + bias over the trailing normalized_shape axes",
@@ -323,5 +477,21 @@ OPS: tuple[OpSpec, ...] = (
         ),
         slots=_layer_norm_slots,
         section="10.9",
+        cost=cost.normalization(3, 8),
+        examples=(
+            Example(
+                "affine",
+                (tensor(F32, [[1, 3]]),),
+                (tensor(F32, [[-2, 2]]),),
+                {"normalized_shape": [2], "eps": 0},
+                {"weight": tensor(F32, [2, 1]), "bias": tensor(F32, [0, 1])},
+            ),
+            Example(
+                "plain",
+                (tensor(F32, [[0, 2, 4]]),),
+                (tensor(F32, [[-1.224744871391589, 0, 1.224744871391589]]),),
+                {"normalized_shape": [3], "eps": 0},
+            ),
+        ),
     ),
 )
