@@ -25,12 +25,30 @@ const ED25519_L = 2n ** 252n + 27742317777372353535851937790883648493n;
 const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 
 /**
+ * §12.4: the excluded code points, as the inclusive ranges of its table. Written out, never taken from
+ * `\p{...}` classes: those follow the ICU of the running Node.js, and validity must not depend on it.
+ */
+const EXCLUDED = [
+  [0x0000, 0x001f], [0x007f, 0x009f], // C0, DELETE and C1 controls
+  [0x2028, 0x2029], // line and paragraph separators
+  [0x061c, 0x061c], [0x200e, 0x200f], [0x202a, 0x202e], [0x2066, 0x2069], // bidirectional controls
+  [0x200b, 0x200d], [0x2060, 0x2065], [0xfeff, 0xfeff], // zero-width characters and joiners
+  [0x00ad, 0x00ad], [0x034f, 0x034f], [0x115f, 0x1160], [0x17b4, 0x17b5], [0x180b, 0x180f],
+  [0x206a, 0x206f], [0x3164, 0x3164], [0xffa0, 0xffa0], // other invisible characters
+  [0xfe00, 0xfe0f], [0xe0000, 0xe0fff], // variation selectors and tags
+  [0x0600, 0x0605], [0x06dd, 0x06dd], [0x070f, 0x070f], [0x0890, 0x0891], [0x08e2, 0x08e2],
+  [0xfff0, 0xfffb], [0x110bd, 0x110bd], [0x110cd, 0x110cd], [0x13430, 0x1343f], [0x1bca0, 0x1bca3],
+  [0x1d173, 0x1d17a], // other format characters
+  [0xfdd0, 0xfdef], // noncharacters; the last two code points of every plane are tested below
+];
+
+/**
  * §12.4: is the code point excluded from attribute values?
  * @param {number} c a code point
  */
 function excluded(c) {
-  return c <= 0x1f || (c >= 0x7f && c <= 0x9f) || c === 0x061c || c === 0x200e || c === 0x200f
-    || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  if ((c & 0xfffe) === 0xfffe) return true; // U+nFFFE and U+nFFFF: noncharacters
+  return EXCLUDED.some(([first, last]) => c >= first && c <= last);
 }
 
 /** @param {string} s `YYYY-MM-DDTHH:MM:SSZ` with a valid date and time (§12.4) */
@@ -237,4 +255,4 @@ function verifyEntries(entries, P, trusted) {
   return fail('SIGNATURE_UNTRUSTED', 'the file is signed only by keys that are not trusted');
 }
 
-module.exports = { parseSignatureBody, signedMessage, loadTrustedKey, verifyEntries, validTime, DOMAIN };
+module.exports = { parseSignatureBody, signedMessage, loadTrustedKey, verifyEntries, validTime, excluded, DOMAIN };

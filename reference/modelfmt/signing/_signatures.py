@@ -193,7 +193,10 @@ def _attribute_value_problem(key: str, value: object) -> str | None:
         return f"attribute `{key}` is {size} bytes; values are 1 to {MAX_ATTRIBUTE_VALUE_BYTES} bytes of UTF-8"
     bad = FORBIDDEN_IN_DISPLAYED_TEXT.search(value)  # attribute values are shown to people
     if bad is not None:
-        return f"attribute `{key}` contains U+{ord(bad.group()):04X}, a control or bidirectional-format character"
+        return (
+            f"attribute `{key}` contains U+{ord(bad.group()):04X}, an invisible, control, bidirectional or "
+            "noncharacter code point (§12.4): it could make two different values look alike"
+        )
     if key == "time" and not _valid_time(value):
         return f"attribute `time` is {show(value)}; expected UTC time as YYYY-MM-DDTHH:MM:SSZ"
     return None

@@ -179,3 +179,27 @@ test('the worked example of §12.2 and §12.5 (kat-test-ed25519.mf)', () => {
   assert.strictEqual(r.keyId, '06e3fd8fda29bb60ab59557de61edb0aecdb231134be30e75b455f8e1b792fa9');
   assert.strictEqual(signedMessage(P, new Map()).length, 56);
 });
+
+test('look-alike attribute values: the excluded code points of §12.4', () => {
+  const { excluded } = require('../signatures');
+  // Unicode 17.0's controls, format characters, separators, default ignorables and noncharacters are
+  // exactly the table; an older Unicode's are all in it.
+  const unicode = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}]/u;
+  const major = Number(process.versions.unicode.split('.')[0]);
+  for (let c = 0; c <= 0x10ffff; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    const inUnicode = unicode.test(String.fromCodePoint(c));
+    if (major === 17) assert.strictEqual(excluded(c), inUnicode, `U+${c.toString(16)}`);
+    else if (major < 17 && inUnicode) assert.ok(excluded(c), `U+${c.toString(16)}`);
+  }
+  const ok = entry(edPriv);
+  const bad = (signer) => code(signed([entry(edPriv, { signer })]));
+  for (const ch of ['\u200b', '\u200d', '\u2060', '\ufeff', '\u00ad', '\u3164', '\ufe0f', '\u{e0041}', '\u0600',
+    '\ufff9', '\ufdd0', '\u{10ffff}', '\u2065']) {
+    assert.strictEqual(bad(`Al${ch}ice`), 'SIGNATURE_BLOCK', `U+${ch.codePointAt(0).toString(16)}`);
+  }
+  for (const ch of ['\u00a0', '\u00ac', '\u00ae', '\u2027', '\u2070', '\ufffc', '\ufffd', '\u{1f600}']) {
+    assert.strictEqual(bad(`Al${ch}ice`), 'OK', `U+${ch.codePointAt(0).toString(16)}`);
+  }
+  assert.strictEqual(code(signed([ok])), 'OK');
+});
