@@ -87,6 +87,7 @@ function parseSignatureBody(body, ctx) {
   if (!Array.isArray(list)) block('"signatures" is not an array');
   if (list.length < 1 || list.length > 64) block(`"signatures" has ${list.length} entries (1 to 64 allowed)`);
   const seen = new Set();
+  let generic = 0;
   return list.map((e, i) => {
     const what = `signature entry ${i}`;
     // 3.1 object, keys, types
@@ -130,6 +131,10 @@ function parseSignatureBody(body, ctx) {
     // 3.7 one entry per key
     if (seen.has(keyId)) block(`${what}: key id ${keyId} already signed in an earlier entry`);
     seen.add(keyId);
+    // 3.8 at most 4 entries of algorithms other than those of 1.0 (generic entries: nobody can check them)
+    if (!Object.prototype.hasOwnProperty.call(SIG_LENGTH, algorithm) && ++generic > 4) {
+      block(`${what}: more than 4 entries of algorithms other than ed25519 and ecdsa-p256-sha256`);
+    }
     return { algorithm, keyId, signature: Buffer.from(sig, 'hex'), attributes };
   });
 }
@@ -233,7 +238,7 @@ function verifyWith(k, M, sig) {
 }
 
 /**
- * Steps 3 to 6 of §12.9.
+ * Steps 3 to 6 of §12.9: every entry by a trusted key must verify, and at least one must exist.
  * @param {ReturnType<typeof parseSignatureBody>|null} entries null when the file has no block
  * @param {Buffer} P
  * @param {TrustedKey[]} trusted
@@ -241,17 +246,21 @@ function verifyWith(k, M, sig) {
  */
 function verifyEntries(entries, P, trusted) {
   if (entries === null) fail('SIGNATURE_MISSING', 'the file has no signature block');
+  let first = null;
   let invalid = 0;
   for (const e of entries) {
     const keys = trusted.filter((k) => k.keyId === e.keyId);
     if (keys.length === 0) continue; // not checked
     const k = keys[0];
     if (e.algorithm === k.algorithm && verifyWith(k, signedMessage(P, e.attributes), e.signature)) {
-      return { keyId: e.keyId, algorithm: e.algorithm, attributes: e.attributes };
+      if (first === null) first = { keyId: e.keyId, algorithm: e.algorithm, attributes: e.attributes };
+    } else {
+      invalid++;
     }
-    invalid++;
   }
-  if (invalid > 0) fail('SIGNATURE_INVALID', 'a signature by a trusted key does not verify, and none verifies');
+  // step 5: an invalid entry by a trusted key fails the file, even when another one verifies
+  if (invalid > 0) fail('SIGNATURE_INVALID', 'a signature by a trusted key does not verify');
+  if (first !== null) return first;
   return fail('SIGNATURE_UNTRUSTED', 'the file is signed only by keys that are not trusted');
 }
 

@@ -89,8 +89,10 @@ test('verification outcomes (§12.9)', () => {
   const unknown = { algorithm: 'ml-dsa-65', key_id: 'ab'.repeat(32), signature: '00'.repeat(3309), attributes: {} };
   assert.strictEqual(verify(signed([unknown, entry(edPriv)]), [edPem]), 'OK');
   assert.strictEqual(verify(signed([unknown]), [edPem]), 'SIGNATURE_UNTRUSTED');
-  // first valid wins; an invalid trusted entry does not hide a valid one
-  assert.strictEqual(verify(signed([tampered, entry(ec.privateKey)]), [edPem, ecPem]), 'OK');
+  // an invalid entry by a trusted key fails the file, before or after a valid one (a tampered co-signer)
+  assert.strictEqual(verify(signed([tampered, entry(ec.privateKey)]), [edPem, ecPem]), 'SIGNATURE_INVALID');
+  assert.strictEqual(verify(signed([entry(ec.privateKey), tampered]), [edPem, ecPem]), 'SIGNATURE_INVALID');
+  assert.strictEqual(verify(signed([tampered, entry(ec.privateKey)]), [ecPem]), 'OK', 'untrusted entries are not checked');
   // attributes are signed
   const edited = entry(edPriv, { signer: 'a' });
   edited.attributes = { signer: 'b' };
@@ -132,6 +134,12 @@ test('body structure (§12.3, §12.4)', () => {
   assert.strictEqual(bad({ algorithm: 'future-alg', signature: '' }), 'SIGNATURE_BLOCK');
   assert.strictEqual(bad({ algorithm: 'future-alg', signature: '00'.repeat(65536) }), 'OK');
   assert.strictEqual(bad({ algorithm: 'future-alg', signature: '00'.repeat(65537) }), 'SIGNATURE_BLOCK');
+  // at most 4 entries of algorithms other than those of 1.0 (§12.3 step 3.8)
+  const generic = (n) => Array.from({ length: n }, (_, i) => ({ algorithm: 'future-alg',
+    key_id: crypto.createHash('sha256').update(`k${i}`).digest('hex'), signature: '00', attributes: {} }));
+  assert.strictEqual(code(signed([...generic(4), ok])), 'OK');
+  assert.strictEqual(code(signed([...generic(5), ok])), 'SIGNATURE_BLOCK');
+  assert.strictEqual(code(signed([ok, ...generic(5)])), 'SIGNATURE_BLOCK');
   assert.strictEqual(bad({ public_key: 'ab' }), 'SIGNATURE_BLOCK', 'public key digest differs from the key id');
   assert.strictEqual(bad({ public_key: '' }), 'SIGNATURE_BLOCK');
   assert.strictEqual(bad({ attributes: [] }), 'SIGNATURE_BLOCK');
