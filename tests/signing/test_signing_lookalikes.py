@@ -13,6 +13,7 @@ from pathlib import Path
 import modelfmt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from modelfmt import cli
 from modelfmt.diagnose._check import check_file
 from modelfmt.format._names import FORBIDDEN_IN_DISPLAYED_TEXT
 from modelfmt.signing import _keys
@@ -148,3 +149,14 @@ def test_the_same_name_without_the_invisible_character_verifies(model: bytes, ed
     # The control case of the test above: the entry made the same way is valid when its name is plain.
     data = _signed_anyway(model, ed_key, {"signer": "Alice"})
     assert modelfmt.verify_bytes(data, modelfmt.TrustedKeys([ed_key.public_key()])).attributes == {"signer": "Alice"}
+
+
+def test_the_sign_command_refuses_a_look_alike_name_as_a_usage_error(
+    model: bytes, write: Callable[[bytes], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(model)
+    key = Path(__file__).resolve().parent / "data" / "test-ed25519.key"
+    status = cli.main(["sign", str(path), "--key", str(key), "--signer", "Al\u200bice", "--no-time"])
+    assert status == 2
+    assert "attribute `signer` contains U+200B, an invisible" in capsys.readouterr().err
+    assert path.read_bytes() == model  # nothing written
