@@ -40,7 +40,11 @@ NOT_APPLICABLE: Final = {
 }
 
 # Ids that were published and then withdrawn: never reuse one (the manifest lists them too).
-RETIRED: Final[tuple[str, ...]] = ()
+RETIRED: Final[tuple[str, ...]] = (
+    # SPEC.md §12.9 step 5: a trusted key's invalid entry now fails the file even when another verifies;
+    # the same file is verify.invalid.invalid-trusted-then-valid-trusted.
+    "verify.valid.invalid-trusted-then-valid-trusted",
+)
 
 
 def vectors() -> list[Vector]:

@@ -363,7 +363,9 @@ def _block_limits() -> list[Vector]:
     vectors: list[Vector] = []
 
     def with_entries(n: int) -> bytes:
-        entries = [_unknown_entry(index) for index in range(n - 1)]
+        # Ed25519 entries by keys nobody holds (well-formed, never checked): a block may hold only 4
+        # entries of other algorithms (§12.3 step 3.8), so those cannot fill it.
+        entries = [{**_unknown_entry(index, signature_bytes=64), "algorithm": "ed25519"} for index in range(n - 1)]
         return signing.with_entries(unsigned, [*entries, signing.entry(unsigned, "test-ed25519")])
 
     vectors += _triple(
@@ -372,7 +374,7 @@ def _block_limits() -> list[Vector]:
         "signatures",
         with_entries,
         "SIGNATURE_BLOCK",
-        lambda n: f"{n} signature entries, the last a valid Ed25519 one",
+        lambda n: f"{n} Ed25519 signature entries, the last a valid one by the test key",
         ("5", "12.3"),
     )
 
@@ -456,6 +458,23 @@ def _block_limits() -> list[Vector]:
         lambda n: f"an unknown algorithm's signature of {n} bytes",
         ("5", "12.3"),
     )
+
+    def with_generic_entries(n: int) -> bytes:
+        generic = [_unknown_entry(index) for index in range(n)]
+        return signing.with_entries(unsigned, [signing.entry(unsigned, "test-ed25519"), *generic])
+
+    vectors += [
+        dataclasses.replace(vector, tags=(*vector.tags, "pitfall:17.21"))
+        for vector in _triple(
+            "entries of algorithms other than ed25519 and ecdsa-p256-sha256",
+            4,
+            "unknown-entries",
+            with_generic_entries,
+            "SIGNATURE_BLOCK",
+            lambda n: f"a valid Ed25519 entry, then {n} entries of an algorithm no reader of 1.0 knows",
+            ("5", "12.3", "17.21"),
+        )
+    ]
 
     def with_body(n: int) -> dict[str, object]:
         signed = signing.signed(unsigned, "test-ed25519", signing.ATTRIBUTES)

@@ -56,6 +56,32 @@ def _body(text: str) -> bytes:
     return signing.with_body(UNSIGNED, text.encode("utf-8"))
 
 
+def _signed_over(attributes: dict[str, str]) -> bytes:
+    """UNSIGNED with one Ed25519 entry whose signature is valid over `attributes`, made without the signer's
+    checks of §12.4: the only defect of the file is then the attribute value itself."""
+    message = _signing.signed_message(signing.prefix_digest(UNSIGNED), attributes)
+    return signing.with_entries(UNSIGNED, [{**ed(), "attributes": attributes, "signature": _raw_ed25519(message)}])
+
+
+# One vector per class of the excluded code points of §12.4 that is invisible on screen (controls, line
+# separators and bidirectional controls have theirs above): each name looks like "Alice" when printed.
+LOOKALIKES: dict[str, tuple[str, str]] = {
+    "zero-width-space": ("\u200b", "U+200B zero width space"),
+    "zero-width-joiner": ("\u200d", "U+200D zero width joiner (excluded although some scripts use it)"),
+    "word-joiner": ("\u2060", "U+2060 word joiner"),
+    "byte-order-mark": ("\ufeff", "U+FEFF (zero width no-break space) inside a value"),
+    "reserved-ignorable": ("\u2065", "U+2065, reserved as default ignorable: excluded before it is assigned"),
+    "soft-hyphen": ("\u00ad", "U+00AD soft hyphen, invisible unless a line breaks there"),
+    "hangul-filler": ("\u3164", "U+3164 Hangul filler, a blank letter"),
+    "variation-selector": ("\ufe0f", "U+FE0F variation selector 16"),
+    "tag-character": ("\U000e0041", "U+E0041 tag latin capital letter A, outside the BMP"),
+    "format-character": ("\u0600", "U+0600 Arabic number sign, a format character (category Cf)"),
+    "interlinear-annotation": ("\ufff9", "U+FFF9 interlinear annotation anchor"),
+    "noncharacter": ("\ufdd0", "U+FDD0, a noncharacter"),
+    "noncharacter-last-plane": ("\U0010ffff", "U+10FFFF, the last noncharacter"),
+}
+
+
 # ---- read vectors: the block's structure (§12.3), checked by every reader -----------------------------------
 
 
@@ -190,6 +216,15 @@ def _structure() -> list[Vector]:
             "a second block appended puts binary bytes inside the outer body",
         ),
     }
+    cases.update(
+        {
+            f"attribute-value-{name}": (
+                _signed_over({**signing.ATTRIBUTES, "signer": f"Al{character}ice"}),
+                f"a signer name holding {what}, under a signature valid over it",
+            )
+            for name, (character, what) in LOOKALIKES.items()
+        }
+    )
     vectors = [
         invalid(
             f"invalid.signature_block.{name}",
@@ -197,7 +232,7 @@ def _structure() -> list[Vector]:
             "SIGNATURE_BLOCK",
             description,
             ("3.6", "12.3"),
-            tags=("pitfall:17.1",) if name in ("two-blocks", "body-binary") else (),
+            tags=_pitfall(name),
         )
         for name, (content, description) in cases.items()
     ]
@@ -276,6 +311,14 @@ def _structure() -> list[Vector]:
         ),
     ]
     return vectors
+
+
+def _pitfall(name: str) -> tuple[str, ...]:
+    if name in ("two-blocks", "body-binary"):
+        return ("pitfall:17.1",)
+    if name.removeprefix("attribute-value-") in LOOKALIKES:
+        return ("pitfall:17.21",)
+    return ()
 
 
 # ---- verify vectors (§12.9) --------------------------------------------------------------------------------
@@ -411,10 +454,10 @@ def _verify_valid() -> list[Vector]:
             signer="test-ed25519",
         ),
         verify(
-            "verify.valid.invalid-trusted-then-valid-trusted",
+            "verify.valid.tampered-entry-by-a-key-not-trusted",
             invalid_then_valid,
-            ["test-p256", "test-ed25519"],
-            "a trusted key's entry that does not verify, then one that does: the file is verified",
+            ["test-ed25519"],
+            "an entry by a key the verifier does not trust is never checked, even when it would not verify",
             "12.9",
             signer="test-ed25519",
         ),
@@ -456,6 +499,19 @@ def _verify_valid() -> list[Vector]:
             ["test-ed25519"],
             "non-ASCII attribute values and reverse-DNS keys in byte order",
             ("12.4", "12.5"),
+            signer="test-ed25519",
+        ),
+        verify(
+            "verify.valid.attribute-visible-neighbours",
+            signing.signed(
+                UNSIGNED,
+                "test-ed25519",
+                {"signer": "Lab\u00a0\u00ac\u00ae\u2027\u2070\ufffc\ufffd\U0001f600", "time": "2025-01-01T00:00:00Z"},
+            ),
+            ["test-ed25519"],
+            "visible characters next to excluded ones (no-break space, U+00AC, U+00AE, U+2027, U+2070, U+FFFC, "
+            "U+FFFD, an emoji) are allowed",
+            ("12.4", "17.21"),
             signer="test-ed25519",
         ),
         verify(
@@ -668,6 +724,30 @@ def _verify_invalid() -> list[Vector]:
             ("12.5",),
         ),
         (
+            "invalid-trusted-then-valid-trusted",
+            signing.with_entries(UNSIGNED, [_mutated(p256(), _high_s), ed()]),
+            ["test-p256", "test-ed25519"],
+            "SIGNATURE_INVALID",
+            "a trusted key's entry that does not verify, then one that does: the invalid one fails the file",
+            ("12.9", "12.11"),
+        ),
+        (
+            "valid-then-tampered-co-signer",
+            signing.with_entries(UNSIGNED, [ed(), _mutated(p256(), _set(attributes={"signer": "Mallory"}))]),
+            ["test-ed25519", "test-p256"],
+            "SIGNATURE_INVALID",
+            "a valid signature, then a co-signer by another trusted key whose signer name was edited",
+            ("12.9", "12.11", "17.21"),
+        ),
+        (
+            "valid-then-co-signer-relabelled-unknown",
+            signing.with_entries(UNSIGNED, [ed(), {**p256(), "algorithm": "ml-dsa-65"}]),
+            ["test-ed25519", "test-p256"],
+            "SIGNATURE_INVALID",
+            "a trusted co-signer's entry renamed to an unknown algorithm is checked and fails, beside a valid one",
+            ("12.9", "12.11"),
+        ),
+        (
             "invalid-trusted-and-valid-untrusted",
             signing.with_entries(UNSIGNED, [signing.entry(UNSIGNED, "test-ed25519-2"), _mutated(ed(), _s_plus_l)]),
             ["test-ed25519"],
@@ -716,10 +796,24 @@ def _verify_invalid() -> list[Vector]:
             ("12.9",),
         ),
     ]
-    return [
+    vectors = [
         verify(f"verify.invalid.{name}", content, keys, description, sections, error=code)
         for name, content, keys, code, description, sections in cases
     ]
+    lookalike = {**signing.ATTRIBUTES, "signer": "modelfmt conformance vectors\u200b (test key, do not trust)"}
+    vectors.append(
+        verify(
+            "verify.invalid.lookalike-signer-validly-signed",
+            _signed_over(lookalike),
+            ["test-ed25519"],
+            "a trusted key's valid signature over a signer name with a zero width space: the block is malformed "
+            "(phase 4) before any signature is checked",
+            ("12.4", "12.9", "17.21"),
+            error="SIGNATURE_BLOCK",
+            tags=("pitfall:17.21",),
+        )
+    )
+    return vectors
 
 
 def _acceptable() -> list[Vector]:

@@ -38,7 +38,7 @@ from .signing._keys import (
     save_private_key,
     save_public_key,
 )
-from .signing._signatures import SignatureInfo, utc_time
+from .signing._signatures import SignatureInfo, VerificationError, utc_time
 
 __version__ = "1.0.0.dev0"
 
@@ -69,6 +69,7 @@ __all__ = [
     "TrustedKeys",
     "UnsupportedError",
     "Verification",
+    "VerificationError",
     "__version__",
     "convert",
     "generate_key",

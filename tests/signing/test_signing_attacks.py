@@ -533,18 +533,79 @@ def test_data_byte_changed_names_the_tensor(signed: bytes, trusted: modelfmt.Tru
     assert caught.value.tensor == "encoder.weight"
 
 
-def test_invalid_signature_by_one_trusted_key_and_valid_by_another(
-    signed: bytes, p256_key: _keys.PrivateKey, ed_key: _keys.PrivateKey, trusted: modelfmt.TrustedKeys
+@pytest.mark.parametrize("tampered_first", [True, False], ids=["tampered-first", "tampered-second"])
+def test_an_invalid_signature_by_a_trusted_key_fails_even_beside_a_valid_one(
+    signed: bytes,
+    p256_key: _keys.PrivateKey,
+    ed_key: _keys.PrivateKey,
+    trusted: modelfmt.TrustedKeys,
+    tampered_first: bool,
 ) -> None:
-    both = modelfmt.sign_bytes(signed, p256_key)
+    # A tampered co-signer (§12.9 step 5, §12.11): the block is not signed, so an entry a trusted key did
+    # not make over this file is evidence of tampering, whatever else verifies.
+    both = modelfmt.sign_bytes(signed, p256_key, attributes={"signer": "Bob"})
     base, body = split(both)
-    first = entries(body)[0]
-    first["signature"] = "00" * 64  # Ed25519 entry corrupted
-    result = modelfmt.verify_bytes(rebuild(base, body), trusted)
-    assert result.algorithm == "ecdsa-p256-sha256"
-    assert [info.status for info in result.signatures] == ["invalid", "verified"]
-    # With only the Ed25519 key trusted, the corrupted entry is reported as such.
-    assert verify_code(rebuild(base, body), modelfmt.TrustedKeys([ed_key.public_key()])) == "SIGNATURE_INVALID"
+    tampered = entries(body)[0 if tampered_first else 1]
+    tampered["attributes"] = {"signer": "Mallory"}  # the co-signer's claims rewritten
+    data = rebuild(base, body)
+    with pytest.raises(modelfmt.VerificationError) as caught:
+        modelfmt.verify_bytes(data, trusted)
+    assert caught.value.code == "SIGNATURE_INVALID"
+    assert "1 other trusted signature(s) verify" in str(caught.value)
+    statuses = ["invalid", "verified"] if tampered_first else ["verified", "invalid"]
+    assert [info.status for info in caught.value.signatures] == statuses
+    assert caught.value.signatures[0 if tampered_first else 1].attributes == {"signer": "Mallory"}
+    # Trusting only the key whose entry is intact: the other entry is not checked, and the file verifies.
+    intact = p256_key if tampered_first else ed_key
+    result = modelfmt.verify_bytes(data, modelfmt.TrustedKeys([intact.public_key()]))
+    assert result.key_id == modelfmt.key_id(intact)
+    assert sorted(info.status for info in result.signatures) == ["untrusted", "verified"]
+
+
+def test_a_failed_verification_names_every_entry(
+    signed: bytes, write: Callable[[bytes], Path], trusted: modelfmt.TrustedKeys
+) -> None:
+    base, body = split(signed)
+    entries(body).append(unknown_entry())
+    data = rebuild(base, body)
+    with pytest.raises(modelfmt.VerificationError) as caught:
+        modelfmt.verify_bytes(data, modelfmt.TrustedKeys([modelfmt.generate_key().public_key()]))
+    assert caught.value.code == "SIGNATURE_UNTRUSTED"
+    assert [info.status for info in caught.value.signatures] == ["untrusted", "unsupported"]
+    with pytest.raises(modelfmt.VerificationError) as missing:
+        modelfmt.verify_bytes(base, trusted)
+    assert (missing.value.code, missing.value.signatures) == ("SIGNATURE_MISSING", ())
+    # On success the verdicts are in the result, unknown entries included.
+    assert [info.status for info in modelfmt.verify_file(write(data), trusted).signatures] == [
+        "verified",
+        "unsupported",
+    ]
+
+
+@pytest.mark.parametrize("count", [4, 5])
+def test_a_block_holds_at_most_four_entries_of_other_algorithms(
+    signed: bytes, write: Callable[[bytes], Path], count: int
+) -> None:
+    # Anyone can add them without a key (§12.3 step 3.8): bounded, and counted in block order.
+    base, body = split(signed)
+    entries(body)[:0] = [unknown_entry("slh-dsa-sha2-256f", 49856) for _ in range(count)]
+    path = write(rebuild(base, body))
+    if count == 4:
+        assert [info.status for info in opens_everywhere(path)] == ["unsupported"] * 4 + ["unchecked"]
+    else:
+        assert every_reader_code(path) == {"SIGNATURE_BLOCK"}
+        with pytest.raises(modelfmt.SignatureError, match="signature 5 is entry 5 of an algorithm other than"):
+            modelfmt.read_signatures(path)
+
+
+def test_sixty_four_entries_of_the_algorithms_of_1_0_are_valid(
+    signed: bytes, write: Callable[[bytes], Path]
+) -> None:
+    base, body = split(signed)
+    entries(body).extend(
+        {**unknown_entry("ed25519", 64), "key_id": hashlib.sha256(b"%d" % index).hexdigest()} for index in range(63)
+    )
+    assert len(opens_everywhere(write(rebuild(base, body)))) == 64
 
 
 def test_equivalent_non_canonical_body_still_verifies(signed: bytes, trusted: modelfmt.TrustedKeys) -> None:

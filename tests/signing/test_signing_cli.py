@@ -312,7 +312,7 @@ def test_unknown_algorithms_are_shown_and_skipped(signed_dir: Path) -> None:
     assert [entry["status"] for entry in as_json["signatures"]] == ["unchecked", "unsupported"]
     verify = run("verify", mixed, "--key", DATA / "test-ed25519.pub")
     assert verify.returncode == 0, verify.stderr
-    assert "VERIFIED" in verify.stdout and f"also claims a signature by {key_id}: {text}" in verify.stdout
+    assert "VERIFIED" in verify.stdout and f"2. {key_id} (ml-dsa-65): not checked: {text}" in verify.stdout
     check = run_inprocess("check", mixed, "--key", DATA / "test-ed25519.pub")
     assert check.returncode == 0 and text in check.stdout
     # Signed only with an algorithm this reader does not know: a valid file, but nothing a key can vouch for.

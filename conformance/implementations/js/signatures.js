@@ -25,12 +25,30 @@ const ED25519_L = 2n ** 252n + 27742317777372353535851937790883648493n;
 const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 
 /**
+ * §12.4: the excluded code points, as the inclusive ranges of its table. Written out, never taken from
+ * `\p{...}` classes: those follow the ICU of the running Node.js, and validity must not depend on it.
+ */
+const EXCLUDED = [
+  [0x0000, 0x001f], [0x007f, 0x009f], // C0, DELETE and C1 controls
+  [0x2028, 0x2029], // line and paragraph separators
+  [0x061c, 0x061c], [0x200e, 0x200f], [0x202a, 0x202e], [0x2066, 0x2069], // bidirectional controls
+  [0x200b, 0x200d], [0x2060, 0x2065], [0xfeff, 0xfeff], // zero-width characters and joiners
+  [0x00ad, 0x00ad], [0x034f, 0x034f], [0x115f, 0x1160], [0x17b4, 0x17b5], [0x180b, 0x180f],
+  [0x206a, 0x206f], [0x3164, 0x3164], [0xffa0, 0xffa0], // other invisible characters
+  [0xfe00, 0xfe0f], [0xe0000, 0xe0fff], // variation selectors and tags
+  [0x0600, 0x0605], [0x06dd, 0x06dd], [0x070f, 0x070f], [0x0890, 0x0891], [0x08e2, 0x08e2],
+  [0xfff0, 0xfffb], [0x110bd, 0x110bd], [0x110cd, 0x110cd], [0x13430, 0x1343f], [0x1bca0, 0x1bca3],
+  [0x1d173, 0x1d17a], // other format characters
+  [0xfdd0, 0xfdef], // noncharacters; the last two code points of every plane are tested below
+];
+
+/**
  * §12.4: is the code point excluded from attribute values?
  * @param {number} c a code point
  */
 function excluded(c) {
-  return c <= 0x1f || (c >= 0x7f && c <= 0x9f) || c === 0x061c || c === 0x200e || c === 0x200f
-    || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  if ((c & 0xfffe) === 0xfffe) return true; // U+nFFFE and U+nFFFF: noncharacters
+  return EXCLUDED.some(([first, last]) => c >= first && c <= last);
 }
 
 /** @param {string} s `YYYY-MM-DDTHH:MM:SSZ` with a valid date and time (§12.4) */
@@ -69,6 +87,7 @@ function parseSignatureBody(body, ctx) {
   if (!Array.isArray(list)) block('"signatures" is not an array');
   if (list.length < 1 || list.length > 64) block(`"signatures" has ${list.length} entries (1 to 64 allowed)`);
   const seen = new Set();
+  let generic = 0;
   return list.map((e, i) => {
     const what = `signature entry ${i}`;
     // 3.1 object, keys, types
@@ -112,6 +131,10 @@ function parseSignatureBody(body, ctx) {
     // 3.7 one entry per key
     if (seen.has(keyId)) block(`${what}: key id ${keyId} already signed in an earlier entry`);
     seen.add(keyId);
+    // 3.8 at most 4 entries of algorithms other than those of 1.0 (generic entries: nobody can check them)
+    if (!Object.prototype.hasOwnProperty.call(SIG_LENGTH, algorithm) && ++generic > 4) {
+      block(`${what}: more than 4 entries of algorithms other than ed25519 and ecdsa-p256-sha256`);
+    }
     return { algorithm, keyId, signature: Buffer.from(sig, 'hex'), attributes };
   });
 }
@@ -215,7 +238,7 @@ function verifyWith(k, M, sig) {
 }
 
 /**
- * Steps 3 to 6 of §12.9.
+ * Steps 3 to 6 of §12.9: every entry by a trusted key must verify, and at least one must exist.
  * @param {ReturnType<typeof parseSignatureBody>|null} entries null when the file has no block
  * @param {Buffer} P
  * @param {TrustedKey[]} trusted
@@ -223,18 +246,22 @@ function verifyWith(k, M, sig) {
  */
 function verifyEntries(entries, P, trusted) {
   if (entries === null) fail('SIGNATURE_MISSING', 'the file has no signature block');
+  let first = null;
   let invalid = 0;
   for (const e of entries) {
     const keys = trusted.filter((k) => k.keyId === e.keyId);
     if (keys.length === 0) continue; // not checked
     const k = keys[0];
     if (e.algorithm === k.algorithm && verifyWith(k, signedMessage(P, e.attributes), e.signature)) {
-      return { keyId: e.keyId, algorithm: e.algorithm, attributes: e.attributes };
+      if (first === null) first = { keyId: e.keyId, algorithm: e.algorithm, attributes: e.attributes };
+    } else {
+      invalid++;
     }
-    invalid++;
   }
-  if (invalid > 0) fail('SIGNATURE_INVALID', 'a signature by a trusted key does not verify, and none verifies');
+  // step 5: an invalid entry by a trusted key fails the file, even when another one verifies
+  if (invalid > 0) fail('SIGNATURE_INVALID', 'a signature by a trusted key does not verify');
+  if (first !== null) return first;
   return fail('SIGNATURE_UNTRUSTED', 'the file is signed only by keys that are not trusted');
 }
 
-module.exports = { parseSignatureBody, signedMessage, loadTrustedKey, verifyEntries, validTime, DOMAIN };
+module.exports = { parseSignatureBody, signedMessage, loadTrustedKey, verifyEntries, validTime, excluded, DOMAIN };

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import functools
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -178,20 +179,46 @@ def _cmd_sign(args: argparse.Namespace, progress_for: ProgressFor) -> int:
 
 
 def signature_lines(result: CheckResult) -> str:
-    """What `check --key` adds below the verdict line of a valid file."""
-    if result.verification is None:
-        return ""
-    return "\n" + "\n".join(_verified_lines(result.verification))
+    """What `check --key` adds below the verdict line: the verified signature, and every entry's verdict."""
+    if result.verification is not None:
+        return "\n" + "\n".join(_verified_lines(result.verification))
+    lines = entry_lines(result.signatures or ())
+    return "".join(f"\n{line}" for line in lines)
 
 
 def _verified_lines(verification: Verification) -> list[str]:
     lines = [f"  signed by {verification.key_id} ({verification.algorithm}): signature valid"]
     lines.extend(f"    {key}: {value}" for key, value in sorted(verification.attributes.items()))
-    # Entries this reader skipped are named as claims, so that nobody mistakes them for checked ones.
+    if len(verification.signatures) > 1:
+        lines.extend(entry_lines(verification.signatures))
+    return lines
+
+
+# What a verifier concluded about each entry (SPEC.md §12.9 step 4), as `verify` and `check --key` say it.
+_VERDICTS: dict[str, str] = {
+    "verified": "valid, by a trusted key",
+    "invalid": "INVALID: by a trusted key, and it does not verify",
+    "untrusted": "not checked: the key is not one of the --key keys",
+    "unchecked": "not checked: give --key PUB to check it",
+}
+
+
+def _verdict_text(info: SignatureInfo) -> str:
+    if info.status == "unsupported":
+        return f"not checked: {unsupported_text(info.algorithm)}"
+    return _VERDICTS[info.status]
+
+
+def entry_lines(infos: tuple[SignatureInfo, ...]) -> list[str]:
+    """Every entry of the block with its verdict, so that no entry goes unmentioned: the block is not
+    signed, and an entry nobody checked must not pass for one that was (SPEC.md §12.9, §17.21)."""
+    if not infos:
+        return []
+    count = f"{len(infos)} entry" if len(infos) == 1 else f"{len(infos)} entries"
+    lines = [f"  signature block, {count} (the block itself is not covered by any signature):"]
     lines.extend(
-        f"  the file also claims a signature by {info.key_id}: {unsupported_text(info.algorithm)}"
-        for info in verification.signatures
-        if info.status == "unsupported"
+        f"    {number}. {info.key_id} ({info.algorithm}): {_verdict_text(info)}"
+        for number, info in enumerate(infos, 1)
     )
     return lines
 
@@ -206,35 +233,44 @@ def _finish(line: ProgressLine | None) -> None:
         line.finish()
 
 
+def _print_verdict(path: str, result: CheckResult) -> None:
+    """The text `verify` prints for one file: failures on standard error, every entry's verdict with them."""
+    if result.os_error is not None:
+        print(f"{path}: FAILED cannot read: {_describe(result.os_error)}", file=sys.stderr)
+    elif result.error is not None:
+        reason = _failure_line(path, "FAILED", result.error)
+        if result.detected is not None:
+            reason = f"{path}: FAILED {result.error.code}: {result.detected.description}"
+        print("\n".join([reason, *entry_lines(result.signatures or ())]), file=sys.stderr)
+    else:
+        assert result.verification is not None and result.header is not None
+        header = result.header
+        print(
+            f"{path}: VERIFIED modelfmt {header.major}.{header.minor}, {len(header.tensors)} tensors, "
+            "all digests match"
+        )
+        print("\n".join(_verified_lines(result.verification)))
+
+
 def _cmd_verify(args: argparse.Namespace, progress_for: ProgressFor) -> int:
     trusted = trusted_keys(args)
     if trusted is None:
         return _usage("verify", "give at least one trusted public key with --key PUB")
-    status = ExitCode.OK
+    results: list[CheckResult] = []
     for path in args.files:
-        progress, line = progress_for(path)
+        progress, line = progress_for(path) if not args.json else (None, None)
         try:
             result = check_file(path, trusted, progress=progress)
         finally:
             _finish(line)
-        if result.os_error is not None:
-            print(f"{path}: FAILED cannot read: {_describe(result.os_error)}", file=sys.stderr)
-            status = ExitCode.FAILED
-        elif result.error is not None:
-            reason = _failure_line(path, "FAILED", result.error)
-            if result.detected is not None:
-                reason = f"{path}: FAILED {result.error.code}: {result.detected.description}"
-            print(reason, file=sys.stderr)
-            status = ExitCode.FAILED
-        else:
-            assert result.verification is not None and result.header is not None
-            header = result.header
-            print(
-                f"{path}: VERIFIED modelfmt {header.major}.{header.minor}, {len(header.tensors)} tensors, "
-                "all digests match"
-            )
-            print("\n".join(_verified_lines(result.verification)))
-    return status
+        results.append(result)
+        if not args.json:
+            _print_verdict(path, result)
+    if args.json:
+        # The report of `check --json` with keys: `signature` for the one that verified, `signatures` for
+        # every entry's verdict (success or failure), `error` for the reason a file failed.
+        print(json.dumps([result.as_json() for result in results], indent=2, ensure_ascii=False))
+    return ExitCode.OK if all(result.valid for result in results) else ExitCode.FAILED
 
 
 # ---- inspect --------------------------------------------------------------------------------------------
@@ -298,6 +334,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], 
         "verify", help="check that files are signed by a trusted key and that every tensor digest matches"
     )
     verify.add_argument("files", nargs="+", metavar="FILE")
+    verify.add_argument("--json", action="store_true", help="print one JSON report per file, every signature's verdict")
     add_trust_options(verify, require=False)
     verify.set_defaults(run=functools.partial(_cmd_verify, progress_for=progress_for))
 

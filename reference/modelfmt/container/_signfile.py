@@ -70,10 +70,13 @@ def verify_file(
     """Check that `path` is signed by one of `trusted_keys` and that every tensor digest matches.
 
     `trusted_keys`: public keys, key file paths, directories of `.pub` files, or a `TrustedKeys`.
-    Returns which key verified; raises `SignatureError` (SIGNATURE_MISSING, SIGNATURE_UNTRUSTED,
-    SIGNATURE_INVALID, SIGNATURE_BLOCK), `IntegrityError` (DIGEST_MISMATCH) or another `ModelfmtError`,
-    and never returns a failure. Trust comes only from `trusted_keys`. Signatures of algorithms this
-    reader does not know are skipped (SIGNATURE_UNTRUSTED when there is no other).
+    Returns which key verified, with every signature's verdict (`Verification.signatures`); raises
+    `VerificationError` (SIGNATURE_MISSING, SIGNATURE_UNTRUSTED, SIGNATURE_INVALID, with every verdict in
+    `.signatures`), `SignatureError` (SIGNATURE_BLOCK), `IntegrityError` (DIGEST_MISMATCH) or another
+    `ModelfmtError`, and never returns a failure. Trust comes only from `trusted_keys`. A signature by a
+    trusted key that does not verify fails the file even when another verifies (SPEC.md §12.9 step 5).
+    Signatures of algorithms this reader does not know are skipped (SIGNATURE_UNTRUSTED when there is no
+    other).
     """
     trusted = as_trusted(trusted_keys)  # key errors surface before the file is touched
     with OpenedFile.open(path, limits, mapped=True) as opened:

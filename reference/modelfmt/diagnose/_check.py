@@ -16,7 +16,7 @@ from ..format._framing import PREAMBLE_SIZE
 from ..format._limits import DEFAULT_LIMITS, Limits
 from ..graph._growth import Growth, estimate_growth
 from ..signing._keys import TrustedKeys, TrustInput, as_trusted
-from ..signing._signatures import SignatureInfo
+from ..signing._signatures import SignatureInfo, VerificationError
 from . import _strict
 from ._sniff import SNIFF_BYTES, Finding, identify
 
@@ -35,6 +35,9 @@ class CheckResult:
     warnings: list[str] = field(default_factory=list)
     # With trusted keys: the signature that verified (None when none was required, or the check failed).
     verification: Verification | None = None
+    # With trusted keys: every signature's verdict in block order (SPEC.md §12.9 step 4), also when the
+    # verification failed; None without keys, or when the file failed before its signatures were judged.
+    signatures: tuple[SignatureInfo, ...] | None = None
     # For a valid file with an architecture: what running it costs, as a function of its symbols.
     run_cost: Growth | None = None
 
@@ -72,6 +75,8 @@ class CheckResult:
             ]
         if self.verification is not None:
             report["signature"] = verification_json(self.verification)
+        if self.signatures is not None:
+            report["signatures"] = [signature_json(info) for info in self.signatures]
         return report
 
 
@@ -134,7 +139,12 @@ def _check_opened(
     else:
         # The signature first (microseconds), then every digest; with keys, nothing about the file is
         # reported as its header until both hold.
-        verification = opened.verify_signatures(trusted)
+        try:
+            verification = opened.verify_signatures(trusted)
+        except VerificationError as exc:
+            result.signatures = exc.signatures  # every verdict, not only the one that decided
+            raise
+        result.signatures = verification.signatures
         opened.verify_content(progress)
         result.header, result.verification = opened.header, verification
     result.run_cost = run_cost_of(opened.header)

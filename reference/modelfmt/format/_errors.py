@@ -264,7 +264,7 @@ ERROR_CODES: Final[dict[Code, ErrorCode]] = _registry(
     ),
     ("SIGNATURE_MISSING", "signature", "trusted keys were given but the file has no signature block", "12.9"),
     ("SIGNATURE_UNTRUSTED", "signature", "no signature in the file is by a trusted key", "12.9"),
-    ("SIGNATURE_INVALID", "signature", "a signature by a trusted key does not verify, and none verifies", "12.9"),
+    ("SIGNATURE_INVALID", "signature", "a signature by a trusted key does not verify", "12.9"),
     # -- architecture (§9, §10) --
     ("GRAPH_OPSET", "format", "the op set declaration is malformed or names a reserved domain", "9.3"),
     ("GRAPH_OPSET_VERSION", "unsupported", "the graph needs a modelfmt.core version this reader lacks", "9.3"),

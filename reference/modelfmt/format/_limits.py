@@ -34,6 +34,7 @@ MAX_ATTRIBUTE_VALUE_BYTES: Final = 1024
 MAX_PUBLIC_KEY_BYTES: Final = 4096
 MAX_ALGORITHM_NAME_CHARS: Final = 64
 MAX_UNKNOWN_SIGNATURE_BYTES: Final = 65536
+MAX_UNKNOWN_SIGNATURES: Final = 4  # entries of algorithms other than those of 1.0, per block
 # -- the architecture (§9, §10)
 MAX_NODES: Final = 262_144
 MAX_GRAPH_VALUES: Final = 4096  # graph inputs, and graph outputs
@@ -191,6 +192,15 @@ LIMIT_TABLE: Final[tuple[LimitRow, ...]] = (
         section="12.3",
         labels=("signature of an algorithm not in the registry",),
         why="room for post-quantum signatures (ML-DSA-87: 4627 bytes, SLH-DSA: up to 49856; FIPS 204 and 205)",
+    ),
+    LimitRow(
+        name="MAX_UNKNOWN_SIGNATURES",
+        value=MAX_UNKNOWN_SIGNATURES,
+        code="SIGNATURE_BLOCK",
+        section="12.3",
+        labels=("entries of algorithms other than ed25519 and ecdsa-p256-sha256",),
+        why="nobody can check such an entry and anyone can add one to a signed file; 4 leave room for a "
+        "post-quantum signature next to each of a few signers' classical ones",
     ),
     LimitRow(
         name="MAX_NODES",

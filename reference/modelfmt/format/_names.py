@@ -46,17 +46,55 @@ def _any_of(*classes: str) -> re.Pattern[str]:
 
 # Never in a tensor, node or value name (§7.3, §9.4): control characters and lone surrogates.
 FORBIDDEN_IN_NAMES: Final = _any_of(C0_CONTROLS, DELETE_AND_C1_CONTROLS, SURROGATES)
-# Never in a signature attribute value (§12.4), which is shown to people as the signer's words: control
-# characters (terminal escape injection), line and paragraph separators, and direction controls (a
-# signer's name reordered on screen). Zero-width characters are allowed: scripts need the joiners.
+# Never in a signature attribute value (§12.4), which is shown to people as the signer's words and compared
+# by them: a name that differs from another only by characters nobody sees is a look-alike signer. The
+# rows are, as of Unicode 17.0, exactly the code points of general category Cc, Cf, Zl or Zp, the
+# Default_Ignorable_Code_Point property and the noncharacters. They are written out rather than looked up
+# because a reader's Unicode tables change with its version, and a file must not be valid for one reader
+# and invalid for another (Python 3.11 has Unicode 14.0, Node.js 20 has 15.1 or later).
+SOFT_HYPHEN: Final = "\u00ad"
+COMBINING_GRAPHEME_JOINER: Final = "\u034f"
+# Visible marks of category Cf, yet format characters that change how the next characters render.
+PREPENDED_CONCATENATION_MARKS: Final = "\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd"
+HANGUL_FILLERS: Final = "\u115f\u1160\u3164\uffa0"  # blank letters: a name made of them looks empty
+KHMER_INHERENT_VOWELS: Final = "\u17b4\u17b5"
+MONGOLIAN_SELECTORS_AND_SEPARATOR: Final = "\u180b-\u180f"
+DEPRECATED_FORMAT: Final = "\u206a-\u206f"  # inhibit/activate symmetric swapping, shaping, digit shapes
+VARIATION_SELECTORS: Final = "\ufe00-\ufe0f"
+INTERLINEAR_ANNOTATION: Final = "\ufff0-\ufffb"  # U+FFF0-U+FFF8 are reserved as default ignorable
+HIEROGLYPH_FORMAT: Final = "\U00013430-\U0001343f"
+SHORTHAND_FORMAT: Final = "\U0001bca0-\U0001bca3"
+MUSICAL_FORMAT: Final = "\U0001d173-\U0001d17a"
+TAGS_AND_VARIATION_SELECTORS_SUPPLEMENT: Final = "\U000e0000-\U000e0fff"
+# U+FDD0-U+FDEF and the last two code points of each of the 17 planes: never characters of any text.
+NONCHARACTERS: Final = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+)
 FORBIDDEN_IN_DISPLAYED_TEXT: Final = _any_of(
     C0_CONTROLS,
     DELETE_AND_C1_CONTROLS,
+    SOFT_HYPHEN,
+    COMBINING_GRAPHEME_JOINER,
+    PREPENDED_CONCATENATION_MARKS,
     ARABIC_LETTER_MARK,
+    HANGUL_FILLERS,
+    KHMER_INHERENT_VOWELS,
+    MONGOLIAN_SELECTORS_AND_SEPARATOR,
+    ZERO_WIDTH,
     DIRECTION_MARKS,
     LINE_AND_PARAGRAPH_SEPARATORS,
     DIRECTION_EMBEDDINGS_AND_OVERRIDES,
+    INVISIBLE_OPERATORS,
     DIRECTION_ISOLATES,
+    DEPRECATED_FORMAT,
+    VARIATION_SELECTORS,
+    BYTE_ORDER_MARK,
+    INTERLINEAR_ANNOTATION,
+    HIEROGLYPH_FORMAT,
+    SHORTHAND_FORMAT,
+    MUSICAL_FORMAT,
+    TAGS_AND_VARIATION_SELECTORS_SUPPLEMENT,
+    NONCHARACTERS,
 )
 _MISLEADING: Final = (
     ARABIC_LETTER_MARK,

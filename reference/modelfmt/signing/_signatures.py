@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from ..format import _json
-from ..format._errors import ModelfmtError, error
+from ..format._errors import Code, ModelfmtError, SignatureError, error
 from ..format._framing import MINOR_VERSION, SIGNATURE_END_MAGIC, SIGNATURE_TRAILER
 from ..format._json import json_type, show
 from ..format._limits import (
@@ -40,6 +40,7 @@ from ..format._limits import (
     MAX_SIGNATURE_BLOCK_BYTES,
     MAX_SIGNATURES,
     MAX_UNKNOWN_SIGNATURE_BYTES,
+    MAX_UNKNOWN_SIGNATURES,
 )
 from ..format._names import FORBIDDEN_IN_DISPLAYED_TEXT, REVERSE_DNS
 from ..format._objects import missing_key, unknown_key
@@ -153,6 +154,19 @@ class Verdict:
     signatures: tuple[SignatureInfo, ...]  # every entry of the block, in block order
 
 
+class VerificationError(SignatureError):
+    """A verification with trusted keys failed (SIGNATURE_MISSING, SIGNATURE_UNTRUSTED, SIGNATURE_INVALID).
+
+    `signatures` is every entry's verdict in block order (§12.9 step 4), empty for an unsigned file: the
+    entry that failed, and every other, is named rather than only the one that decided."""
+
+    def __init__(
+        self, code: Code, message: str, *, offset: int, hint: str, signatures: tuple[SignatureInfo, ...]
+    ) -> None:
+        super().__init__(code, message, offset=offset, hint=hint)
+        self.signatures = signatures
+
+
 # ---- the signed message (§12.5) ---------------------------------------------------------------------
 
 
@@ -193,7 +207,10 @@ def _attribute_value_problem(key: str, value: object) -> str | None:
         return f"attribute `{key}` is {size} bytes; values are 1 to {MAX_ATTRIBUTE_VALUE_BYTES} bytes of UTF-8"
     bad = FORBIDDEN_IN_DISPLAYED_TEXT.search(value)  # attribute values are shown to people
     if bad is not None:
-        return f"attribute `{key}` contains U+{ord(bad.group()):04X}, a control or bidirectional-format character"
+        return (
+            f"attribute `{key}` contains U+{ord(bad.group()):04X}, an invisible, control, bidirectional or "
+            "noncharacter code point (§12.4): it could make two different values look alike"
+        )
     if key == "time" and not _valid_time(value):
         return f"attribute `time` is {show(value)}; expected UTC time as YYYY-MM-DDTHH:MM:SSZ"
     return None
@@ -286,6 +303,7 @@ def parse_block(body: bytes, *, offset: int, minor: int) -> tuple[SignatureEntry
         raise fail(f"`signatures` has {len(signatures)} entries; expected 1 to {MAX_SIGNATURES}")
     entries: list[SignatureEntry] = []
     seen: set[str] = set()
+    generic = 0  # entries validated by the generic rule of step 3.4, counted for step 3.8
     for index, item in enumerate(signatures):
         where = f"signature {index + 1}"
         # (3.1) each entry: an object with the keys of the table, of the right types
@@ -343,6 +361,15 @@ def parse_block(body: bytes, *, offset: int, minor: int) -> tuple[SignatureEntry
         if identifier in seen:
             raise fail(f"{where} repeats key id {identifier[:16]}…; a key signs a file at most once")
         seen.add(identifier)
+        # (3.8) at most MAX_UNKNOWN_SIGNATURES entries of algorithms other than those of 1.0: nobody can
+        # check them, and anyone can add them to a signed file, so what they may carry is bounded
+        if not _length_checked_at_open(name):
+            generic += 1
+            if generic > MAX_UNKNOWN_SIGNATURES:
+                raise fail(
+                    f"{where} is entry {generic} of an algorithm other than ed25519 and ecdsa-p256-sha256; "
+                    f"a block holds at most {MAX_UNKNOWN_SIGNATURES} such entries"
+                )
         entries.append(
             SignatureEntry(
                 name,
@@ -380,10 +407,17 @@ def _is_algorithm_name(name: str) -> bool:
     return len(name) <= MAX_ALGORITHM_NAME_CHARS and _ALGORITHM_NAME.fullmatch(name) is not None
 
 
+def _length_checked_at_open(name: str) -> bool:
+    """Whether phase 4 checks `name`'s signature length (§12.3 step 3.4): true only for the algorithms of
+    1.0, the same for every reader; every other entry is generic, and counted by step 3.8."""
+    algorithm = ALGORITHMS.get(name)
+    return algorithm is not None and algorithm.length_checked_at_open
+
+
 def _signature_problem(name: str, text: str) -> str | None:
     """What breaks §12.3 step 3.4 in the `signature` text of an entry of algorithm `name`, or None."""
-    algorithm = ALGORITHMS.get(name)
-    if algorithm is not None and algorithm.length_checked_at_open:
+    if _length_checked_at_open(name):
+        algorithm = ALGORITHMS[name]
         if not _is_hex(text, 2 * algorithm.signature_bytes):
             return (
                 f"`signature` must be {2 * algorithm.signature_bytes} lowercase hex digits "
@@ -487,45 +521,55 @@ def evaluate(
 def verify(
     entries: Sequence[SignatureEntry] | None, prefix_sha256: bytes, trusted: TrustedKeys, *, offset: int
 ) -> Verdict:
-    """Steps 3-6 of §12.9: succeed when one entry is a valid signature by a trusted key.
+    """Steps 3-6 of §12.9: succeed when an entry is a valid signature by a trusted key and no entry by a
+    trusted key is invalid. Failures are `VerificationError`, carrying every entry's verdict.
 
     `entries` is None for a file without a signature block; `offset` (E) locates errors.
     """
     # (3) a file without a signature block cannot satisfy a caller who requires one
     if not entries:
-        raise error(
+        raise VerificationError(
             "SIGNATURE_MISSING",
             "the file is not signed, and trusted keys were given",
             offset=offset,
             hint="ask the publisher for a signed file, or sign it yourself with `modelfmt sign`",
+            signatures=(),
         )
     # (4) check each entry whose key id is a trusted key's id, with that key and its algorithm
     infos = evaluate(entries, prefix_sha256, trusted)
-    # (5) the first verified entry in block order decides; its attributes are the verified ones
+    # (5) an entry by a trusted key that does not verify fails the file, even when another verifies: the
+    # block is not signed, so that entry was altered, moved or forged by someone, and a key the caller
+    # trusts is the one thing in the block that can tell (§12.11). Failing costs an attacker nothing new
+    # (they could damage the file anyway) and never lets a tampered co-signer go unreported.
+    invalid = [info for info in infos if info.status == "invalid"]
+    if invalid:
+        verified = [info for info in infos if info.verified]
+        also = f"; {len(verified)} other trusted signature(s) verify" if verified else ""
+        raise VerificationError(
+            "SIGNATURE_INVALID",
+            f"the signature by trusted key {invalid[0].key_id[:16]}… ({invalid[0].algorithm}) does not verify"
+            + also,
+            offset=offset,
+            hint="the file or its signature block was altered after it was signed; do not use it",
+            signatures=infos,
+        )
+    # (6) the first verified entry in block order decides; its attributes are the verified ones
     for info in infos:
         if info.verified:
             return Verdict(info.key_id, info.algorithm, info.attributes, infos)
-    # (6) otherwise: a trusted key's signature that fails outranks signatures by unknown keys. Entries
-    # of algorithms this reader does not know are signatures by keys it was not given: UNTRUSTED, not
-    # MISSING (the file is signed; MISSING means there is no block at all)
-    invalid = [info for info in infos if info.status == "invalid"]
-    if invalid:
-        raise error(
-            "SIGNATURE_INVALID",
-            f"the signature by trusted key {invalid[0].key_id[:16]}… ({invalid[0].algorithm}) does not verify",
-            offset=offset,
-            hint="the file was altered after it was signed, or the signature is corrupt; do not use it",
-        )
+    # Entries of algorithms this reader does not know are signatures by keys it was not given: UNTRUSTED,
+    # not MISSING (the file is signed; MISSING means there is no block at all)
     present = ", ".join(_signer_text(info) for info in infos)
     hint = "if you expected this signer, obtain their public key through a channel you trust"
     if all(info.status == "unsupported" for info in infos):
         hint = "the file is signed only with algorithms this reader does not implement; a newer reader may verify it"
-    raise error(
+    raise VerificationError(
         "SIGNATURE_UNTRUSTED",
         f"no signature is by a trusted key: the file is signed by {present}; "
         f"trusted: {', '.join(key[:16] + '…' for key in trusted)}",
         offset=offset,
         hint=hint,
+        signatures=infos,
     )
 
 

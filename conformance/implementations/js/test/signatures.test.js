@@ -89,8 +89,10 @@ test('verification outcomes (§12.9)', () => {
   const unknown = { algorithm: 'ml-dsa-65', key_id: 'ab'.repeat(32), signature: '00'.repeat(3309), attributes: {} };
   assert.strictEqual(verify(signed([unknown, entry(edPriv)]), [edPem]), 'OK');
   assert.strictEqual(verify(signed([unknown]), [edPem]), 'SIGNATURE_UNTRUSTED');
-  // first valid wins; an invalid trusted entry does not hide a valid one
-  assert.strictEqual(verify(signed([tampered, entry(ec.privateKey)]), [edPem, ecPem]), 'OK');
+  // an invalid entry by a trusted key fails the file, before or after a valid one (a tampered co-signer)
+  assert.strictEqual(verify(signed([tampered, entry(ec.privateKey)]), [edPem, ecPem]), 'SIGNATURE_INVALID');
+  assert.strictEqual(verify(signed([entry(ec.privateKey), tampered]), [edPem, ecPem]), 'SIGNATURE_INVALID');
+  assert.strictEqual(verify(signed([tampered, entry(ec.privateKey)]), [ecPem]), 'OK', 'untrusted entries are not checked');
   // attributes are signed
   const edited = entry(edPriv, { signer: 'a' });
   edited.attributes = { signer: 'b' };
@@ -132,6 +134,12 @@ test('body structure (§12.3, §12.4)', () => {
   assert.strictEqual(bad({ algorithm: 'future-alg', signature: '' }), 'SIGNATURE_BLOCK');
   assert.strictEqual(bad({ algorithm: 'future-alg', signature: '00'.repeat(65536) }), 'OK');
   assert.strictEqual(bad({ algorithm: 'future-alg', signature: '00'.repeat(65537) }), 'SIGNATURE_BLOCK');
+  // at most 4 entries of algorithms other than those of 1.0 (§12.3 step 3.8)
+  const generic = (n) => Array.from({ length: n }, (_, i) => ({ algorithm: 'future-alg',
+    key_id: crypto.createHash('sha256').update(`k${i}`).digest('hex'), signature: '00', attributes: {} }));
+  assert.strictEqual(code(signed([...generic(4), ok])), 'OK');
+  assert.strictEqual(code(signed([...generic(5), ok])), 'SIGNATURE_BLOCK');
+  assert.strictEqual(code(signed([ok, ...generic(5)])), 'SIGNATURE_BLOCK');
   assert.strictEqual(bad({ public_key: 'ab' }), 'SIGNATURE_BLOCK', 'public key digest differs from the key id');
   assert.strictEqual(bad({ public_key: '' }), 'SIGNATURE_BLOCK');
   assert.strictEqual(bad({ attributes: [] }), 'SIGNATURE_BLOCK');
@@ -178,4 +186,28 @@ test('the worked example of §12.2 and §12.5 (kat-test-ed25519.mf)', () => {
   const r = verifyEntries(entries, P, [loadTrustedKey(edPem, 'rfc8032')]);
   assert.strictEqual(r.keyId, '06e3fd8fda29bb60ab59557de61edb0aecdb231134be30e75b455f8e1b792fa9');
   assert.strictEqual(signedMessage(P, new Map()).length, 56);
+});
+
+test('look-alike attribute values: the excluded code points of §12.4', () => {
+  const { excluded } = require('../signatures');
+  // Unicode 17.0's controls, format characters, separators, default ignorables and noncharacters are
+  // exactly the table; an older Unicode's are all in it.
+  const unicode = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}]/u;
+  const major = Number(process.versions.unicode.split('.')[0]);
+  for (let c = 0; c <= 0x10ffff; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    const inUnicode = unicode.test(String.fromCodePoint(c));
+    if (major === 17) assert.strictEqual(excluded(c), inUnicode, `U+${c.toString(16)}`);
+    else if (major < 17 && inUnicode) assert.ok(excluded(c), `U+${c.toString(16)}`);
+  }
+  const ok = entry(edPriv);
+  const bad = (signer) => code(signed([entry(edPriv, { signer })]));
+  for (const ch of ['\u200b', '\u200d', '\u2060', '\ufeff', '\u00ad', '\u3164', '\ufe0f', '\u{e0041}', '\u0600',
+    '\ufff9', '\ufdd0', '\u{10ffff}', '\u2065']) {
+    assert.strictEqual(bad(`Al${ch}ice`), 'SIGNATURE_BLOCK', `U+${ch.codePointAt(0).toString(16)}`);
+  }
+  for (const ch of ['\u00a0', '\u00ac', '\u00ae', '\u2027', '\u2070', '\ufffc', '\ufffd', '\u{1f600}']) {
+    assert.strictEqual(bad(`Al${ch}ice`), 'OK', `U+${ch.codePointAt(0).toString(16)}`);
+  }
+  assert.strictEqual(code(signed([ok])), 'OK');
 });
