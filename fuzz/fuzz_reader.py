@@ -7,6 +7,7 @@ a memory map), so each gets the same input.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 
 import _harness
 
@@ -26,7 +27,7 @@ def one_input(data: bytes) -> None:
     with modelfmt.safe_open(_FILE) as handle:
         for name in handle:
             handle.get_tensor(name)
-        assert isinstance(handle.metadata, dict)
+        assert isinstance(handle.metadata, Mapping) and isinstance(handle.metadata(), dict | None)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,23 @@ Reading never executes anything from a file. See SPEC.md for the format, and ref
 package's folders and the module that implements each section of SPEC.md.
 """
 
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Literal, overload
+
 from .container._header import Header
-from .container._reader import SafeOpen, load, load_file, read_header, safe_open
+from .container._reader import (
+    NUMPY_FRAMEWORKS,
+    TORCH_FRAMEWORKS,
+    Metadata,
+    SafeOpen,
+    TensorSlice,
+    load,
+    load_file,
+    read_header,
+)
+from .container._reader import safe_open as _safe_open_numpy
 from .container._signfile import read_signatures, sign_bytes, sign_file, verify_bytes, verify_file
 from .container._tensors import ROLES, TensorInfo
 from .container._trust import Verification
@@ -25,11 +40,12 @@ from .format._errors import (
     UnsupportedError,
 )
 from .format._framing import MAJOR_VERSION, MINOR_VERSION
-from .format._limits import Limits
+from .format._limits import DEFAULT_LIMITS, Limits
 from .runtime._run import run as run  # the numpy reference runtime (SPEC.md §9.11)
 from .signing._keys import (
     KeyFileError,
     TrustedKeys,
+    TrustInput,
     generate_key,
     key_id,
     load_private_key,
@@ -40,7 +56,59 @@ from .signing._keys import (
 )
 from .signing._signatures import SignatureInfo, VerificationError, utc_time
 
+if TYPE_CHECKING:
+    from .torch._files import TorchSafeOpen
+
 __version__ = "1.0.0.dev0"
+
+
+@overload
+def safe_open(
+    path: str | os.PathLike[str],
+    framework: Literal["numpy", "np"] = "numpy",
+    device: str = "cpu",
+    *,
+    verify: bool = True,
+    limits: Limits = ...,
+    trusted_keys: TrustInput | None = None,
+    mmap: bool | None = None,
+) -> SafeOpen: ...
+@overload
+def safe_open(
+    path: str | os.PathLike[str],
+    framework: Literal["pt", "torch"],
+    device: str | int = "cpu",
+    *,
+    verify: bool = True,
+    limits: Limits = ...,
+    trusted_keys: TrustInput | None = None,
+    mmap: bool | None = None,
+) -> TorchSafeOpen: ...
+def safe_open(
+    path: str | os.PathLike[str],
+    framework: str = "numpy",
+    device: str | int = "cpu",
+    *,
+    verify: bool = True,
+    limits: Limits | None = None,
+    trusted_keys: TrustInput | None = None,
+    mmap: bool | None = None,
+) -> SafeOpen | TorchSafeOpen:
+    """Open a file for lazy, verified access, as `safetensors.safe_open(path, framework, device)`:
+    `framework="numpy"` gives numpy arrays (`SafeOpen`), `"pt"` torch tensors on `device` (needs
+    `modelfmt[torch]`). See `SafeOpen` for verification and the mapped and private modes."""
+    chosen = DEFAULT_LIMITS if limits is None else limits
+    if framework in NUMPY_FRAMEWORKS:
+        return _safe_open_numpy(
+            path, framework, str(device), verify=verify, limits=chosen, trusted_keys=trusted_keys, mmap=mmap
+        )
+    if framework not in TORCH_FRAMEWORKS:
+        raise ValueError(f"framework {framework!r} is not supported; use 'numpy' ('np') or 'pt' ('torch')")
+    from .torch._files import safe_open as safe_open_torch  # noqa: PLC0415  (torch is an optional extra)
+
+    return safe_open_torch(
+        path, framework, device, verify=verify, limits=chosen, trusted_keys=trusted_keys, mmap=mmap
+    )
 
 __all__ = [
     "DTYPES",
@@ -57,12 +125,14 @@ __all__ = [
     "KeyFileError",
     "LimitError",
     "Limits",
+    "Metadata",
     "ModelfmtError",
     "SafeOpen",
     "SignatureError",
     "SignatureInfo",
     "StreamWriter",
     "TensorInfo",
+    "TensorSlice",
     "TensorSpec",
     "ToolError",
     "TruncatedError",

@@ -7,13 +7,15 @@ or sliced (phases 1-4 of SPEC.md §13 need only the preamble, the header and the
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from types import TracebackType
+from types import EllipsisType, TracebackType
+from typing import Final, Generic, TypeVar
 
 import numpy as np
 
-from ..format._dtypes import DTYPES
+from ..format import _json
+from ..format._dtypes import DTYPES, SAFETENSORS_NAMES
 from ..format._limits import DEFAULT_LIMITS, Limits
 from ..signing._keys import TrustInput
 from . import _digests
@@ -23,6 +25,68 @@ from ._tensors import TensorInfo
 from ._trust import Verification, trusted_for_read
 
 PathLike = str | os.PathLike[str]
+Tensor = TypeVar("Tensor")
+NUMPY_FRAMEWORKS: Final = ("numpy", "np")
+TORCH_FRAMEWORKS: Final = ("pt", "torch")  # served by modelfmt.torch, through modelfmt.safe_open
+# Where a file converted from safetensors keeps that file's `__metadata__` (convert/_carry.py documents the
+# carried keys): `SafeOpen.metadata()` returns it as safetensors would.
+SAFETENSORS_METADATA: Final = "safetensors_metadata"
+
+
+class Metadata(Mapping[str, object]):
+    """A file's metadata (SPEC.md §8): a read-only mapping of typed JSON values, and callable as
+    safetensors' `metadata()` is: `f.metadata()` gives a str -> str dict (strings unchanged, other values
+    in canonical JSON, a carried safetensors `__metadata__` map unfolded), or None when there is none."""
+
+    def __init__(self, values: Mapping[str, object]) -> None:
+        self._values = values
+
+    def __getitem__(self, key: str) -> object:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Metadata({dict(self._values)!r})"
+
+    def __call__(self) -> dict[str, str] | None:
+        strings: dict[str, str] = {}
+        for key, value in self._values.items():
+            carried = value if key == SAFETENSORS_METADATA and isinstance(value, Mapping) else None
+            if carried is not None and all(isinstance(item, str) for item in carried.values()):
+                strings.update(carried)
+            else:
+                strings[key] = value if isinstance(value, str) else _json.canonical(value)
+        return strings or None
+
+
+class TensorSlice(Generic[Tensor]):
+    """`get_slice(name)`, as safetensors' slice: `get_shape()`, `get_dtype()` (safetensors' dtype name,
+    "F32"), and indexing with ints, slices and `...`. The tensor is read and verified whole, then cut."""
+
+    def __init__(
+        self, info: TensorInfo, read: Callable[[], np.ndarray], convert: Callable[[np.ndarray, str], Tensor]
+    ) -> None:
+        self._info, self._read, self._convert = info, read, convert
+
+    def get_shape(self) -> list[int]:
+        return list(self._info.shape)
+
+    def get_dtype(self) -> str:
+        return SAFETENSORS_NAMES[self._info.dtype]
+
+    def __getitem__(self, key: int | slice | EllipsisType | tuple[int | slice | EllipsisType, ...]) -> Tensor:
+        # A copy, so that a small slice does not keep the whole tensor alive.
+        return self._convert(np.array(self._read()[key]), self._info.dtype)
+
+
+def _unchanged(array: np.ndarray, dtype: str) -> np.ndarray:
+    del dtype
+    return array
 
 
 def _arrays(header: Header, data: np.ndarray) -> dict[str, np.ndarray]:
@@ -147,7 +211,25 @@ class SafeOpen:
 
     # -- the safetensors-compatible surface
     def keys(self) -> list[str]:
-        return list(self._index)
+        """Tensor names in sorted order, as safetensors gives them (iteration gives the file's order)."""
+        return sorted(self._index)
+
+    def offset_keys(self) -> list[str]:
+        """Tensor names in the order of their bytes in the file."""
+        tensors = self.opened.header.tensors
+        return [info.name for info in sorted(tensors, key=lambda info: info.offset)]
+
+    def get_tensors(self) -> dict[str, np.ndarray]:
+        """Every tensor, in the file's order, as `get_tensor` returns each."""
+        return {name: self.get_tensor(name) for name in self._index}
+
+    def get_slice(self, name: str) -> TensorSlice[np.ndarray]:
+        """A lazily read tensor: `get_shape()`, `get_dtype()`, and `f.get_slice(name)[0:2, ...]`."""
+        return self.slice_as(name, _unchanged)
+
+    def slice_as(self, name: str, convert: Callable[[np.ndarray, str], Tensor]) -> TensorSlice[Tensor]:
+        """`get_slice` whose pieces `convert` turns into another framework's tensors (`modelfmt.torch`)."""
+        return TensorSlice(self.tensor_info(name), lambda: self.get_tensor(name), convert)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index)
@@ -163,8 +245,9 @@ class SafeOpen:
         return self.opened.header
 
     @property
-    def metadata(self) -> Mapping[str, object]:
-        return self.opened.header.metadata
+    def metadata(self) -> Metadata:
+        """The typed metadata (`f.metadata["key"]`); call it for safetensors' str -> str form (`f.metadata()`)."""
+        return Metadata(self.opened.header.metadata)
 
     @property
     def signature_body(self) -> bytes | None:
@@ -174,6 +257,7 @@ class SafeOpen:
         return self.opened.header.tensor(name)
 
     def get_tensor(self, name: str) -> np.ndarray:
+        """The tensor `name`, verified (see the class docstring for the two modes)."""
         index = self._index.get(name)
         if index is None:
             raise KeyError(f"no tensor named {name!r} in {self.path.name}")
@@ -224,6 +308,7 @@ class SafeOpen:
 def safe_open(
     path: PathLike,
     framework: str = "numpy",
+    device: str = "cpu",
     *,
     verify: bool = True,
     limits: Limits = DEFAULT_LIMITS,
@@ -236,9 +321,14 @@ def safe_open(
     first read but changing if the file changes afterwards; `mmap=False` (the default with
     `trusted_keys`) reads each tensor into private memory and verifies those very bytes, so later changes
     to the file cannot alter what was returned and a truncated file is a coded error, never SIGBUS. See
-    `SafeOpen` and SPEC.md §17.20.1. `framework` exists for safetensors compatibility; only "numpy"
-    ("np") is supported by the core.
+    `SafeOpen` and SPEC.md §17.20.1. `framework` and `device` are safetensors' arguments: numpy arrays
+    live on the CPU; `modelfmt.safe_open(path, framework="pt", device=...)` gives torch tensors.
     """
-    if framework not in ("numpy", "np"):
-        raise ValueError(f"framework {framework!r} is not supported; use 'numpy'")
+    if framework not in NUMPY_FRAMEWORKS:
+        raise ValueError(
+            f"framework {framework!r} is not supported here; use 'numpy' (or 'pt' through modelfmt.safe_open "
+            "with torch installed)"
+        )
+    if device != "cpu":
+        raise ValueError(f"numpy arrays live on the CPU; device {device!r} needs framework='pt'")
     return SafeOpen(path, verify=verify, limits=limits, trusted_keys=trusted_keys, mmap=mmap)

@@ -25,12 +25,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from ..container._reader import SAFETENSORS_METADATA
 from ..container._tensors import ROLES
 from ..format import _json
 from ._errors import ConversionError
 from ._jsonfile import parse_json
 
-SAFETENSORS_METADATA: Final = "safetensors_metadata"
 MODELFMT_IN_SAFETENSORS: Final = "modelfmt"
 PYTORCH_VALUES: Final = "pytorch_values"
 HUGGINGFACE_CONFIG: Final = "huggingface_config"

@@ -26,7 +26,7 @@ from typing import BinaryIO, Final
 
 from ..container._atomic import atomic_write
 from ..container._tensors import check_name
-from ..format._dtypes import DTYPES
+from ..format._dtypes import DTYPES, SAFETENSORS_NAMES
 from ..format._errors import ModelfmtError
 from ._carry import pack_for_safetensors, string_map, unpack_from_safetensors
 from ._checked import checked_chunks
@@ -39,24 +39,8 @@ MAX_HEADER_BYTES: Final = 100_000_000
 _LENGTH: Final = struct.Struct("<Q")
 _ENTRY_KEYS: Final = frozenset({"dtype", "shape", "data_offsets"})
 
-# safetensors dtype -> modelfmt dtype. Both store little-endian bytes, so bytes are copied unchanged.
-TO_MODELFMT: Final[Mapping[str, str]] = {
-    "BOOL": "bool",
-    "U8": "uint8",
-    "I8": "int8",
-    "I16": "int16",
-    "U16": "uint16",
-    "I32": "int32",
-    "U32": "uint32",
-    "I64": "int64",
-    "U64": "uint64",
-    "F16": "float16",
-    "BF16": "bfloat16",
-    "F32": "float32",
-    "F64": "float64",
-    "F8_E4M3": "float8_e4m3fn",
-    "F8_E5M2": "float8_e5m2",
-}
+# safetensors dtype -> modelfmt dtype (format/_dtypes.py holds the one table).
+TO_MODELFMT: Final[Mapping[str, str]] = {theirs: mine for mine, theirs in SAFETENSORS_NAMES.items()}
 FROM_MODELFMT: Final[Mapping[str, str]] = {mine: theirs for theirs, mine in TO_MODELFMT.items()}
 # safetensors dtypes with no modelfmt v1.0 equivalent, named in the error rather than called unknown.
 NOT_CARRIED: Final[Mapping[str, str]] = {

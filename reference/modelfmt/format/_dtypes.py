@@ -76,6 +76,26 @@ _ROWS: Final[tuple[DType, ...]] = (
 
 DTYPES: Final[dict[str, DType]] = {row.name: row for row in _ROWS}
 
+# The names safetensors gives the same types (its header's "dtype"; `get_slice(...).get_dtype()`). Both store
+# little-endian bytes, so a tensor's bytes are the same in either format.
+SAFETENSORS_NAMES: Final[dict[str, str]] = {
+    "bool": "BOOL",
+    "uint8": "U8",
+    "int8": "I8",
+    "int16": "I16",
+    "uint16": "U16",
+    "int32": "I32",
+    "uint32": "U32",
+    "int64": "I64",
+    "uint64": "U64",
+    "float16": "F16",
+    "bfloat16": "BF16",
+    "float32": "F32",
+    "float64": "F64",
+    "float8_e4m3fn": "F8_E4M3",
+    "float8_e5m2": "F8_E5M2",
+}
+
 # Bytes per element of the dtypes stored one element per block (all of 1.0): their lengths are one multiplication.
 _ELEMENT_BYTES: Final = {row.name: row.block_bytes for row in _ROWS if row.block_elements == 1}
 

@@ -9,19 +9,23 @@ refused by `save_file` with safetensors' guidance, and stored once by `save_mode
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import TracebackType
 
 import numpy as np
 import torch
 from torch import nn
 
+from ..container._reader import TORCH_FRAMEWORKS, Metadata, SafeOpen, TensorSlice
 from ..container._reader import load as _load_bytes
 from ..container._reader import load_file as _load_file
 from ..container._writer import save as _save_bytes
 from ..container._writer import save_file as _save_file
 from ..format._dtypes import dtype_of_numpy
 from ..format._errors import ToolError
+from ..format._limits import DEFAULT_LIMITS, Limits
+from ..signing._keys import TrustInput
 from ._dtypes import as_torch, to_numpy
 
 PathLike = str | os.PathLike[str]
@@ -220,3 +224,76 @@ def _to_tensors(arrays: Mapping[str, np.ndarray], device: Device) -> dict[str, t
         tensor = as_torch(array, entry.name)
         tensors[name] = tensor if on_cpu else tensor.to(device)
     return tensors
+
+
+class TorchSafeOpen:
+    """`safe_open(path, framework="pt", device=...)`: safetensors' handle, giving torch tensors on `device`.
+
+    A thin layer over the numpy `SafeOpen` (`.numpy`), which reads and verifies; see its docstring for the
+    mapped and private modes. Tensors from private reads are used without a copy; views of a mapping are
+    copied, as a torch tensor over read-only memory would be unsafe to write.
+    """
+
+    def __init__(self, handle: SafeOpen, device: Device) -> None:
+        self.numpy = handle
+        self.device = torch.device(device)
+
+    def keys(self) -> list[str]:
+        return self.numpy.keys()
+
+    def offset_keys(self) -> list[str]:
+        return self.numpy.offset_keys()
+
+    @property
+    def metadata(self) -> Metadata:
+        return self.numpy.metadata
+
+    def get_tensor(self, name: str) -> torch.Tensor:
+        return self._tensor(self.numpy.get_tensor(name), self.numpy.tensor_info(name).dtype)
+
+    def get_tensors(self) -> dict[str, torch.Tensor]:
+        return {name: self.get_tensor(name) for name in self.numpy}
+
+    def get_slice(self, name: str) -> TensorSlice[torch.Tensor]:
+        return self.numpy.slice_as(name, self._tensor)
+
+    def _tensor(self, array: np.ndarray, dtype: str) -> torch.Tensor:
+        tensor = as_torch(array if array.flags.writeable else np.array(array), dtype)
+        return tensor if self.device.type == "cpu" else tensor.to(self.device)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.numpy)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.numpy
+
+    def __len__(self) -> int:
+        return len(self.numpy)
+
+    def close(self) -> None:
+        self.numpy.close()
+
+    def __enter__(self) -> TorchSafeOpen:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def safe_open(
+    path: PathLike,
+    framework: str = "pt",
+    device: Device = "cpu",
+    *,
+    verify: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
+    trusted_keys: TrustInput | None = None,
+    mmap: bool | None = None,
+) -> TorchSafeOpen:
+    """`safetensors.safe_open(path, framework="pt", device=...)` over a modelfmt file (see `TorchSafeOpen`)."""
+    if framework not in TORCH_FRAMEWORKS:
+        raise ValueError(f"modelfmt.torch.safe_open gives torch tensors: framework must be 'pt', not {framework!r}")
+    handle = SafeOpen(path, verify=verify, limits=limits, trusted_keys=trusted_keys, mmap=mmap)
+    return TorchSafeOpen(handle, device)
