@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
+from ..format._display import terminal_text
 from ._judge import Verdict
 
 
@@ -13,7 +14,8 @@ def line(verdict: Verdict) -> str:
     vector = verdict.vector
     mark = "skip" if verdict.outcome == "skipped" else ("ok  " if verdict.passed else "FAIL")
     expected = vector.expected if vector.error is None else f"{vector.expected} {vector.error}"
-    text = f"{mark} {vector.id} [{vector.kind}, {expected}]"
+    # The id comes from the suite's manifest; the detail was made terminal-safe where the judge built it.
+    text = f"{mark} {terminal_text(vector.id)} [{vector.kind}, {expected}]"
     if verdict.detail and verdict.outcome != "skipped":
         text += f": {verdict.detail}"
     return text

@@ -1,0 +1,70 @@
+"""The one writer of the `modelfmt` command: standard output and standard error pass through
+`terminal_lines` (SPEC.md §17.18) while a command runs.
+
+The commands escape each value they print with `terminal_text` (a value's line feeds must not forge a
+line of the report); this writer is the net under them, so that nothing a command, argparse, a warning
+or a library prints can reach the terminal with a control sequence, a direction control or an invisible
+character. `--json` output is ASCII (`ensure_ascii`), which passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TextIO, cast
+
+from ..format._display import terminal_lines
+
+
+class TerminalStream:
+    """A text stream that writes `terminal_lines(text)` to `raw`. Closing it leaves `raw` open."""
+
+    def __init__(self, raw: TextIO) -> None:
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        self.raw.write(terminal_lines(text))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def isatty(self) -> bool:
+        return self.raw.isatty()
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return self.raw.encoding
+
+    @property
+    def errors(self) -> str | None:
+        return self.raw.errors
+
+
+def raw_stream(stream: TextIO) -> TextIO:
+    """The stream under a `TerminalStream`: for the program's own control sequences (a progress line
+    redrawn in place), never for text from a file."""
+    return stream.raw if isinstance(stream, TerminalStream) else stream
+
+
+@contextmanager
+def terminal_output() -> Iterator[None]:
+    """While the block runs, `sys.stdout` and `sys.stderr` are `TerminalStream`s over the current ones."""
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout = cast(TextIO, TerminalStream(raw_stream(stdout)))
+    sys.stderr = cast(TextIO, TerminalStream(raw_stream(stderr)))
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+__all__ = ["TerminalStream", "raw_stream", "terminal_output"]
