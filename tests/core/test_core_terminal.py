@@ -306,6 +306,8 @@ def test_a_valid_hostile_file_through_every_command(
     assert "signatures: none (the file is not signed)" in out
     assert forged_lines(out) == []  # the forged section is on the metadata line, escaped
     assert "\\n\\nsignatures (1)\\n" in out
+    # A value that is not a string is shown as JSON, whose own escapes stay single.
+    assert '["\\u001b]0;pwned\\u0007", ' in out
 
 
 def test_json_output_is_exact_and_ascii(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

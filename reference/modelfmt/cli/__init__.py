@@ -180,10 +180,11 @@ def _section_summaries(header: Header) -> list[str]:
 
 
 def _metadata_value(value: object) -> str:
-    """A metadata value on one line: a string as it is, anything else as JSON; long ones cut."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    """A metadata value on one line: a string escaped as a value, anything else as JSON (already an
+    unambiguous encoding: its own escapes are kept, what JSON leaves raw is escaped); long ones cut."""
+    text, escape = (value, shown) if isinstance(value, str) else (json.dumps(value, ensure_ascii=False), one_line)
     # Cut before escaping, so that an escape is never cut in half.
-    return shown(text) if len(text) <= 100 else shown(text[:97]) + "..."
+    return escape(text) if len(text) <= 100 else escape(text[:97]) + "..."
 
 
 def _print_inspection(path: str, header: Header, size: int, out: TextIO) -> None:
