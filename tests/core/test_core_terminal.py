@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import struct
+import subprocess
 import sys
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -473,3 +475,37 @@ def test_json_output_keeps_every_character_exact_and_out_of_the_terminal(text: s
     assert encoded.isascii() and unsafe_in(encoded) == []
     assert terminal_lines(encoded) == encoded  # the writer leaves JSON untouched
     assert json.loads(encoded) == {"k": text}
+
+
+# ---- a bug's traceback -----------------------------------------------------------------------------------
+
+
+def test_a_bugs_traceback_is_printed_escaped() -> None:
+    """An exception escaping a command (a bug) still shows its traceback, escaped: its message may quote
+    a name from the file. The interpreter's hook prints it, after the streams are restored."""
+    code = (
+        "from modelfmt.cli._terminal import terminal_output\n"
+        "with terminal_output():\n"
+        "    raise RuntimeError('bug near \\x1b]0;pwned\\x07 and \\u202e')\n"
+    )
+    argv = [sys.executable, "-c", code]
+    result = subprocess.run(argv, check=False, capture_output=True, env=_child_env(), timeout=600)
+    assert result.returncode == 1 and b"Traceback" in result.stderr
+    assert b"RuntimeError: bug near \\x1b]0;pwned\\x07 and \\u202e" in result.stderr
+    assert unsafe_in(result.stderr.decode("utf-8")) == []
+
+
+def test_the_hook_is_installed_only_for_an_escaping_exception(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)
+    with _terminal.terminal_output():
+        pass
+    assert sys.excepthook is sys.__excepthook__
+    with pytest.raises(RuntimeError), _terminal.terminal_output():
+        raise RuntimeError(TITLE)
+    assert sys.excepthook is _terminal.escaped_excepthook
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(modelfmt.__file__).resolve().parent.parent)
+    return env

@@ -10,8 +10,10 @@ character. `--json` output is ASCII (`ensure_ascii`), which passes through uncha
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from types import TracebackType
 from typing import TextIO, cast
 
 from ..format._display import terminal_lines
@@ -55,16 +57,28 @@ def raw_stream(stream: TextIO) -> TextIO:
     return stream.raw if isinstance(stream, TerminalStream) else stream
 
 
+def escaped_excepthook(kind: type[BaseException], value: BaseException, trace: TracebackType | None) -> None:
+    """`sys.excepthook` that prints the traceback through `terminal_lines`: a bug's exception may quote
+    a name from the file it was reading."""
+    sys.stderr.write(terminal_lines("".join(traceback.format_exception(kind, value, trace))))
+
+
 @contextmanager
 def terminal_output() -> Iterator[None]:
-    """While the block runs, `sys.stdout` and `sys.stderr` are `TerminalStream`s over the current ones."""
+    """While the block runs, `sys.stdout` and `sys.stderr` are `TerminalStream`s over the current ones.
+    An exception that escapes the block (a bug: it still shows its traceback) is printed escaped by the
+    interpreter's hook, which runs after the streams are restored."""
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout = cast(TextIO, TerminalStream(raw_stream(stdout)))
     sys.stderr = cast(TextIO, TerminalStream(raw_stream(stderr)))
     try:
         yield
+    except Exception:
+        if sys.excepthook is sys.__excepthook__:  # leave a hook someone else installed alone
+            sys.excepthook = escaped_excepthook
+        raise
     finally:
         sys.stdout, sys.stderr = stdout, stderr
 
 
-__all__ = ["TerminalStream", "raw_stream", "terminal_output"]
+__all__ = ["TerminalStream", "escaped_excepthook", "raw_stream", "terminal_output"]

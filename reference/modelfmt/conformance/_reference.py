@@ -24,7 +24,7 @@ from ..container._opened import OpenedFile, cyclic_gc_paused
 from ..container._signfile import verify_bytes
 from ..container._writer import StreamWriter, TensorSpec
 from ..format import _json
-from ..format._display import terminal_text
+from ..format._display import terminal_lines, terminal_text
 from ..format._errors import ModelfmtError, error
 from ..format._exit_codes import ExitCode
 from ..format._framing import PREAMBLE_SIZE
@@ -190,7 +190,7 @@ def main(argv: Sequence[str], stdout: TextIO | None = None, stderr: TextIO | Non
         stderr.write(f"usage error: {terminal_text(str(exc))}\n")
         return ExitCode.USAGE
     except Exception:  # a bug in this package: never report it as a verdict on the file
-        traceback.print_exc(file=stderr)
+        stderr.write(terminal_lines(traceback.format_exc()))  # its message may quote the file
         return ExitCode.INTERNAL
     return ExitCode.OK
 
