@@ -10,6 +10,7 @@ valid" section must not show one. `terminal_text` itself is shown safe and injec
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import struct
@@ -509,3 +510,16 @@ def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(Path(modelfmt.__file__).resolve().parent.parent)
     return env
+
+
+def test_a_stream_that_cannot_encode_a_letter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On an ASCII stream, a letter of a name is a backslash escape, not a UnicodeEncodeError."""
+    path = tmp_path / "m.mf"
+    path.write_bytes(modelfmt.save({"poids\u00e9\u202e": np.zeros(2, np.float32)}, metadata={"name": "caf\u00e9"}))
+    buffer = io.BytesIO()
+    stream = io.TextIOWrapper(buffer, encoding="ascii", newline="\n")
+    monkeypatch.setattr(sys, "stdout", stream)
+    assert cli.main(["inspect", str(path)]) == 0
+    stream.flush()
+    text = buffer.getvalue().decode("ascii")
+    assert "name  caf\\xe9" in text and "poids\\xe9\\u202e" in text

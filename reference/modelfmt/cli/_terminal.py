@@ -26,7 +26,14 @@ class TerminalStream:
         self.raw = raw
 
     def write(self, text: str) -> int:
-        self.raw.write(terminal_lines(text))
+        safe = terminal_lines(text)
+        try:
+            self.raw.write(safe)
+        except UnicodeEncodeError:
+            # A stream that cannot encode a letter (an ASCII locale): the letter as a backslash escape
+            # rather than a crash in the middle of a report.
+            encoding = self.raw.encoding or "ascii"
+            self.raw.write(safe.encode(encoding, "backslashreplace").decode(encoding))
         return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:
