@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from modelfmt import cli
 from modelfmt.cli import _terminal
-from modelfmt.format import _json
+from modelfmt.format import _display, _json
 from modelfmt.format._display import is_unsafe, terminal_line, terminal_lines, terminal_text
 from modelfmt.signing import _keys
 
@@ -523,3 +523,11 @@ def test_a_stream_that_cannot_encode_a_letter(tmp_path: Path, monkeypatch: pytes
     stream.flush()
     text = buffer.getvalue().decode("ascii")
     assert "name  caf\\xe9" in text and "poids\\xe9\\u202e" in text
+
+
+def test_the_escape_table_stays_bounded() -> None:
+    """Text with more distinct characters than the table remembers is still escaped exactly."""
+    text = "".join(chr(point) for point in range(0x20000, 0x20000 + 70_000)) + "\x1b\u202e\\"
+    shown = terminal_text(text)
+    assert unescape(shown) == text and shown.endswith("\\x1b\\u202e\\\\")
+    assert len(_display._VALUE) <= 65536
