@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ..format import _json
-from ..format._display import terminal_text
+from ..format._display import terminal_line, terminal_text
 from ..format._limits import MAX_SAFE_INTEGER
 
 _MAX_SHOWN: Final = 120
@@ -124,11 +124,10 @@ def digest(document: Document) -> str:
 
 
 def _show(value: object) -> str:
-    """A value of an implementation's document, as one terminal-safe line (SPEC.md §17.18)."""
+    """A value of an implementation's document as canonical JSON on one terminal-safe line (SPEC.md
+    §17.18): JSON is an unambiguous encoding already, so its own escapes are kept."""
     text = _slow_canonical(value)
-    return terminal_text(text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1]) + (
-        "" if len(text) <= _MAX_SHOWN else "…"
-    )
+    return terminal_line(text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…")
 
 
 def first_difference(expected: object, actual: object, path: str = "") -> str | None:
