@@ -61,4 +61,5 @@ def test_a_hostile_value_in_the_document_is_shown_escaped() -> None:
     document["header"]["metadata"]["name"] = TITLE + FORGED  # type: ignore[index]
     completed = Completed(0.1, status=0, stdout=json.dumps(document).encode())
     text = line(judge(vector, completed, expectation, strict=True, timeout=30))
-    assert unsafe_in(text) == [] and "\\u001b]0;pwned\\u0007\\nok   valid.everything [read, valid]\\u2028\\u202e\\x9b2J" in text, text
+    assert unsafe_in(text) == [], text
+    assert "\\u001b]0;pwned\\u0007\\nok   valid.everything [read, valid]\\u2028\\u202e\\x9b2J" in text, text
