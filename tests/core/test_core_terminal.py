@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -537,3 +538,26 @@ def test_the_escape_table_stays_bounded() -> None:
     shown = terminal_text(text)
     assert unescape(shown) == text and shown.endswith("\\x1b\\u202e\\\\")
     assert len(_display._VALUE) <= 65536
+
+
+# ---- the real process: bytes on the pipes ----------------------------------------------------------------
+
+_UNSAFE_BYTES = re.compile(
+    rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa0-\xaf]|\xef\xbb\xbf"
+)
+
+
+def test_the_command_writes_no_unsafe_byte(tmp_path: Path) -> None:
+    """`python -m modelfmt` as a process, on the hostile file: the bytes on stdout and stderr hold no C0
+    control but tab and line feed, no DEL, no C1 control, no direction control, no zero-width character
+    and no BOM (UTF-8 encoded: C2 80-9F, E2 80 8B-8F and A8-AE, E2 81 A0-AF, EF BB BF)."""
+    path = tmp_path / f"hostile{TITLE}.mf"
+    path.write_bytes(graph_model())
+    np.save(tmp_path / "input.npy", np.ones((2, 4), np.float32))
+    for command in (["inspect"], ["check", "--strict"], ["run", "--input", str(tmp_path / "input.npy")]):
+        argv = [sys.executable, "-m", "modelfmt", *command[:1], str(path), *command[1:]]
+        result = subprocess.run(argv, check=False, capture_output=True, env=_child_env(), timeout=600)
+        assert result.returncode in (0, 1, 2), result.stderr
+        assert _UNSAFE_BYTES.findall(result.stdout + result.stderr) == [], command
+        shown = b"y\\u2067out\\u2069" if command[0] == "run" else b"hostile\\x1b]0;pwned\\x07.mf"
+        assert b"Traceback" not in result.stderr and shown in result.stdout + result.stderr
