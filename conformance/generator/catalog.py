@@ -9,6 +9,7 @@ from . import (
     budgets,
     clarify,
     container,
+    display,
     dtypes,
     graph,
     json_rules,
@@ -63,5 +64,6 @@ def vectors() -> list[Vector]:
         plausible_bugs,
         ambiguities,
         budgets,
+        display,
     )
     return [vector for group in groups for vector in group.vectors()]

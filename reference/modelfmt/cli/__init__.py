@@ -5,6 +5,12 @@ conversion failed), 2 usage error. Each command catches the failures it expects 
 `OSError`, the `ToolError` of a key file or a converter) where it can say which file failed and why: the
 same `OSError` is a usage error for an argument (a key file, an input array) and a verdict for the model
 file. An expected failure prints one clean line, while a bug in this package still shows its traceback.
+
+Nothing from a file or a path reaches the terminal as it is (SPEC.md §17.18): every value a command prints
+goes through `shown` (`terminal_text`: controls, direction and invisible characters, line feeds and
+backslashes as visible escapes), every message through `one_line` (`terminal_line`: the same, backslashes
+kept), and `main` runs every command under `terminal_output`, the one writer under both streams.
+`--json` output is ASCII JSON, exact and free of control bytes.
 """
 
 from __future__ import annotations
@@ -22,11 +28,14 @@ from ..container._header import Header
 from ..container._opened import OpenedFile
 from ..container._tensors import ROLES, Role
 from ..diagnose._check import CheckResult, check_file
+from ..format._display import terminal_line as one_line
+from ..format._display import terminal_text as shown
 from ..format._errors import ModelfmtError
 from ..format._exit_codes import ExitCode
 from . import _convert as _cli_convert
 from . import _graph as _cli_graph
 from . import _signing as _cli_signing
+from ._terminal import raw_stream, terminal_output
 
 # Files above this size get a progress indicator when stderr is a terminal.
 _PROGRESS_MIN_BYTES = 256 * 1024 * 1024
@@ -67,23 +76,24 @@ class _ProgressLine:
 
 
 def _verdict_line(result: CheckResult) -> str:
+    path = shown(str(result.path))
     if result.os_error is not None:
-        return f"{result.path}: ERROR cannot read: {result.os_error.strerror or result.os_error}"
+        return f"{path}: ERROR cannot read: {one_line(str(result.os_error.strerror or result.os_error))}"
     if result.error is not None:
-        line = f"{result.path}: INVALID {result.error.code}: "
+        line = f"{path}: INVALID {result.error.code}: "
         if result.detected is not None:
-            return line + result.detected.description
-        text = line + str(result.error)
-        return text if result.error.hint is None else f"{text} ({result.error.hint})"
+            return line + one_line(result.detected.description)
+        text = line + one_line(str(result.error))
+        return text if result.error.hint is None else f"{text} ({one_line(result.error.hint)})"
     assert result.header is not None
     header = result.header
     line = (
-        f"{result.path}: OK modelfmt {header.major}.{header.minor}, {len(header.tensors)} tensors, "
+        f"{path}: OK modelfmt {header.major}.{header.minor}, {len(header.tensors)} tensors, "
         f"{_human_bytes(header.data_length)} of data, all digests match"
     )
     if result.run_cost is not None:
-        line += f"\n  {result.run_cost.text()}"
-    return line + "".join(f"\n  warning: {warning}" for warning in result.warnings)
+        line += f"\n  {one_line(result.run_cost.text())}"
+    return line + "".join(f"\n  warning: {one_line(warning)}" for warning in result.warnings)
 
 
 def _progress_for(path: str) -> tuple[Callable[[int], None] | None, _ProgressLine | None]:
@@ -95,7 +105,8 @@ def _progress_for(path: str) -> tuple[Callable[[int], None] | None, _ProgressLin
         return None, None
     if size < _PROGRESS_MIN_BYTES:
         return None, None
-    line = _ProgressLine(Path(path).name, size, sys.stderr)
+    # The line redraws itself with \r and ESC [K, so it writes under the terminal writer; the name is escaped.
+    line = _ProgressLine(shown(Path(path).name), size, raw_stream(sys.stderr))
     return line, line
 
 
@@ -139,7 +150,7 @@ def _describe_values(declarations: object) -> str:
     for value in declarations if isinstance(declarations, list) else []:
         if isinstance(value, dict):
             shape = ", ".join(str(dim) for dim in value.get("shape", []))
-            parts.append(f"{value.get('name')} {value.get('dtype')} [{shape}]")
+            parts.append(f"{shown(str(value.get('name')))} {shown(str(value.get('dtype')))} [{shown(shape)}]")
     return "; ".join(parts)
 
 
@@ -154,35 +165,42 @@ def _section_summaries(header: Header) -> list[str]:
         for node in nodes:
             if isinstance(node, dict):
                 ops[str(node.get("op"))] = ops.get(str(node.get("op")), 0) + 1
-        counted = ", ".join(f"{op} x{count}" if count > 1 else op for op, count in ops.items())
+        counted = ", ".join(f"{shown(op)} x{count}" if count > 1 else shown(op) for op, count in ops.items())
         lines.append(f"architecture: {len(nodes)} nodes ({counted})")
         lines.append(f"  inputs   {_describe_values(architecture.get('inputs'))}")
         lines.append(f"  outputs  {_describe_values(architecture.get('outputs'))}")
     training = header.training
     if training is not None:
         optimizer = training.get("optimizer")
-        kind = optimizer.get("type") if isinstance(optimizer, dict) else "no optimizer state"
+        kind = shown(str(optimizer.get("type"))) if isinstance(optimizer, dict) else "no optimizer state"
         lines.append(f"training: epoch {training.get('epoch')}, step {training.get('step')}, {kind}")
     if header.extensions is not None:
-        lines.append(f"extensions: {', '.join(header.extensions)}")
+        lines.append(f"extensions: {', '.join(shown(name) for name in header.extensions)}")
     return lines
 
 
+def _metadata_value(value: object) -> str:
+    """A metadata value on one line: a string escaped as a value, anything else as JSON (already an
+    unambiguous encoding: its own escapes are kept, what JSON leaves raw is escaped); long ones cut."""
+    text, escape = (value, shown) if isinstance(value, str) else (json.dumps(value, ensure_ascii=False), one_line)
+    # Cut before escaping, so that an escape is never cut in half.
+    return escape(text) if len(text) <= 100 else escape(text[:97]) + "..."
+
+
 def _print_inspection(path: str, header: Header, size: int, out: TextIO) -> None:
-    out.write(f"{path}\n  format    modelfmt {header.major}.{header.minor}\n")
+    out.write(f"{shown(path)}\n  format    modelfmt {header.major}.{header.minor}\n")
     out.write(f"  size      {_human_bytes(size)} ({size} bytes; header {header.header_length} bytes)\n")
     out.write("  digests   not checked by inspect (run `modelfmt check`)\n")
     if header.metadata:
         out.write("metadata\n")
-        width = max(len(key) for key in header.metadata)
+        keys = {key: shown(key) for key in header.metadata}
+        width = max(len(key) for key in keys.values())
         for key, value in header.metadata.items():
-            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-            shown = shown if len(shown) <= 100 else shown[:97] + "..."
-            out.write(f"  {key:<{width}}  {shown}\n")
+            out.write(f"  {keys[key]:<{width}}  {_metadata_value(value)}\n")
     for line in _section_summaries(header):
         out.write(line + "\n")
     rows = [
-        (info.name, info.dtype, "[" + ", ".join(map(str, info.shape)) + "]", f"{info.length:,}", info.role)
+        (shown(info.name), info.dtype, "[" + ", ".join(map(str, info.shape)) + "]", f"{info.length:,}", info.role)
         for info in header.tensors
     ]
     titles = ("name", "dtype", "shape", "bytes", "role")
@@ -211,10 +229,10 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
             header, size = opened.header, opened.layout.file_size
             signatures = opened.signature_statuses(_cli_signing.trusted_keys(args))
     except ModelfmtError as exc:
-        print(f"{args.file}: INVALID {exc.code}: {exc}", file=sys.stderr)
+        print(f"{shown(args.file)}: INVALID {exc.code}: {one_line(str(exc))}", file=sys.stderr)
         return ExitCode.FAILED
     except OSError as exc:
-        print(f"{args.file}: ERROR cannot read: {exc.strerror or exc}", file=sys.stderr)
+        print(f"{shown(args.file)}: ERROR cannot read: {one_line(str(exc.strerror or exc))}", file=sys.stderr)
         return ExitCode.FAILED
     if args.json:
         report = {
@@ -230,7 +248,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
             ],
             "signatures": _cli_signing.signatures_json(signatures),
         }
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        # ASCII JSON: every control, direction and invisible character is a \u escape, and the data exact.
+        print(json.dumps(report, indent=2, ensure_ascii=True))
     else:
         _print_inspection(args.file, header, size, sys.stdout)
         _cli_signing.print_signatures(signatures, sys.stdout)
@@ -270,12 +289,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        code: int = args.run(args)
-    except BrokenPipeError:  # `modelfmt inspect big.mf | head`
-        sys.stderr.close()
-        return ExitCode.OK
+    with terminal_output():  # argparse's messages too: they quote the arguments, which may be file names
+        args = build_parser().parse_args(argv)
+        try:
+            code: int = args.run(args)
+        except BrokenPipeError:  # `modelfmt inspect big.mf | head`
+            raw_stream(sys.stderr).close()
+            return ExitCode.OK
     return code
 
 

@@ -9,6 +9,8 @@ from ..convert._api import convert
 from ..convert._destinations import DESTINATIONS
 from ..convert._errors import ConversionError
 from ..convert._zipguard import DEFAULT_MAX_RATIO
+from ..format._display import terminal_line as one_line
+from ..format._display import terminal_text as shown
 from ..format._errors import ModelfmtError
 from ..format._exit_codes import ExitCode
 
@@ -57,20 +59,23 @@ def run(args: argparse.Namespace) -> int:
             weights_only=args.weights_only,
             max_compression_ratio=args.max_compression_ratio,
         )
+    # Messages name layers, keys and members of the source: each is printed as one escaped value.
     except ConversionError as exc:
-        print(f"{args.source}: cannot convert: {exc}", file=sys.stderr)
+        print(f"{shown(args.source)}: cannot convert: {one_line(str(exc))}", file=sys.stderr)
         return ExitCode.FAILED
     except ModelfmtError as exc:  # a modelfmt source that is itself invalid
-        print(f"{args.source}: cannot convert: {exc.code}: {exc}", file=sys.stderr)
+        print(f"{shown(args.source)}: cannot convert: {exc.code}: {one_line(str(exc))}", file=sys.stderr)
         return ExitCode.FAILED
     except OSError as exc:
-        print(f"cannot convert: {exc.filename or args.source}: {exc.strerror or exc}", file=sys.stderr)
+        where = shown(str(exc.filename or args.source))
+        print(f"cannot convert: {where}: {one_line(str(exc.strerror or exc))}", file=sys.stderr)
         return ExitCode.FAILED
     architecture = ", with architecture" if report.architecture else ""
     print(
-        f"{args.source} ({report.source_format}) -> {args.destination} ({report.destination_format}): "
-        f"{report.tensors} tensors, {report.data_bytes} bytes of data{architecture}"
+        f"{shown(args.source)} ({shown(report.source_format)}) -> {shown(args.destination)} "
+        f"({shown(report.destination_format)}): {report.tensors} tensors, {report.data_bytes} bytes of data"
+        f"{architecture}"
     )
     for note in report.notes:
-        print(f"  note: {note}", file=sys.stderr)
+        print(f"  note: {one_line(note)}", file=sys.stderr)
     return ExitCode.OK

@@ -17,6 +17,8 @@ import numpy as np
 
 from ..container._header import Header
 from ..convert._npz import write_arrays
+from ..format._display import terminal_line as one_line
+from ..format._display import terminal_text as shown
 from ..format._errors import ModelfmtError
 from ..format._exit_codes import ExitCode
 from ..graph._picture import render_html, render_svg
@@ -59,7 +61,7 @@ def size_argument(text: str) -> int:
     """`2G`, `512M`, `1.5G`, `1000000`: a count, with binary suffixes (K = 1024)."""
     match = _SIZE.fullmatch(text.strip())
     if match is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 1000000, 512M or 2G")
+        raise argparse.ArgumentTypeError(f"'{shown(text)}' is not a size such as 1000000, 512M or 2G")
     number, suffix = match.groups()
     return int(Decimal(number) * (1 << (10 * _SUFFIXES[suffix.upper()])))
 
@@ -71,7 +73,7 @@ def _load_inputs(specs: list[str]) -> dict[str, np.ndarray] | list[np.ndarray]:
     arrays = [np.load(path if sep else name, allow_pickle=False) for name, sep, path in named]
     for (name, sep, path), array in zip(named, arrays, strict=True):
         if not isinstance(array, np.ndarray):
-            raise ValueError(f"{path if sep else name} is not a .npy file with one array")
+            raise ValueError(f"{shown(path if sep else name)} is not a .npy file with one array")
     if named and named[0][1]:
         keys = [name for name, _, _ in named]
         if len(set(keys)) != len(keys):
@@ -84,17 +86,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         inputs = _load_inputs(args.input)
     except (ValueError, OSError) as exc:
-        print(f"modelfmt run: {exc}", file=sys.stderr)
+        print(f"modelfmt run: {one_line(str(exc))}", file=sys.stderr)  # numpy's messages quote the .npy header
         return ExitCode.USAGE
     try:
         outputs = run(args.file, inputs, max_memory=args.max_memory, max_work=args.max_work)
     except ModelfmtError as exc:
-        print(f"{args.file}: ERROR {exc.code}: {exc}", file=sys.stderr)
+        print(f"{shown(args.file)}: ERROR {exc.code}: {one_line(str(exc))}", file=sys.stderr)
         if exc.hint:
-            print(f"  hint: {exc.hint}", file=sys.stderr)
+            print(f"  hint: {one_line(exc.hint)}", file=sys.stderr)
         return ExitCode.FAILED
     except OSError as exc:
-        print(f"{args.file}: ERROR cannot read: {exc.strerror or exc}", file=sys.stderr)
+        print(f"{shown(args.file)}: ERROR cannot read: {one_line(str(exc.strerror or exc))}", file=sys.stderr)
         return ExitCode.FAILED
     if args.output:
         # Written by name, never as keyword arguments (an output may be called `file` or `allow_pickle`),
@@ -103,14 +105,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         try:
             write_arrays(Path(target), outputs)
         except OSError as exc:
-            print(f"modelfmt run: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+            print(f"modelfmt run: cannot write {shown(target)}: {one_line(str(exc.strerror or exc))}", file=sys.stderr)
             return ExitCode.FAILED
-        print(f"wrote {len(outputs)} outputs to {args.output}")
+        print(f"wrote {len(outputs)} outputs to {shown(args.output)}")
     for name, array in outputs.items():
         summary = ""
         if array.size and np.issubdtype(array.dtype, np.number):
             summary = f"  min {array.min():.6g}  max {array.max():.6g}  mean {array.mean():.6g}"
-        print(f"{name}  {array.dtype}  {list(array.shape)}{summary}")
+        print(f"{shown(name)}  {array.dtype}  {list(array.shape)}{summary}")
     return ExitCode.OK
 
 
@@ -126,7 +128,7 @@ def add_inspect_options(parser: argparse.ArgumentParser) -> None:
 def write_picture(path: str, header: Header, target: str) -> int:
     """`inspect --graph`: the picture of the file's architecture, or a message why there is none."""
     if header.architecture is None:
-        print(f"{path}: no architecture to draw (the file holds tensors only)", file=sys.stderr)
+        print(f"{shown(path)}: no architecture to draw (the file holds tensors only)", file=sys.stderr)
         return ExitCode.FAILED
     graph = header.graph  # validated when the file was opened
     assert graph is not None  # present exactly when the architecture is
@@ -134,7 +136,7 @@ def write_picture(path: str, header: Header, target: str) -> int:
     title = str(header.metadata.get("name", Path(path).name))
     text = (render_html if target.lower().endswith((".html", ".htm")) else render_svg)(graph, tensors, title=title)
     Path(target).write_text(text, encoding="utf-8")
-    print(f"wrote {target}: {len(graph.nodes)} nodes", file=sys.stderr)
+    print(f"wrote {shown(target)}: {len(graph.nodes)} nodes", file=sys.stderr)
     return ExitCode.OK
 
 

@@ -4,7 +4,9 @@
 Exit codes (`ExitCode`): 0 success, 1 a file is invalid or fails verification, 2 usage error. A key file
 that cannot be used is a usage error (the caller's input, not the model's fault) and is reported by
 argparse, through the `type=` converters below. Only `ModelfmtError`, `KeyFileError` and `OSError`
-are caught: an expected failure prints one clean line, a bug still shows its traceback.
+are caught: an expected failure prints one clean line, a bug still shows its traceback. Paths and
+everything a signature block claims (algorithm, key id, attributes) are printed through `shown`, messages
+through `one_line` (SPEC.md §17.18).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from ..container._digests import Progress
 from ..container._signfile import read_signatures, sign_file
 from ..container._trust import Verification
 from ..diagnose._check import CheckResult, check_file, signature_json
+from ..format._display import terminal_line as one_line
+from ..format._display import terminal_text as shown
 from ..format._errors import ModelfmtError
 from ..format._exit_codes import ExitCode
 from ..signing import _keys
@@ -76,9 +80,10 @@ def trusted_keys(args: argparse.Namespace) -> TrustedKeys | None:
 
 
 def _describe(exc: BaseException) -> str:
+    """The cause of a failure as one escaped line."""
     if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
-    return str(exc)
+        return f"{shown(str(exc.filename))}: {one_line(exc.strerror)}" if exc.filename else one_line(exc.strerror)
+    return one_line(str(exc))
 
 
 def _usage(command: str, message: str) -> int:
@@ -104,13 +109,13 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
     try:
         passphrase = _passphrase(args)
     except KeyFileError as exc:
-        return _usage("keygen", str(exc))
+        return _usage("keygen", _describe(exc))
     private_path = Path(f"{args.prefix}.key")
     public_path = Path(f"{args.prefix}.pub")
     if not args.force:
         for path in (private_path, public_path):
             if path.exists():
-                return _usage("keygen", f"{path} exists; choose another PREFIX or pass --force")
+                return _usage("keygen", f"{shown(str(path))} exists; choose another PREFIX or pass --force")
     key = _keys.generate_key(args.algorithm)
     try:
         # The public key first: a failure then never leaves a private key without its public half.
@@ -121,7 +126,8 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
     print(_keys.key_id(key))
     encrypted = "encrypted with the passphrase, " if passphrase else ""
     print(
-        f"wrote {private_path} (private key, {encrypted}mode 0600: keep it secret) and {public_path} "
+        f"wrote {shown(str(private_path))} (private key, {encrypted}mode 0600: keep it secret) and "
+        f"{shown(str(public_path))} "
         f"(public key: give it to verifiers); {_keys.algorithm_of(key)} key id printed above",
         file=sys.stderr,
     )
@@ -154,7 +160,7 @@ def _cmd_sign(args: argparse.Namespace, progress_for: ProgressFor) -> int:
     try:
         check_attributes(attributes)
     except ValueError as exc:
-        return _usage("sign", str(exc))
+        return _usage("sign", _describe(exc))
     status = ExitCode.OK
     for path in args.files:
         progress, line = progress_for(path)
@@ -165,13 +171,13 @@ def _cmd_sign(args: argparse.Namespace, progress_for: ProgressFor) -> int:
             status = ExitCode.FAILED
             continue
         except OSError as exc:
-            print(f"{path}: NOT SIGNED cannot read or write: {_describe(exc)}", file=sys.stderr)
+            print(f"{shown(path)}: NOT SIGNED cannot read or write: {_describe(exc)}", file=sys.stderr)
             status = ExitCode.FAILED
             continue
         finally:
             _finish(line)
         count = len(read_signatures(path))
-        print(f"{path}: signed by {info.key_id} ({info.algorithm}); the file has {count} signature(s)")
+        print(f"{shown(path)}: signed by {info.key_id} ({info.algorithm}); the file has {count} signature(s)")
     return status
 
 
@@ -187,8 +193,8 @@ def signature_lines(result: CheckResult) -> str:
 
 
 def _verified_lines(verification: Verification) -> list[str]:
-    lines = [f"  signed by {verification.key_id} ({verification.algorithm}): signature valid"]
-    lines.extend(f"    {key}: {value}" for key, value in sorted(verification.attributes.items()))
+    lines = [f"  signed by {shown(verification.key_id)} ({shown(verification.algorithm)}): signature valid"]
+    lines.extend(f"    {shown(key)}: {shown(value)}" for key, value in sorted(verification.attributes.items()))
     if len(verification.signatures) > 1:
         lines.extend(entry_lines(verification.signatures))
     return lines
@@ -205,7 +211,7 @@ _VERDICTS: dict[str, str] = {
 
 def _verdict_text(info: SignatureInfo) -> str:
     if info.status == "unsupported":
-        return f"not checked: {unsupported_text(info.algorithm)}"
+        return f"not checked: {one_line(unsupported_text(info.algorithm))}"
     return _VERDICTS[info.status]
 
 
@@ -217,15 +223,15 @@ def entry_lines(infos: tuple[SignatureInfo, ...]) -> list[str]:
     count = f"{len(infos)} entry" if len(infos) == 1 else f"{len(infos)} entries"
     lines = [f"  signature block, {count} (the block itself is not covered by any signature):"]
     lines.extend(
-        f"    {number}. {info.key_id} ({info.algorithm}): {_verdict_text(info)}"
+        f"    {number}. {shown(info.key_id)} ({shown(info.algorithm)}): {_verdict_text(info)}"
         for number, info in enumerate(infos, 1)
     )
     return lines
 
 
 def _failure_line(path: str, verdict: str, exc: ModelfmtError) -> str:
-    text = f"{path}: {verdict} {exc.code}: {exc}"
-    return text if exc.hint is None else f"{text} ({exc.hint})"
+    text = f"{shown(path)}: {verdict} {exc.code}: {one_line(str(exc))}"
+    return text if exc.hint is None else f"{text} ({one_line(exc.hint)})"
 
 
 def _finish(line: ProgressLine | None) -> None:
@@ -236,17 +242,17 @@ def _finish(line: ProgressLine | None) -> None:
 def _print_verdict(path: str, result: CheckResult) -> None:
     """The text `verify` prints for one file: failures on standard error, every entry's verdict with them."""
     if result.os_error is not None:
-        print(f"{path}: FAILED cannot read: {_describe(result.os_error)}", file=sys.stderr)
+        print(f"{shown(path)}: FAILED cannot read: {_describe(result.os_error)}", file=sys.stderr)
     elif result.error is not None:
         reason = _failure_line(path, "FAILED", result.error)
         if result.detected is not None:
-            reason = f"{path}: FAILED {result.error.code}: {result.detected.description}"
+            reason = f"{shown(path)}: FAILED {result.error.code}: {one_line(result.detected.description)}"
         print("\n".join([reason, *entry_lines(result.signatures or ())]), file=sys.stderr)
     else:
         assert result.verification is not None and result.header is not None
         header = result.header
         print(
-            f"{path}: VERIFIED modelfmt {header.major}.{header.minor}, {len(header.tensors)} tensors, "
+            f"{shown(path)}: VERIFIED modelfmt {header.major}.{header.minor}, {len(header.tensors)} tensors, "
             "all digests match"
         )
         print("\n".join(_verified_lines(result.verification)))
@@ -269,7 +275,7 @@ def _cmd_verify(args: argparse.Namespace, progress_for: ProgressFor) -> int:
     if args.json:
         # The report of `check --json` with keys: `signature` for the one that verified, `signatures` for
         # every entry's verdict (success or failure), `error` for the reason a file failed.
-        print(json.dumps([result.as_json() for result in results], indent=2, ensure_ascii=False))
+        print(json.dumps([result.as_json() for result in results], indent=2))  # ASCII: no control byte reaches the terminal
     return ExitCode.OK if all(result.valid for result in results) else ExitCode.FAILED
 
 
@@ -282,7 +288,7 @@ def _status_text(info: SignatureInfo) -> str:
         "invalid": "INVALID: made by a --key but does not verify",
         "untrusted": "not checked: the key is not one of the --key keys",
         "unchecked": "not checked: give --key PUB to check it",
-        "unsupported": f"not checked: {unsupported_text(info.algorithm)}",
+        "unsupported": f"not checked: {one_line(unsupported_text(info.algorithm))}",
     }[info.status]
 
 
@@ -294,11 +300,11 @@ def print_signatures(infos: tuple[SignatureInfo, ...], out: TextIO) -> None:
         return
     out.write(f"signatures ({len(infos)})\n")
     for number, info in enumerate(infos, 1):
-        out.write(f"  {number}. {info.algorithm}  key {info.key_id}\n")
+        out.write(f"  {number}. {shown(info.algorithm)}  key {shown(info.key_id)}\n")
         out.write(f"     {_status_text(info)}\n")
         mark = "verified" if info.verified else "unverified claim"
         for key, value in sorted(info.attributes.items()):
-            out.write(f"     {key}: {value}  ({mark})\n")
+            out.write(f"     {shown(key)}: {shown(value)}  ({mark})\n")
 
 
 def signatures_json(infos: tuple[SignatureInfo, ...]) -> list[dict[str, object]]:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from ..format._display import terminal_text
 from ..format._exit_codes import ExitCode
 from . import _reference, _report, _runner
 from ._manifest import SuiteError, load_suite
@@ -45,15 +46,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
             batch=args.batch,
         )
     except (SuiteError, _runner.CommandError) as exc:
-        print(f"modelfmt conformance run: {exc}", file=sys.stderr)
+        print(f"modelfmt conformance run: {terminal_text(str(exc))}", file=sys.stderr)
         return ExitCode.USAGE
     if not _runner.selected(suite, options.filters):
-        print(f"modelfmt conformance run: no vector id matches {', '.join(options.filters)}", file=sys.stderr)
+        filters = ", ".join(terminal_text(pattern) for pattern in options.filters)
+        print(f"modelfmt conformance run: no vector id matches {filters}", file=sys.stderr)
         return ExitCode.USAGE
     verdicts = _runner.run(suite, options, None if args.json else lambda v: _report.write_text(v, sys.stdout))
     if args.json:
         report = _report.as_json(verdicts, strict=args.strict, suite=str(suite.root))
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        print(json.dumps(report, indent=2, ensure_ascii=True))  # ASCII: no control reaches the terminal
     else:
         print(_report.summary(verdicts, strict=args.strict))
     failed = any(not verdict.passed for verdict in verdicts)

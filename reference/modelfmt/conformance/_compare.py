@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ..format import _json
+from ..format._display import terminal_line, terminal_text
 from ..format._limits import MAX_SAFE_INTEGER
 
 _MAX_SHOWN: Final = 120
@@ -123,15 +124,17 @@ def digest(document: Document) -> str:
 
 
 def _show(value: object) -> str:
+    """A value of an implementation's document as canonical JSON on one terminal-safe line (SPEC.md
+    §17.18): JSON is an unambiguous encoding already, so its own escapes are kept."""
     text = _slow_canonical(value)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+    return terminal_line(text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…")
 
 
 def first_difference(expected: object, actual: object, path: str = "") -> str | None:
     """Where two documents first differ, as `/json/pointer: expected X, got Y`; None when equal."""
     if isinstance(expected, dict) and isinstance(actual, dict):
         for key in sorted(set(expected) | set(actual)):
-            where = f"{path}/{key}"
+            where = f"{path}/{terminal_text(str(key))}"  # a key of the implementation's document
             if key not in actual:
                 return f"{where}: missing (expected {_show(expected[key])})"
             if key not in expected:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from ..format._display import terminal_text
 from ..format._errors import Code, is_code
 from ..format._exit_codes import ExitCode
 from . import _compare
@@ -45,8 +46,9 @@ class Expectation:
 
 
 def excerpt(data: bytes, limit: int = _EXCERPT) -> str:
-    """Output made safe to print: control characters, escapes and non-ASCII shown as escapes."""
-    text = data[:limit].decode("utf-8", "replace").encode("unicode_escape").decode("ascii")
+    """Output made safe to print (SPEC.md §17.18): control, direction and invisible characters, line
+    feeds and backslashes shown as escapes; bytes that are not UTF-8 as U+FFFD."""
+    text = terminal_text(data[:limit].decode("utf-8", "replace"))
     if len(data) > limit:
         text += f"… ({len(data)} bytes)"
     return text or "(empty)"
@@ -66,7 +68,8 @@ def _failure(vector: Vector, completed: Completed, detail: str) -> Verdict:
 def _process_failure(vector: Vector, completed: Completed, timeout: float) -> Verdict | None:
     """The verdict when the process itself misbehaved, else None."""
     if completed.spawn_error is not None:
-        return _failure(vector, completed, f"cannot start the implementation: {completed.spawn_error}")
+        reason = terminal_text(str(completed.spawn_error))
+        return _failure(vector, completed, f"cannot start the implementation: {reason}")
     if completed.timed_out:
         return _failure(vector, completed, f"no exit within {timeout:g} s; the process group was killed")
     if completed.stdout_overflow:
@@ -112,7 +115,8 @@ def _compare_document(vector: Vector, completed: Completed, expectation: Expecta
         else:
             difference = None  # acceptable vector without a pinned document
     except _compare.OutputError as exc:
-        return _failure(vector, completed, f"malformed result document ({exc}): {excerpt(completed.stdout)}")
+        reason = terminal_text(str(exc))
+        return _failure(vector, completed, f"malformed result document ({reason}): {excerpt(completed.stdout)}")
     if difference is not None:
         return Verdict(vector, False, "accepted", f"wrong result: {difference}", seconds=completed.seconds)
     return Verdict(vector, True, "accepted", seconds=completed.seconds)
@@ -122,7 +126,8 @@ def _compare_output(vector: Vector, completed: Completed, output: Path, expectat
     try:
         written = output.read_bytes()
     except OSError as exc:
-        return Verdict(vector, False, "accepted", f"exit 0 but no output file: {exc}", seconds=completed.seconds)
+        reason = terminal_text(str(exc))
+        return Verdict(vector, False, "accepted", f"exit 0 but no output file: {reason}", seconds=completed.seconds)
     expected = expectation.output or b""
     assert vector.output is not None  # the schema requires it for valid write vectors
     if hashlib.sha256(written).hexdigest() == vector.output.sha256 and len(written) == vector.output.size:

@@ -24,6 +24,7 @@ from ..container._opened import OpenedFile, cyclic_gc_paused
 from ..container._signfile import verify_bytes
 from ..container._writer import StreamWriter, TensorSpec
 from ..format import _json
+from ..format._display import terminal_lines, terminal_text
 from ..format._errors import ModelfmtError, error
 from ..format._exit_codes import ExitCode
 from ..format._framing import PREAMBLE_SIZE
@@ -141,9 +142,9 @@ def _print_document(document: Mapping[str, object], stream: TextIO) -> None:
 
 
 def rejection_line(exc: ModelfmtError) -> str:
-    """`CODE: message` on one line, whatever the message holds."""
-    message = " ".join(str(exc).split())
-    return f"{exc.code}: {message}"
+    """`CODE: message` on one line, whatever the message holds: names in it are shown terminal-safe
+    (SPEC.md §17.18), so that no line break or control character of a file reaches the runner's report."""
+    return f"{exc.code}: {terminal_text(str(exc))}"
 
 
 def _read_batch(list_path: str, stdout: TextIO) -> int:
@@ -161,8 +162,11 @@ def _read_batch(list_path: str, stdout: TextIO) -> int:
     return ExitCode.OK
 
 
-def main(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
-    """`ROLE ARGS...` as PROTOCOL.md describes; returns the exit status."""
+def main(argv: Sequence[str], stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """`ROLE ARGS...` as PROTOCOL.md describes; returns the exit status. The streams default to
+    `sys.stdout` and `sys.stderr` as they are when called (the CLI's terminal writer, when under it)."""
+    stdout = sys.stdout if stdout is None else stdout
+    stderr = sys.stderr if stderr is None else stderr
     try:
         role, *args = argv
         if role == "reader" and len(args) == 2 and args[0] == "--batch":
@@ -183,10 +187,10 @@ def main(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.
         stderr.write(rejection_line(exc) + "\n")
         return ExitCode.FAILED
     except (UsageError, OSError) as exc:
-        stderr.write(f"usage error: {exc}\n")
+        stderr.write(f"usage error: {terminal_text(str(exc))}\n")
         return ExitCode.USAGE
     except Exception:  # a bug in this package: never report it as a verdict on the file
-        traceback.print_exc(file=stderr)
+        stderr.write(terminal_lines(traceback.format_exc()))  # its message may quote the file
         return ExitCode.INTERNAL
     return ExitCode.OK
 

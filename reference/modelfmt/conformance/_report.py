@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
+from ..format._display import terminal_line, terminal_text
 from ._judge import Verdict
 
 
@@ -13,10 +14,12 @@ def line(verdict: Verdict) -> str:
     vector = verdict.vector
     mark = "skip" if verdict.outcome == "skipped" else ("ok  " if verdict.passed else "FAIL")
     expected = vector.expected if vector.error is None else f"{vector.expected} {vector.error}"
-    text = f"{mark} {vector.id} [{vector.kind}, {expected}]"
+    # The id comes from the suite's manifest; the judge escaped what it quotes of the implementation's
+    # output; the whole line is then shown as one message, even outside the CLI's writer (SPEC.md §17.18).
+    text = f"{mark} {terminal_text(vector.id)} [{vector.kind}, {expected}]"
     if verdict.detail and verdict.outcome != "skipped":
         text += f": {verdict.detail}"
-    return text
+    return terminal_line(text)
 
 
 def summary(verdicts: Sequence[Verdict], *, strict: bool) -> str:

@@ -129,7 +129,7 @@ def _metadata_keys(header: Header) -> list[Finding]:
         folded = _fold(key)
         meant = recommended.get(folded) or _VARIANTS.get(folded)
         if meant is not None and meant not in header.metadata:
-            result.append(Finding("metadata-key-variant", f"metadata key {_show(key)} looks like `{meant}`"))
+            result.append(Finding("metadata-key-variant", f"metadata key {_json.show(key)} looks like `{meant}`"))
     return result
 
 
@@ -148,7 +148,7 @@ def _graph_roles(header: Header) -> list[Finding]:
             if not isinstance(name, str) or name not in header:
                 continue
             role = header.tensor(name).role
-            where = f"node {_show(str(node.get('name')))} binds {_show(name)} to `{slot}`"
+            where = f"node {_json.show(str(node.get('name')))} binds {_json.show(name)} to `{slot}`"
             if role == "optimizer":
                 result.append(Finding("binding-role", f"{where}, a tensor of role optimizer"))
             elif node.get("op") in _BATCH_NORM and slot in _RUNNING_STATISTICS and role != "buffer":
@@ -170,7 +170,8 @@ def _slot_names(header: Header) -> list[Finding]:
                 result.append(
                     Finding(
                         "optimizer-slot-name",
-                        f"slot `{slot}` of {_show(parameter)} is {_show(str(tensor))}, not {_show(expected)}",
+                        f"slot `{slot}` of {_json.show(parameter)} is {_json.show(str(tensor))}, "
+                        f"not {_json.show(expected)}",
                     )
                 )
     return result
@@ -194,7 +195,9 @@ def _display(header: Header) -> list[Finding]:
     unsafe = [name for name in names if MISLEADING_IN_NAMES.search(name)]
     unsafe += [text for text in _strings(header.metadata) if MISLEADING_IN_TEXT.search(text)]
     return [
-        Finding("display-unsafe-characters", f"{_show(text)} holds a control, bidirectional or invisible character")
+        Finding(
+            "display-unsafe-characters", f"{_json.show(text)} holds a control, bidirectional or invisible character"
+        )
         for text in unsafe
     ]
 
@@ -209,9 +212,3 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(child)
     elif isinstance(value, str):
         yield value
-
-
-def _show(text: str, limit: int = 60) -> str:
-    """Quoted and escaped, so that a finding about unsafe characters does not print them."""
-    shown = text if len(text) <= limit else text[:limit] + "…"
-    return "`" + shown.encode("unicode_escape").decode("ascii") + "`"

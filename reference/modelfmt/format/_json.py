@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from ._display import terminal_text
 from ._errors import error
 from ._limits import MAX_SAFE_INTEGER
 
@@ -137,9 +138,8 @@ def check_tree(value: object, *, depth: int, max_depth: int) -> None:
 
 
 def show(text: str, limit: int = 60) -> str:
-    """A name or value as error messages print it: in backticks, escaped, shortened."""
-    shown = text if len(text) <= limit else text[:limit] + "…"
-    return "`" + shown.encode("unicode_escape").decode("ascii") + "`"
+    """A name or value as error messages print it: in backticks, terminal-safe (SPEC.md §17.18), shortened."""
+    return "`" + terminal_text(text if len(text) <= limit else text[:limit]) + ("…" if len(text) > limit else "") + "`"
 
 
 def json_type(value: object) -> str:
