@@ -350,7 +350,7 @@ def test_error_messages_quoting_hostile_strings(
     "signer",
     [
         f"{SIGNER}{TITLE}\n{FORGED}",  # refused (§12.4): the message names the character, not the text
-        f"{SIGNER}\u200b\u2060\ufeff",  # zero-width characters are allowed (scripts need joiners): shown escaped
+        f"{SIGNER}\u200b\u2060\ufeff",  # refused too (§12.4 bars invisible ones), shown escaped
     ],
 )
 def test_hostile_signature_claims(
@@ -367,9 +367,8 @@ def test_hostile_signature_claims(
         assert unsafe_in(out) == [] and unsafe_in(err) == [] and "Traceback" not in err, argv
         if "\n" in signer:  # (the other file does hold a signature entry, shown as a claim)
             assert forged_lines(out + err) == [], argv
-    status, out, _ = run_cli(capsys, "inspect", str(path))
-    if "\n" not in signer:
-        assert status == 0 and f"signer: {SIGNER}\\u200b\\u2060\\ufeff  (unverified claim)" in out
+    status, out, err = run_cli(capsys, "inspect", str(path))
+    assert status != 0 and "SIGNATURE_BLOCK" in out + err
 
 
 def test_file_names_with_escapes(tmp_path: Path, keys: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:

@@ -274,8 +274,9 @@ def _cmd_verify(args: argparse.Namespace, progress_for: ProgressFor) -> int:
             _print_verdict(path, result)
     if args.json:
         # The report of `check --json` with keys: `signature` for the one that verified, `signatures` for
-        # every entry's verdict (success or failure), `error` for the reason a file failed.
-        print(json.dumps([result.as_json() for result in results], indent=2))  # ASCII: no control byte reaches the terminal
+        # every entry's verdict (success or failure), `error` for the reason a file failed. ASCII JSON, so that
+        # no control character of a file reaches the terminal (SPEC.md §17.18).
+        print(json.dumps([result.as_json() for result in results], indent=2))
     return ExitCode.OK if all(result.valid for result in results) else ExitCode.FAILED
 
 

@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
-from ._carry import HUGGINGFACE_CONFIG, SAFETENSORS_METADATA, SENTENCE_TRANSFORMERS, string_map
+from ..container._reader import SAFETENSORS_METADATA
+from ._carry import HUGGINGFACE_CONFIG, SENTENCE_TRANSFORMERS, string_map
 from ._errors import ConversionError
 from ._folder import Folder, plain_name
 from ._jsonfile import read_json, read_json_object
