@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -660,6 +661,35 @@ def bench_check(files: ModelFiles, config: Config) -> tuple[list[Row], dict[str,
     return rows, extra
 
 
+def bench_startup(config: Config, folder: Path) -> list[Row]:
+    """`modelfmt check` of a small file from the shell against `python -c "import numpy"`: what a user waits
+    for at every command (issue: start-up at most 1.5x numpy's import). Both after an untimed warm-up run, so
+    that bytecode is cached for both."""
+    small = folder / "startup-small.mf"
+    modelfmt.save_file({"w": np.ones((16, 16), np.float32), "b": np.zeros(16, np.float32)}, small)
+    commands = {
+        "modelfmt check small.mf (CLI)": [*cli_command(), "check", str(small)],
+        "python -c 'import numpy'": [sys.executable, "-c", "import numpy"],
+    }
+    for command in commands.values():
+        run_cli(command)  # warm-up: writes bytecode caches
+    timings = compare(
+        {name: functools.partial(run_cli, command) for name, command in commands.items()},
+        Config(max(config.repeat, 5), config.wait_idle),
+    )
+    return [
+        row(
+            "start-up: check a small file",
+            "2 tensors",
+            timings,
+            "modelfmt check small.mf (CLI)",
+            "python -c 'import numpy'",
+            target=1.5,
+            note="a whole process each: interpreter, imports, the check",
+        )
+    ]
+
+
 def sanity_check(files: ModelFiles) -> None:
     """The three files hold the same tensors (untimed, once)."""
     ours = modelfmt.load_file(files.modelfmt)
@@ -754,6 +784,7 @@ MEASUREMENT_ORDER = (
     "save_file (digests, fsync)",
     "check, API (throughput)",
     "check, CLI (throughput)",
+    "start-up: check a small file",
 )
 
 
@@ -774,7 +805,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="where the temporary model directory is created (default: the system temp dir)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the generated model files")
-    parser.add_argument("--only", choices=("big", "many"), default=None, help="run one model only")
+    parser.add_argument(
+        "--only", choices=("big", "many", "startup"), default=None, help="run one model (or the start-up row) only"
+    )
     parser.add_argument(
         "--wait-idle",
         type=float,
@@ -810,12 +843,15 @@ def main(argv: list[str] | None = None) -> int:
             many = make_many(MANY_COUNT_QUICK if args.quick else MANY_COUNT)
             rows_many, models["many"] = run_model("many", many, workdir, config)
             rows += rows_many
+        if args.only in (None, "startup"):
+            log("start-up")
+            rows += bench_startup(config, workdir)
     finally:
         if args.keep:
             log(f"kept the models in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    order = {"big": 0, "many": 1}
+    order = {"big": 0, "many": 1, "2 tensors": 2}
     rows.sort(key=lambda r: (MEASUREMENT_ORDER.index(r.measurement), order[r.model]))  # stable
     print_table(rows)
     for r in rows:

@@ -36,3 +36,14 @@ def test_a_bfloat16_tensor_is_read_with_ml_dtypes_imported_on_first_use(tmp_path
     subprocess.run([sys.executable, "-c", script], check=True)
     code = f"import modelfmt\nw = modelfmt.load_file({str(path)!r})['w']\nassert str(w.dtype) == 'bfloat16', w.dtype"
     assert "ml_dtypes" in _modules_after(code)
+
+
+def test_check_from_the_command_line_imports_neither_runtime_nor_runner_nor_pictures(tmp_path: Path) -> None:
+    path = tmp_path / "small.mf"
+    modelfmt.save_file({"w": np.ones((2, 3), dtype=np.float32)}, path)
+    loaded = _modules_after(
+        "import contextlib, io\nfrom modelfmt.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()):\n    assert main(['check', {str(path)!r}]) == 0"
+    )
+    assert not {"modelfmt.runtime._run", "modelfmt.conformance._runner", "modelfmt.graph._picture"} & loaded
+    assert "ml_dtypes" not in loaded

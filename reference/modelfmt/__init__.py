@@ -41,7 +41,6 @@ from .format._errors import (
 )
 from .format._framing import MAJOR_VERSION, MINOR_VERSION
 from .format._limits import DEFAULT_LIMITS, Limits
-from .runtime._run import run as run  # the numpy reference runtime (SPEC.md §9.11)
 from .signing._keys import (
     KeyFileError,
     TrustedKeys,
@@ -57,7 +56,17 @@ from .signing._keys import (
 from .signing._signatures import SignatureInfo, VerificationError, utc_time
 
 if TYPE_CHECKING:
+    from .runtime._run import run  # the numpy reference runtime (SPEC.md §9.11), imported on first use
     from .torch._files import TorchSafeOpen
+
+
+def __getattr__(name: str) -> object:
+    """`modelfmt.run`, imported when first used: reading and checking files needs no runtime (PEP 562)."""
+    if name == "run":
+        from .runtime._run import run as runtime_run  # noqa: PLC0415  (after the first, a dictionary lookup)
+
+        return runtime_run
+    raise AttributeError(f"module 'modelfmt' has no attribute {name!r}")
 
 __version__ = "1.0.0.dev0"
 
@@ -151,6 +160,7 @@ __all__ = [
     "load_trusted_keys",
     "read_header",
     "read_signatures",
+    "run",
     "safe_open",
     "save",
     "save_file",

@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ..conformance import _cli as _cli_conformance
 from ..container._header import Header
 from ..container._opened import OpenedFile
 from ..container._tensors import ROLES, Role
@@ -284,8 +283,22 @@ def build_parser() -> argparse.ArgumentParser:
     _cli_signing.add_commands(commands, _progress_for)  # keygen, sign, verify (SPEC.md §12)
     _cli_graph.add_commands(commands)  # run (SPEC.md §9.11)
     _cli_convert.add_command(commands)  # convert from and to other formats (modelfmt.convert)
-    _cli_conformance.add_command(commands)  # run the conformance suite (conformance/PROTOCOL.md)
+    # The conformance suite (conformance/PROTOCOL.md): its own parser, imported only when it runs.
+    conformance = commands.add_parser(
+        "conformance",
+        help="run the conformance suite against an implementation (conformance/PROTOCOL.md)",
+        add_help=False,
+        prefix_chars="\0",  # every argument, --help included, goes to the suite's own parser
+    )
+    conformance.add_argument("arguments", nargs="*")
+    conformance.set_defaults(run=_cmd_conformance)
     return parser
+
+
+def _cmd_conformance(args: argparse.Namespace) -> int:
+    from ..conformance._cli import main as conformance_main  # noqa: PLC0415  (see build_parser)
+
+    return conformance_main(args.arguments, prog="modelfmt conformance")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,13 +16,10 @@ from typing import Any, Final
 import numpy as np
 
 from ..container._header import Header
-from ..convert._npz import write_arrays
 from ..format._display import terminal_line as one_line
 from ..format._display import terminal_text as shown
 from ..format._errors import ModelfmtError
 from ..format._exit_codes import ExitCode
-from ..graph._picture import render_html, render_svg
-from ..runtime._run import run
 
 # ---- run ----------------------------------------------------------------------------------------------
 
@@ -89,6 +86,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"modelfmt run: {one_line(str(exc))}", file=sys.stderr)  # numpy's messages quote the .npy header
         return ExitCode.USAGE
     try:
+        from ..runtime._run import run  # noqa: PLC0415  (imported by the command that runs: start-up time)
+
         outputs = run(args.file, inputs, max_memory=args.max_memory, max_work=args.max_work)
     except ModelfmtError as exc:
         print(f"{shown(args.file)}: ERROR {exc.code}: {one_line(str(exc))}", file=sys.stderr)
@@ -103,6 +102,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         # and with member names that are not paths; like numpy.savez, `.npz` is added when missing.
         target = args.output if args.output.endswith(".npz") else f"{args.output}.npz"
         try:
+            from ..convert._npz import write_arrays  # noqa: PLC0415  (as `run` above)
+
             write_arrays(Path(target), outputs)
         except OSError as exc:
             print(f"modelfmt run: cannot write {shown(target)}: {one_line(str(exc.strerror or exc))}", file=sys.stderr)
@@ -127,6 +128,8 @@ def add_inspect_options(parser: argparse.ArgumentParser) -> None:
 
 def write_picture(path: str, header: Header, target: str) -> int:
     """`inspect --graph`: the picture of the file's architecture, or a message why there is none."""
+    from ..graph._picture import render_html, render_svg  # noqa: PLC0415  (only `inspect --graph` draws)
+
     if header.architecture is None:
         print(f"{shown(path)}: no architecture to draw (the file holds tensors only)", file=sys.stderr)
         return ExitCode.FAILED

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from ..format._display import terminal_text
 from ..format._exit_codes import ExitCode
@@ -66,14 +66,6 @@ def _cmd_role(args: argparse.Namespace) -> int:
     return _reference.main([args.role, *args.arguments])
 
 
-def add_command(commands: Any) -> None:
-    """Register `conformance` on the top-level subparsers of `modelfmt` (cli/__init__.py)."""
-    parser = commands.add_parser(
-        "conformance", help="run the conformance suite against an implementation (conformance/PROTOCOL.md)"
-    )
-    _add_subcommands(parser)
-
-
 def _add_subcommands(parser: argparse.ArgumentParser) -> None:
     roles = parser.add_subparsers(dest="conformance_command", required=True, metavar="SUBCOMMAND")
     run = roles.add_parser("run", help="drive an implementation through every vector and report")
@@ -107,9 +99,10 @@ def _add_subcommands(parser: argparse.ArgumentParser) -> None:
         sub.set_defaults(run=_cmd_role, role=role)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m modelfmt.conformance ...`: the same commands without loading the rest of the CLI."""
-    parser = argparse.ArgumentParser(prog="python -m modelfmt.conformance", description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None, prog: str = "python -m modelfmt.conformance") -> int:
+    """`python -m modelfmt.conformance ...` and `modelfmt conformance ...` (which hands its arguments here, so
+    that no other command imports the runner)."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     _add_subcommands(parser)
     args = parser.parse_args(argv)
     code: int = args.run(args)
