@@ -104,3 +104,33 @@ def test_zip_needing_a_newer_zip_version_is_a_conversion_error(tmp_path: Path) -
     source.write_bytes(bytes(data))
     with pytest.raises(ConversionError, match="a zip archive, not modelfmt"):
         convert(source, tmp_path / "out.mf")
+
+
+# fuzz_convert (the session's long campaign): a Keras archive whose central directory names a compression
+# method zipfile cannot decompress; zipfile raised NotImplementedError when the member was read.
+@pytest.mark.parametrize("method", [1, 6, 14, 93, 99, 0xFFFF])
+@pytest.mark.parametrize(
+    ("suffix", "members"),
+    [
+        (".keras", ["config.json", "metadata.json", "model.weights.h5"]),
+        (".npz", ["x.npy"]),
+        (".pt", ["archive/data.pkl", "archive/version"]),
+    ],
+)
+def test_a_zip_member_of_an_unsupported_compression_method_is_refused(
+    method: int, suffix: str, members: list[str], tmp_path: Path
+) -> None:
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w") as archive:
+        for member in members:
+            archive.writestr(member, b"{}")
+    data = bytearray(stream.getvalue())
+    for signature, method_offset in ((b"PK\x01\x02", 10), (b"PK\x03\x04", 8)):  # central and local headers
+        start = data.find(signature)
+        while start >= 0:
+            struct.pack_into("<H", data, start + method_offset, method)
+            start = data.find(signature, start + 4)
+    source = tmp_path / f"archive{suffix}"
+    source.write_bytes(bytes(data))
+    with pytest.raises(ConversionError, match="compression method"):
+        convert(source, tmp_path / "out.mf")

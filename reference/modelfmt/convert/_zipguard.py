@@ -27,6 +27,9 @@ RATIO_FLOOR_BYTES: Final = 256 * 1024 * 1024
 _LOCAL_HEADER_BYTES: Final = 30  # the fixed part of a zip local file header
 
 
+_METHODS: Final = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+
+
 def check_archive(archive: zipfile.ZipFile, archive_size: int, *, where: str, max_ratio: int) -> None:
     infos = archive.infolist()
     if len(infos) > MAX_TENSORS + 16:
@@ -40,6 +43,13 @@ def check_archive(archive: zipfile.ZipFile, archive_size: int, *, where: str, ma
         names.add(info.filename)
         if info.flag_bits & 0x1:
             raise ConversionError(f"{where}: entry {info.filename!r} is encrypted")
+        # numpy, Keras and PyTorch write stored or deflated entries; zipfile would raise NotImplementedError
+        # for a method it lacks when the entry is read, and bzip2/lzma would be one more decompressor to bound.
+        if info.compress_type not in _METHODS:
+            raise ConversionError(
+                f"{where}: entry {info.filename!r} uses compression method {info.compress_type}; model archives "
+                "are stored or deflated"
+            )
         # zipfile seeks to this offset unchecked: a negative one is an OSError, not a BadZipFile.
         if not 0 <= info.header_offset <= archive_size - _LOCAL_HEADER_BYTES:
             raise ConversionError(
