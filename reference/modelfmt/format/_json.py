@@ -52,7 +52,32 @@ def _reject_constant(literal: str) -> object:
     raise _NonFiniteError(literal)
 
 
-_DECODER: Final = json.JSONDecoder(object_pairs_hook=_object_without_duplicates, parse_constant=_reject_constant)
+# A float token of at most this many characters shares its float object with every equal token of the same
+# parse. A float costs 32 bytes (the object and its pointer): for `1e1,` that is 8 times its text (SPEC.md
+# §17.19). Tokens this short number a few thousand at most, so the table stays small; a longer token costs
+# at most 5 times its text.
+_SHARED_FLOAT_CHARS: Final = 4
+
+
+class _SharedFloats:
+    """`parse_float` for one parse: each distinct short token becomes one float object, shared."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+
+    def __call__(self, token: str) -> float:
+        if len(token) > _SHARED_FLOAT_CHARS:
+            return float(token)
+        value = self._seen.get(token)
+        if value is None:
+            value = self._seen[token] = float(token)
+        return value
+
+
+def _decoder() -> json.JSONDecoder:
+    return json.JSONDecoder(
+        object_pairs_hook=_object_without_duplicates, parse_constant=_reject_constant, parse_float=_SharedFloats()
+    )
 
 
 def parse(raw: bytes, *, base_offset: int) -> object:
@@ -70,7 +95,7 @@ def parse(raw: bytes, *, base_offset: int) -> object:
             "HEADER_ENCODING", f"header is not valid UTF-8: {exc.reason}", offset=base_offset + exc.start
         ) from None
     try:
-        value, end = _DECODER.raw_decode(text, _skip_whitespace(text, 0))
+        value, end = _decoder().raw_decode(text, _skip_whitespace(text, 0))
     except _DuplicateKeyError as exc:
         raise error("HEADER_DUPLICATE_KEY", f"duplicate key {show(exc.key)} in a header object") from None
     except _NonFiniteError as exc:

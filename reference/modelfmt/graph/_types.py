@@ -34,7 +34,7 @@ class TensorEntry(Protocol):
     def role(self) -> str: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per value of a graph of up to 262144 nodes
 class ValueType:
     """The dtype and shape of a graph value as far as they are known before run time."""
 
@@ -58,7 +58,7 @@ class ValueDecl:
         return ValueType(self.dtype, tuple(self.shape))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a graph may hold 262144 of them
 class Node:
     """One node, its attributes completed with the op's defaults (core ops only)."""
 
