@@ -13,6 +13,7 @@ from . import (
     graph,
     json_rules,
     limits,
+    memory,
     ops,
     plausible_bugs,
     signatures,
@@ -59,5 +60,6 @@ def vectors() -> list[Vector]:
         plausible_bugs,
         ambiguities,
         budgets,
+        memory,
     )
     return [vector for group in groups for vector in group.vectors()]
