@@ -25,6 +25,7 @@ from typing import Any
 import modelfmt
 import numpy as np
 import pytest
+from modelfmt.cli import main
 from modelfmt.conformance import _reference
 from modelfmt.container._header import validate
 from modelfmt.format import _json
@@ -303,3 +304,23 @@ def test_converting_a_40_mb_safetensors_header_reads_it_within_the_bound(tmp_pat
     # Reading the header is bounded by 8 x L + 100 MB; writing the 262144-entry modelfmt file it converts
     # to adds the writer's own table (SPEC.md §17.19 bounds opening, not writing), hence twice the bound.
     assert used <= 2 * bound(len(raw))
+
+
+class _Sink:
+    """A text stream that keeps nothing: what `inspect --json` writes is not part of what it holds."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_inspect_json_writes_the_header_as_it_encodes_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "numbers.mft"
+    path.write_bytes(modelfmt.save({}, extensions={"org.example.x": [0] * 300_000}))
+    monkeypatch.setattr(sys, "stdout", _Sink())
+    peak = traced_peak(lambda: main(["inspect", "--json", str(path)]))
+    # Before: json.dumps held every token of the indented text in a list, then the text: about 25 MB here.
+    # Now: the parsed header (300000 pointers to one small integer, 2.4 MB) and the encoder's state.
+    assert peak < 8 * MB
