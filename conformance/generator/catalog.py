@@ -14,6 +14,7 @@ from . import (
     graph,
     json_rules,
     limits,
+    memory,
     ops,
     plausible_bugs,
     signatures,
@@ -65,5 +66,6 @@ def vectors() -> list[Vector]:
         ambiguities,
         budgets,
         display,
+        memory,
     )
     return [vector for group in groups for vector in group.vectors()]

@@ -20,14 +20,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
-from ..container._opened import OpenedFile, cyclic_gc_paused
+from ..container._opened import OpenedFile
 from ..container._signfile import verify_bytes
 from ..container._writer import StreamWriter, TensorSpec
-from ..format import _json
 from ..format._display import terminal_lines, terminal_text
 from ..format._errors import ModelfmtError, error
 from ..format._exit_codes import ExitCode
-from ..format._framing import PREAMBLE_SIZE
 from ..signing._keys import KeyFileError, load_trusted_keys
 
 HEX_MAX_LENGTH: Final = 64  # PROTOCOL.md: `hex` is present exactly when length <= 64
@@ -49,10 +47,11 @@ def read_document(data: bytes) -> dict[str, object]:
     with OpenedFile.from_view(memoryview(data)) as opened:  # phases 1-4
         opened.verify_content()  # phase 5
         header = opened.header
-        # The header value exactly as decoded (§4.6): parsed again from the bytes that just passed, rather
-        # than rebuilt from the validated model, so that nothing the model normalises can hide a difference.
-        with cyclic_gc_paused():  # an acyclic tree, like the first parse
-            value = _json.parse(opened.header_bytes, base_offset=PREAMBLE_SIZE)
+        # The header value exactly as decoded (§4.6). The validated model holds it: the sections are the
+        # parsed objects themselves, and a valid tensor entry has exactly the seven keys, with the parsed
+        # values (`shape` a tuple of the same integers). Parsing the bytes a second time would hold two
+        # copies of the header at once (SPEC.md §17.19).
+        value = header.as_json()
         tensors: list[dict[str, object]] = []
         for info in header.tensors:
             raw = opened.tensor_bytes(info)
@@ -138,7 +137,8 @@ def write_task(task: object, out: Path) -> None:
 
 def _print_document(document: Mapping[str, object], stream: TextIO) -> None:
     # ASCII output: nothing in a result can then depend on the encoding of the runner's pipe.
-    stream.write(json.dumps(document, ensure_ascii=True, separators=(",", ":")) + "\n")
+    stream.write(json.dumps(document, ensure_ascii=True, separators=(",", ":")))
+    stream.write("\n")  # apart: appending it would copy a document as large as the header
 
 
 def rejection_line(exc: ModelfmtError) -> str:

@@ -218,11 +218,12 @@ def _validate_structure_rest(parsed: dict[str, object], tensors: Mapping[str, Te
 
 def _validate_metadata(metadata: object, limits: Limits) -> Mapping[str, object]:
     assert isinstance(metadata, dict)  # checked with the other top-level types
-    size = len(_json.canonical(metadata).encode("utf-8"))
+    # Measured without building the canonical text, and only until the limit is passed.
+    size = _json.canonical_size(metadata, stop_above=limits.max_metadata_bytes)
     if size > limits.max_metadata_bytes:
         raise error(
             "METADATA_TOO_LARGE",
-            f"metadata is {size} bytes in canonical form, above the limit {limits.max_metadata_bytes} "
+            f"metadata is at least {size} bytes in canonical form, above the limit {limits.max_metadata_bytes} "
             f"({limits.describe('max_metadata_bytes')}); store bulk data as a uint8 tensor",
         )
     for key, expected in METADATA_TYPES.items():

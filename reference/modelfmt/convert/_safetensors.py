@@ -20,7 +20,7 @@ import json
 import math
 import os
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -32,7 +32,7 @@ from ._carry import pack_for_safetensors, string_map, unpack_from_safetensors
 from ._checked import checked_chunks
 from ._errors import ConversionError
 from ._jsonfile import parse_json
-from ._source import ChunkSource, Source, SourceTensor, file_chunks
+from ._source import Chunk, Source, SourceTensor, file_chunks
 
 # safetensors refuses headers above 100 MB (its HeaderTooLarge); a larger one is not a safetensors file.
 MAX_HEADER_BYTES: Final = 100_000_000
@@ -145,12 +145,16 @@ def _fill(source: Source, fd: int, where: str) -> None:
         if dunder is None:
             raise _fail(where, "`__metadata__` must be an object of strings to strings")
     entries = []
-    for index, (name, entry) in enumerate(parsed.items()):
+    # Each entry's parsed object is released as soon as its row is made, so that the parsed header and
+    # the rows are never both held in full (a 40 MB header; SPEC.md §17.19).
+    for index, name in enumerate(list(parsed)):
+        entry = parsed.pop(name)
         try:
             check_name(name, f"tensor {index}")
         except ModelfmtError as exc:
             raise _fail(where, f"tensor name {name!r} cannot be a modelfmt name: {exc}") from None
         entries.append((name, *_entry(name, entry, where), index))
+    del parsed
     # Data order, header order among equal offsets: the order the bytes are read and written in.
     entries.sort(key=lambda row: (row[3], row[4], row[5]))
     data_length = size - data_start
@@ -181,14 +185,23 @@ def _fill(source: Source, fd: int, where: str) -> None:
                 name,
                 dtype,
                 shape,
-                _reader(fd, data_start + begin, end - begin, f"{where}: tensor `{name}`"),
+                _Reader(fd, data_start + begin, end - begin, where, name),
                 roles.get(name, "parameter"),
             )
         )
 
 
-def _reader(fd: int, offset: int, length: int, what: str) -> ChunkSource:
-    return lambda: file_chunks(fd, offset, length, what=what)
+class _Reader:
+    """The chunk source of one tensor: a few slots rather than a closure and its message, built per tensor
+    (262144 of them for a large header)."""
+
+    __slots__ = ("fd", "length", "name", "offset", "where")
+
+    def __init__(self, fd: int, offset: int, length: int, where: str, name: str) -> None:
+        self.fd, self.offset, self.length, self.where, self.name = fd, offset, length, where, name
+
+    def __call__(self) -> Iterator[Chunk]:
+        return file_chunks(self.fd, self.offset, self.length, what=f"{self.where}: tensor `{self.name}`")
 
 
 # ---- writing ---------------------------------------------------------------------------------------------

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Collection, Iterable, Iterator
+from itertools import compress
+from json.encoder import encode_basestring
+from typing import Any, Final
 
 from ._display import terminal_text
 from ._errors import error
@@ -51,7 +53,32 @@ def _reject_constant(literal: str) -> object:
     raise _NonFiniteError(literal)
 
 
-_DECODER: Final = json.JSONDecoder(object_pairs_hook=_object_without_duplicates, parse_constant=_reject_constant)
+# A float token of at most this many characters shares its float object with every equal token of the same
+# parse. A float costs 32 bytes (the object and its pointer): for `1e1,` that is 8 times its text (SPEC.md
+# §17.19). Tokens this short number a few thousand at most, so the table stays small; a longer token costs
+# at most 5 times its text.
+_SHARED_FLOAT_CHARS: Final = 4
+
+
+class _SharedFloats:
+    """`parse_float` for one parse: each distinct short token becomes one float object, shared."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+
+    def __call__(self, token: str) -> float:
+        if len(token) > _SHARED_FLOAT_CHARS:
+            return float(token)
+        value = self._seen.get(token)
+        if value is None:
+            value = self._seen[token] = float(token)
+        return value
+
+
+def _decoder() -> json.JSONDecoder:
+    return json.JSONDecoder(
+        object_pairs_hook=_object_without_duplicates, parse_constant=_reject_constant, parse_float=_SharedFloats()
+    )
 
 
 def parse(raw: bytes, *, base_offset: int) -> object:
@@ -69,7 +96,7 @@ def parse(raw: bytes, *, base_offset: int) -> object:
             "HEADER_ENCODING", f"header is not valid UTF-8: {exc.reason}", offset=base_offset + exc.start
         ) from None
     try:
-        value, end = _DECODER.raw_decode(text, _skip_whitespace(text, 0))
+        value, end = _decoder().raw_decode(text, _skip_whitespace(text, 0))
     except _DuplicateKeyError as exc:
         raise error("HEADER_DUPLICATE_KEY", f"duplicate key {show(exc.key)} in a header object") from None
     except _NonFiniteError as exc:
@@ -109,32 +136,61 @@ def _has_lone_surrogate(text: str) -> bool:
 def check_tree(value: object, *, depth: int, max_depth: int) -> None:
     """Enforce §4.3-4.4 on a parsed value whose enclosing container is at `depth` (0 for the root).
 
-    Iterative, so hostile nesting cannot exhaust the stack.
+    Iterative, so hostile nesting cannot exhaust the stack, and in memory bounded by the depth rather than
+    by the size of the tree: the walk keeps one iterator per open container (never a list of every child,
+    which for a header of 3*10^7 small values cost 2 GB), and judges the scalars of each container with
+    builtins that loop in C.
     """
-    stack: list[tuple[object, int]] = [(value, depth)]
+    if type(value) not in _CONTAINERS:
+        _check_scalars((value,))
+        return
+    # stack[i] yields the containers among the children of a container of depth `depth + i`.
+    stack: list[Iterator[object]] = [iter((value,))]
     while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            if level + 1 > max_depth:
-                raise error("HEADER_DEPTH", f"header nesting exceeds depth {max_depth}")
-            for key, child in item.items():
-                if _has_lone_surrogate(key):
-                    raise error("HEADER_ENCODING", "a header key has an unpaired surrogate escape")
-                stack.append((child, level + 1))
-        elif isinstance(item, list):
-            if level + 1 > max_depth:
-                raise error("HEADER_DEPTH", f"header nesting exceeds depth {max_depth}")
-            stack.extend((child, level + 1) for child in item)
-        elif isinstance(item, str):
-            if _has_lone_surrogate(item):
-                raise error("HEADER_ENCODING", "a header string has an unpaired surrogate escape")
-        elif isinstance(item, bool) or item is None:
-            pass
-        elif isinstance(item, int):
-            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
-                raise error("HEADER_NUMBER", f"integer {item} is outside ±(2^53-1)")
-        elif isinstance(item, float) and not math.isfinite(item):
-            raise error("HEADER_NUMBER", "a number is too large for an IEEE 754 double")
+        child = next(stack[-1], None)
+        if child is None:  # containers are never None: this one is done
+            stack.pop()
+            continue
+        if depth + len(stack) > max_depth:
+            raise error("HEADER_DEPTH", f"header nesting exceeds depth {max_depth}")
+        children: Collection[object]
+        if type(child) is dict:
+            if not all(map(str.isascii, child)) and any(map(_has_lone_surrogate, child)):
+                raise error("HEADER_ENCODING", "a header key has an unpaired surrogate escape")
+            children = child.values()
+        else:
+            children = child  # type: ignore[assignment]
+        if not children:
+            continue
+        kinds = set(map(type, children))
+        if kinds - _CONTAINERS:
+            _check_scalars(children, kinds)
+        if kinds & _CONTAINERS:
+            stack.append(compress(children, map(_CONTAINERS.__contains__, map(type, children))))
+
+
+_CONTAINERS: Final = frozenset({dict, list})
+
+
+def _of_type(values: Iterable[object], kind: type) -> Iterator[Any]:
+    """The items of `values` whose type is exactly `kind`, selected in C."""
+    return compress(values, map(frozenset({kind}).__contains__, map(type, values)))
+
+
+def _check_scalars(values: Collection[object], kinds: Collection[type] | None = None) -> None:
+    """§4.3-4.4 for the scalars among `values` (of the types `kinds`): no string with an unpaired surrogate,
+    every integer within ±(2^53-1), every float finite."""
+    kinds = set(map(type, values)) if kinds is None else kinds
+    strings_ascii = str not in kinds or all(map(str.isascii, _of_type(values, str)))
+    if not strings_ascii and any(map(_has_lone_surrogate, _of_type(values, str))):
+        raise error("HEADER_ENCODING", "a header string has an unpaired surrogate escape")
+    if int in kinds:
+        largest = max(map(abs, _of_type(values, int)))
+        if largest > MAX_SAFE_INTEGER:
+            item = next(item for item in _of_type(values, int) if abs(item) == largest)
+            raise error("HEADER_NUMBER", f"integer {item} is outside ±(2^53-1)")
+    if float in kinds and not all(map(math.isfinite, _of_type(values, float))):
+        raise error("HEADER_NUMBER", "a number is too large for an IEEE 754 double")
 
 
 def show(text: str, limit: int = 60) -> str:
@@ -227,6 +283,67 @@ def canonical(value: object, *, writing: bool = False, typed_floats: bool = Fals
     parts: list[str] = []
     _encode_into(value, parts, 0, writing, typed_floats)
     return "".join(parts)
+
+
+def canonical_size(value: object, *, stop_above: int) -> int:
+    """The length in UTF-8 bytes of `canonical(value)`, or a number above `stop_above` as soon as the length
+    is known to pass it (SPEC.md §8.1 allows stopping there). For a value a reader parsed, which phase 2
+    has checked: a length needs no sorting of keys and no text, so the walk keeps one iterator per open
+    container, and each container's scalars are measured by builtins that loop in C."""
+    if type(value) not in _CONTAINERS:
+        return _scalars_size((value,))
+    total = 0
+    stack: list[Iterator[object]] = [iter((value,))]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            continue
+        children: Collection[object]
+        if type(child) is dict:
+            # braces, a comma between members, a colon in each; the keys as strings
+            total += 1 + 2 * len(child) + _scalars_size(child) if child else 2
+            children = child.values()
+        else:
+            assert type(child) is list  # a parsed value holds no other container
+            total += 1 + len(child) if child else 2  # brackets and a comma between items
+            children = child
+        if not children:
+            continue
+        kinds = set(map(type, children))
+        if kinds - _CONTAINERS:
+            total += _scalars_size(children, kinds)
+        if total > stop_above:
+            return total
+        if kinds & _CONTAINERS:
+            stack.append(compress(children, map(_CONTAINERS.__contains__, map(type, children))))
+    return total
+
+
+def _scalars_size(values: Collection[object], kinds: Collection[type] | None = None) -> int:
+    """The canonical length of the scalars among `values`, checked by phase 2 (no surrogate, integers
+    within ±(2^53-1), floats finite)."""
+    kinds = set(map(type, values)) if kinds is None else kinds
+    size = 0
+    if str in kinds:
+        encoded = map(encode_basestring, _of_type(values, str))
+        size += sum(map(_utf8_length, encoded))
+    if int in kinds:
+        size += sum(map(len, map(str, _of_type(values, int))))
+    if float in kinds:
+        size += sum(map(len, map(format_number, _of_type(values, float))))
+    if bool in kinds:
+        size += sum(map(_BOOL_SIZE.__getitem__, _of_type(values, bool)))
+    if type(None) in kinds:
+        size += 4 * sum(1 for _ in _of_type(values, type(None)))
+    return size
+
+
+_BOOL_SIZE: Final = {True: 4, False: 5}
+
+
+def _utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 def _encode_into(value: object, parts: list[str], depth: int, writing: bool, typed_floats: bool = False) -> None:

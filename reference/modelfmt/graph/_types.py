@@ -34,7 +34,7 @@ class TensorEntry(Protocol):
     def role(self) -> str: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per value of a graph of up to 262144 nodes
 class ValueType:
     """The dtype and shape of a graph value as far as they are known before run time."""
 
@@ -76,6 +76,8 @@ class TypedAttributes:
     """Typed reads of a node's completed attributes, shared by inference and the kernels: validation has
     checked every type already, so a wrong one here is a bug in this package, hence the assertions."""
 
+    __slots__ = ()  # Node has slots: a graph may hold 262144 of them
+
     def attribute_values(self) -> Mapping[str, object]:
         raise NotImplementedError
 
@@ -101,7 +103,7 @@ class TypedAttributes:
         return ints_of(self.attribute_values(), name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a graph may hold 262144 of them
 class Node(TypedAttributes):
     """One node, its attributes completed with the op's defaults (core ops only), with typed reads of
     them (`int_attr`, `ints_attr`, ...) for inference and the kernels of every runtime."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Final
+from typing import Final, TypeVar
 
 from ..format._dtypes import DTYPES
 from ..format._errors import error
@@ -181,6 +181,17 @@ def _check_declared_output(decl: ValueDecl, inferred: ValueType, bound_symbols: 
         )
 
 
+_V = TypeVar("_V")
+
+# Most nodes have no parameters, and many no attributes: they share one empty mapping instead of a
+# dict and a proxy each (a graph of 262144 nodes, SPEC.md §17.19).
+_EMPTY: Final[Mapping[str, object]] = MappingProxyType({})
+
+
+def _frozen(values: dict[str, _V]) -> Mapping[str, _V]:
+    return MappingProxyType(values) if values else _EMPTY  # type: ignore[return-value]
+
+
 class _NodeWalker:
     """Visits nodes in file order, tracking defined values and their inferred types."""
 
@@ -215,12 +226,12 @@ class _NodeWalker:
         parameters: dict[str, str] = {}
         for slot in canonical_order(parameters_raw):
             parameters[slot] = expect_string(parameters_raw[slot], f"{where}: parameter `{slot}`")
-        node = Node(index, name, op, inputs, outputs, attributes_raw, MappingProxyType(parameters), spec is None)
+        node = Node(index, name, op, inputs, outputs, attributes_raw, _frozen(parameters), spec is None)
         if spec is None:
             return self._visit_extension(node)
         _check_arity(spec, node)
         attributes = complete_attributes(spec, attributes_raw, node, version=self.core_version)
-        node = Node(index, name, op, inputs, outputs, MappingProxyType(attributes), node.parameters)
+        node = Node(index, name, op, inputs, outputs, _frozen(attributes), node.parameters)
         _check_attribute_arity(spec, node)
         input_types = self._input_types(node)
         bound = _check_bindings(spec, node, self.tensors, input_types)
