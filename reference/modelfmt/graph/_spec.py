@@ -159,7 +159,6 @@ class InferContext(TypedAttributes):
         return shape
 
 
-
 InferFunction = Callable[[InferContext], Sequence[ValueType]]
 AttributeCheck = Callable[[Mapping[str, object]], "str | None"]
 
