@@ -484,6 +484,7 @@ def resume_state() -> Training:
                 [{"str": "mode_worse"}, {"float": "-inf"}],
                 [{"str": "factor"}, {"float": "0.1"}],
                 [{"str": "patience"}, {"int": "10"}],
+                [{"str": "longest"}, {"int": "-" + "9" * 4300}],
                 [{"str": "last"}, {"float": "-0.0"}],
                 [{"str": "eps"}, {"float": "1e-08"}],
                 [{"int": "1"}, {"float": "nan"}],
@@ -650,6 +651,14 @@ CASES_11: list[tuple[str, Callable[[], Training], Mutation, str, str, str]] = [
     ),
     ("value-unknown-tag", resume_state, _value({"complex": "1j"}), "TRAINING_VALUE", "an unknown tag", "11.10"),
     ("value-int-number", resume_state, _value({"int": 1}), "TRAINING_VALUE", "an int is a string", "11.10"),
+    (
+        "value-int-4301-digits",
+        resume_state,
+        _value({"int": "1" * 4301}),
+        "TRAINING_VALUE",
+        "at most 4300 digits",
+        "11.10",
+    ),
     (
         "value-int-leading-zero",
         resume_state,

@@ -275,7 +275,7 @@ function validateStateValue(v, what, tensorRef, ctx) {
   switch (tag) {
     case 'none': if (payload !== null) bad(); break;
     case 'bool': if (payload !== true && payload !== false) bad(); break;
-    case 'int': if (!isString(payload) || payload.length > 4301 || !INT_TEXT.test(payload)) bad(); break;
+    case 'int': if (!isString(payload) || payload.replace(/^-/, '').length > 4300 || !INT_TEXT.test(payload)) bad(); break;
     case 'float': if (!isString(payload) || floatOf(payload) === null) bad(); break;
     case 'str': if (!isString(payload)) bad(); break;
     case 'list': case 'tuple':

@@ -47,7 +47,7 @@ def parse_float(text: str, where: str) -> float:
 
 
 def parse_int(text: str, where: str) -> int:
-    if len(text) > MAX_INT_DIGITS + 1 or INT_TEXT.fullmatch(text) is None:
+    if len(text) - text.startswith("-") > MAX_INT_DIGITS or INT_TEXT.fullmatch(text) is None:
         raise _fail(
             where, f"`int` must be a decimal integer string of at most {MAX_INT_DIGITS} digits, got {show(text)}"
         )

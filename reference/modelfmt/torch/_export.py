@@ -23,6 +23,7 @@ from ._context import Context, TensorRef, Unusable, Value
 from ._convert_functions import FUNCTIONS, METHODS, PYTHON_FUNCTIONS, python_value
 from ._convert_modules import MODULES, ModuleCall
 from ._dtypes import dtype_name, to_numpy
+from ._names import all_parameter_names, file_state
 from ._resume import DataPosition, Scheduler
 from ._training import _NOTHING, training_section
 
@@ -275,8 +276,8 @@ def save_checkpoint(
         architecture, tensors, roles = build_architecture(module, examples)
     else:
         architecture = None
-        state = module.state_dict()
-        parameter_names = {name for name, _ in module.named_parameters(remove_duplicate=False)}
+        state = file_state(module)
+        parameter_names = all_parameter_names(module)
         tensors = {name: to_numpy(tensor) for name, tensor in state.items()}
         roles = {name: "parameter" if name in parameter_names else "buffer" for name in state}
     training, more, more_roles = training_section(

@@ -20,6 +20,7 @@ from torch import nn
 from ..container._reader import SafeOpen, safe_open
 from ..graph._optimizers import OPTIMIZERS
 from ._dtypes import to_numpy, to_torch
+from ._names import file_parameters
 from ._resume import (
     DataPosition,
     Scheduler,
@@ -76,7 +77,7 @@ def _type_name(optimizer: torch.optim.Optimizer) -> str:
 
 
 def _parameter_names(module: nn.Module) -> dict[int, str]:
-    return {id(p): name for name, p in module.named_parameters()}
+    return {id(p): name for name, p in file_parameters(module).items()}
 
 
 def _hyperparameters(name: str, group: Mapping[str, object]) -> dict[str, object]:
