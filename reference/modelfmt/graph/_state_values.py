@@ -12,7 +12,10 @@ import math
 import re
 import struct
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Final
+
+import numpy as np
 
 from ..format._errors import error
 from ..format._json import json_type, show
@@ -124,3 +127,46 @@ _PAYLOAD_TYPES: Final[Mapping[str, tuple[tuple[type, ...], str]]] = {
     "dict": ((list,), "an array of [key, value] pairs"),
     "tensor": ((str,), "a tensor name"),
 }
+
+
+@dataclass(frozen=True)
+class StateEncoder:
+    """Python data to state values, exactly: None, bool, int, float, str, list, tuple, dict (a Counter too)
+    and numpy scalars; `tensor(value, where)` stores an array-like value and returns its tensor name (None:
+    not a tensor). Anything else, a callable above all, is refused with `refuse(message)`, by its path:
+    a file stores data, never code."""
+
+    tensor: Callable[[object, str], str | None]
+    refuse: Callable[[str], Exception]
+
+    def encode(self, value: object, where: str) -> dict[str, object]:
+        if value is None:
+            return {"none": None}
+        if isinstance(value, bool | np.bool_):
+            return {"bool": bool(value)}
+        if isinstance(value, int | np.integer):
+            return {"int": str(int(value))}
+        if isinstance(value, float | np.floating):
+            # repr is the shortest string that round-trips, in JSON's number grammar (or inf, -inf, nan);
+            # -0.0 keeps its sign.
+            return {"float": repr(float(value))}
+        if isinstance(value, str):
+            return {"str": value}
+        name = self.tensor(value, where)
+        if name is not None:
+            return {"tensor": name}
+        if isinstance(value, list | tuple):
+            items = [self.encode(item, f"{where}[{index}]") for index, item in enumerate(value)]
+            return {"list" if isinstance(value, list) else "tuple": items}
+        if isinstance(value, dict):
+            pairs: list[object] = []
+            for key, item in value.items():
+                if not isinstance(key, None | bool | int | float | str):
+                    raise self.refuse(f"{where} has a key of type {type(key).__name__}; keys are data")
+                pairs.append([self.encode(key, where), self.encode(item, f"{where}[{key!r}]")])
+            return {"dict": pairs}
+        kind = "a callable" if callable(value) else f"a {type(value).__module__}.{type(value).__qualname__}"
+        raise self.refuse(
+            f"{where} is {kind}, which a file cannot store: modelfmt stores data (numbers, strings, lists, "
+            "dicts, tensors), never code or objects; rebuild it in code when resuming"
+        )

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..format._errors import ToolError
-from ..graph._state_values import parse_float, parse_int
+from ..graph._state_values import StateEncoder, parse_float, parse_int
 from ._dtypes import to_numpy
 
 
@@ -25,7 +25,8 @@ class TrainingStateError(ToolError, ValueError):
 
 @dataclass
 class Encoder:
-    """Encodes values into state values; tensors met on the way are collected for the tensor table."""
+    """Encodes values into state values; tensors met on the way (torch tensors, numpy arrays) are
+    collected for the tensor table, named `<prefix>.<n>`."""
 
     taken: set[str]
     tensors: dict[str, np.ndarray] = field(default_factory=dict)
@@ -44,36 +45,15 @@ class Encoder:
 
     def encode(self, value: object, where: str, prefix: str) -> dict[str, object]:
         """The state value of `value`; `where` names it in errors, `prefix` names its tensors."""
-        if value is None:
-            return {"none": None}
-        if isinstance(value, bool | np.bool_):
-            return {"bool": bool(value)}
-        if isinstance(value, int | np.integer):
-            return {"int": str(int(value))}
-        if isinstance(value, float | np.floating):
-            # repr is the shortest string that round-trips, and it is in JSON's number grammar
-            # (or inf, -inf, nan); -0.0 keeps its sign.
-            return {"float": repr(float(value))}
-        if isinstance(value, str):
-            return {"str": value}
-        if isinstance(value, torch.Tensor | np.ndarray):
-            array = to_numpy(value.detach().cpu()) if isinstance(value, torch.Tensor) else np.ascontiguousarray(value)
-            return {"tensor": self.add_tensor(self.tensor_name(prefix), array)}
-        if isinstance(value, list | tuple):
-            items = [self.encode(item, f"{where}[{index}]", prefix) for index, item in enumerate(value)]
-            return {"list" if isinstance(value, list) else "tuple": items}
-        if isinstance(value, dict):  # Counter too: restored as a Counter where PyTorch needs one
-            pairs: list[object] = []
-            for key, item in value.items():
-                if not isinstance(key, None | bool | int | float | str):
-                    raise TrainingStateError(f"{where} has a key of type {type(key).__name__}; keys are data")
-                pairs.append([self.encode(key, where, prefix), self.encode(item, f"{where}[{key!r}]", prefix)])
-            return {"dict": pairs}
-        kind = "a callable" if callable(value) else f"a {type(value).__module__}.{type(value).__qualname__}"
-        raise TrainingStateError(
-            f"{where} is {kind}, which a file cannot store: modelfmt stores data (numbers, strings, lists, "
-            "dicts, tensors), never code or objects; rebuild it in code when resuming"
-        )
+
+        def tensor(item: object, at: str) -> str | None:
+            if isinstance(item, torch.Tensor):
+                return self.add_tensor(self.tensor_name(prefix), to_numpy(item.detach().cpu()))
+            if isinstance(item, np.ndarray):
+                return self.add_tensor(self.tensor_name(prefix), np.ascontiguousarray(item))
+            return None
+
+        return StateEncoder(tensor, TrainingStateError).encode(value, where)
 
 
 def decode(value: object, tensor: Callable[[str], torch.Tensor]) -> object:
