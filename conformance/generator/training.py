@@ -453,7 +453,52 @@ def _tensors_11() -> list[Tensor]:
     tensors.append(Tensor("training.data.generator", "uint8", [3], bytes(3), "other"))
     tensors.append(Tensor("training.extra.0", "float32", [2], f32(1, 2), "other"))
     tensors.append(Tensor("training.int8", "int8", [2], bytes(2), "other"))
+    # Adafactor's factored second moments of the matrix fc.weight [2, 3], and the variance of fc.bias
+    tensors.append(Tensor("optimizer.fc.weight.row_var", "float32", [2, 1], f32(0.25, 0.5), "optimizer"))
+    tensors.append(Tensor("optimizer.fc.weight.col_var", "float32", [1, 3], f32(0.25, 0.5, 0.75), "optimizer"))
+    tensors.append(Tensor("optimizer.fc.bias.variance", "float32", [2], f32(0.25, 0.5), "optimizer"))
     return tensors
+
+
+def adafactor() -> Training:
+    hyper = {"lr": 0.01, "beta2_decay": -0.8, "eps": [None, 0.001], "d": 1.0, "weight_decay": 0.0, "maximize": False}
+    return {
+        "epoch": 1,
+        "step": 7,
+        "optimizer": {
+            "type": "Adafactor",
+            "groups": [{"hyperparameters": hyper, "parameters": ["fc.weight", "fc.bias"]}],
+            "state": {
+                "fc.weight": {
+                    "step": 7,
+                    "slots": {"row_var": "optimizer.fc.weight.row_var", "col_var": "optimizer.fc.weight.col_var"},
+                },
+                "fc.bias": {"step": 7, "slots": {"variance": "optimizer.fc.bias.variance"}},
+            },
+        },
+    }
+
+
+def muon() -> Training:
+    hyper = {
+        "lr": 0.001,
+        "weight_decay": 0.1,
+        "momentum": 0.95,
+        "nesterov": True,
+        "ns_coefficients": [3.4445, -4.775, 2.0315],
+        "eps": 1e-7,
+        "ns_steps": 5,
+        "adjust_lr_fn": None,
+    }
+    return {
+        "epoch": 1,
+        "step": 7,
+        "optimizer": {
+            "type": "Muon",
+            "groups": [{"hyperparameters": hyper, "parameters": ["fc.weight"]}],
+            "state": {"fc.weight": {"slots": {"momentum_buffer": "optimizer.fc.weight.momentum_buffer"}}},
+        },
+    }
 
 
 def optimizer_11(kind: str) -> Training:
@@ -520,6 +565,102 @@ def _value(value: object) -> Mutation:
 
 
 CASES_11: list[tuple[str, Callable[[], Training], Mutation, str, str, str]] = [
+    (
+        "adafactor-row-var-full-shape",
+        adafactor,
+        at("optimizer/state/fc.weight/slots/row_var", "optimizer.fc.weight.sum"),
+        "TRAINING_SLOT",
+        "row_var has the parameter's shape with its last dimension 1",
+        "11.4",
+    ),
+    (
+        "adafactor-variance-on-a-matrix",
+        adafactor,
+        at("optimizer/state/fc.weight/slots/variance", "optimizer.fc.weight.sum"),
+        "TRAINING_SLOT",
+        "variance is a slot of parameters of rank < 2 only",
+        "11.4",
+    ),
+    (
+        "adafactor-col-var-on-a-vector",
+        adafactor,
+        at("optimizer/state/fc.bias/slots/col_var", "optimizer.fc.bias.sum"),
+        "TRAINING_SLOT",
+        "col_var is a slot of parameters of rank >= 2 only",
+        "11.4",
+    ),
+    (
+        "adafactor-beta2-decay-positive",
+        adafactor,
+        at("optimizer.groups.0.hyperparameters.beta2_decay", 0.5),
+        "TRAINING_HYPERPARAMETER",
+        "beta2_decay <= 0",
+        "11.3",
+    ),
+    (
+        "adafactor-eps-first-string",
+        adafactor,
+        at("optimizer.groups.0.hyperparameters.eps", ["auto", 0.001]),
+        "TRAINING_HYPERPARAMETER",
+        "eps is [null or a number >= 0, a number >= 0]",
+        "11.3",
+    ),
+    (
+        "adafactor-d-below-one",
+        adafactor,
+        at("optimizer.groups.0.hyperparameters.d", 0.5),
+        "TRAINING_HYPERPARAMETER",
+        "d >= 1",
+        "11.3",
+    ),
+    (
+        "muon-with-step",
+        muon,
+        at("optimizer/state/fc.weight/step", 7),
+        "TRAINING_SLOT",
+        "Muon keeps no per-parameter step",
+        "11.4",
+    ),
+    (
+        "muon-ns-steps-fraction",
+        muon,
+        at("optimizer.groups.0.hyperparameters.ns_steps", "@5.0@"),
+        "TRAINING_HYPERPARAMETER",
+        "ns_steps is an integer-form number",
+        "11.3",
+    ),
+    (
+        "muon-ns-steps-100",
+        muon,
+        at("optimizer.groups.0.hyperparameters.ns_steps", 100),
+        "TRAINING_HYPERPARAMETER",
+        "ns_steps is at most 99",
+        "11.3",
+    ),
+    (
+        "muon-adjust-lr-fn-unknown",
+        muon,
+        at("optimizer.groups.0.hyperparameters.adjust_lr_fn", "cosine"),
+        "TRAINING_HYPERPARAMETER",
+        "adjust_lr_fn is null, original or match_rms_adamw",
+        "11.3",
+    ),
+    (
+        "muon-coefficients-two",
+        muon,
+        at("optimizer.groups.0.hyperparameters.ns_coefficients", [3.4445, -4.775]),
+        "TRAINING_HYPERPARAMETER",
+        "ns_coefficients is three numbers",
+        "11.3",
+    ),
+    (
+        "muon-buffer-missing",
+        muon,
+        at("optimizer/state/fc.weight/slots", {}),
+        "TRAINING_SLOT",
+        "Muon's momentum_buffer is required",
+        "11.4",
+    ),
     (
         "rmsprop-grad-avg-without-centered",
         lambda: optimizer_11("RMSprop"),
@@ -738,6 +879,22 @@ def vectors_11() -> list[Vector]:
         )
         for kind in NEW_TYPES
     ]
+    result.append(
+        valid(
+            "valid.training.adafactor",
+            training_file_11(adafactor()),
+            "Adafactor (since 1.1): factored row_var [2, 1] and col_var [1, 3] for a matrix, variance for a vector",
+            ("11.2", "11.3", "11.4"),
+        )
+    )
+    result.append(
+        valid(
+            "valid.training.muon",
+            training_file_11(muon()),
+            "Muon (since 1.1): no per-parameter step, ns_steps an integer, adjust_lr_fn null",
+            ("11.2", "11.3", "11.4"),
+        )
+    )
     result.append(
         valid(
             "valid.training.resume-state",

@@ -63,6 +63,7 @@ OPTIMIZERS: dict[str, Optim] = {
     "Adadelta": lambda p: torch.optim.Adadelta(p, lr=0.5, weight_decay=1e-3),
     "Rprop": lambda p: torch.optim.Rprop(p, lr=0.01),
     "ASGD": lambda p: torch.optim.ASGD(p, lr=0.01, t0=2),  # averaging starts within the run
+    "Adafactor": lambda p: torch.optim.Adafactor(p, lr=0.01, weight_decay=1e-3),  # factored and not
 }
 
 SCHEDULERS: dict[str, Sched] = {
@@ -95,6 +96,7 @@ class Case:
     scheduler: str | None = None
     scaler: bool = False
     sparse: bool = False
+    matrices: bool = False  # Muon trains matrices only
 
     @property
     def key(self) -> str:
@@ -104,6 +106,7 @@ class Case:
 def cases() -> list[Case]:
     result = [Case(f"opt-{name}", name) for name in OPTIMIZERS]
     result.append(Case("opt-SparseAdam", "SparseAdam", sparse=True))
+    result.append(Case("opt-Muon", "Muon", matrices=True))
     # schedulers that drive momentum need an optimizer with it
     for name in SCHEDULERS:
         optimizer = "SGD" if name in ("CyclicLR", "OneCycleLR") else "Adam-amsgrad"
@@ -139,6 +142,11 @@ def build(case: Case) -> Run:
         optimizer: torch.optim.Optimizer = torch.optim.SparseAdam([model.embed.weight], lr=0.01)  # type: ignore[union-attr]
         for p in dense:
             p.requires_grad_(False)
+    elif case.matrices:
+        matrices = [p for p in model.parameters() if p.dim() == 2]
+        for p in model.parameters():
+            p.requires_grad_(p.dim() == 2)
+        optimizer = torch.optim.Muon(matrices, lr=0.01, adjust_lr_fn="match_rms_adamw")
     else:
         optimizer = OPTIMIZERS[case.optimizer](model.parameters())
     factory = SCHEDULERS.get(case.scheduler) if case.scheduler else None

@@ -430,3 +430,30 @@ def test_a_built_module_trains_and_resumes(tmp_path: Path) -> None:
     steps(resumed, resumed_optimizer, 3, 3)
     for (name, a), (_, b) in zip(uninterrupted.named_file_tensors(), resumed.named_file_tensors(), strict=True):
         assert torch.equal(a, b), name
+
+
+@pytest.mark.interop
+def test_the_adapter_knows_every_core_scheduler_and_optimizer_type() -> None:
+    """The adapter's class tables and SPEC.md §11.2/§11.9's types are the same sets; every torch.optim
+    optimizer but LBFGS and every lr_scheduler class but the bases is among them (torch 2.13)."""
+    torch = _torch()
+    from modelfmt.graph._training import SCHEDULERS  # noqa: PLC0415
+    from modelfmt.torch._resume import _SCHEDULER_CLASSES  # noqa: PLC0415
+    from modelfmt.torch._training import _TYPES  # noqa: PLC0415
+
+    assert sorted(_SCHEDULER_CLASSES.values()) == sorted(SCHEDULERS)
+    assert sorted(set(_TYPES.values())) == sorted(OPTIMIZERS)
+    optimizers = {
+        name
+        for name, value in vars(torch.optim).items()
+        if isinstance(value, type) and issubclass(value, torch.optim.Optimizer) and value is not torch.optim.Optimizer
+    }
+    assert optimizers - set(OPTIMIZERS) == {"LBFGS"}
+    schedulers = {
+        name
+        for name, value in vars(torch.optim.lr_scheduler).items()
+        if isinstance(value, type)
+        and issubclass(value, torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau)
+        and not name.startswith("_")
+    }
+    assert schedulers - set(SCHEDULERS) == {"LRScheduler"}

@@ -25,7 +25,11 @@ const maximize = ['maximize', 'bool'];
  * The core optimizer types (§11.2-11.3): since, hyperparameters in table order [key, kind], slots.
  * kinds: 'nonneg' (number >= 0), 'any' (number), 'unit' (number in [0, 1]), 'bool',
  * 'betas' (2 numbers in [0, 1)), 'pair' (2 numbers >= 0).
- * slots: [name, shape ('like' | 'scalar'), condition (hyperparameter or null), required].
+ * slots: [name, shape ('like' | 'scalar' | 'row' | 'col'), condition (hyperparameter or null), required,
+ * ranks ('matrix': rank >= 2, 'vector': rank < 2, absent: any)].
+ * more kinds: 'nonpos' (number <= 0), 'atleast1' (number >= 1), 'triple' (3 numbers), 'ns_steps'
+ * (integer in [0, 99]), 'adjust_lr_fn' (null, "original" or "match_rms_adamw"),
+ * 'eps_pair' ([null or number >= 0, number >= 0]).
  */
 const ADAM_SLOTS = [['exp_avg', 'like', null, true], ['exp_avg_sq', 'like', null, true],
   ['max_exp_avg_sq', 'like', 'amsgrad', true]];
@@ -52,6 +56,14 @@ const OPTIMIZERS = {
   ASGD: { since: 1, step: true, hyper: [lr, ['lambd', 'nonneg'], ['alpha', 'any'], ['t0', 'nonneg'], wd, maximize],
     slots: [['eta', 'scalar', null, true], ['mu', 'scalar', null, true], ['ax', 'like', null, true]] },
   SparseAdam: { since: 1, step: true, hyper: [lr, betas, eps, maximize], slots: MOMENTS },
+  Adafactor: { since: 1, step: true,
+    hyper: [lr, ['beta2_decay', 'nonpos'], ['eps', 'eps_pair'], ['d', 'atleast1'], wd, maximize],
+    slots: [['row_var', 'row', null, true, 'matrix'], ['col_var', 'col', null, true, 'matrix'],
+      ['variance', 'like', null, true, 'vector']] },
+  Muon: { since: 1, step: false,
+    hyper: [lr, wd, ['momentum', 'nonneg'], ['nesterov', 'bool'], ['ns_coefficients', 'triple'], eps,
+      ['ns_steps', 'ns_steps'], ['adjust_lr_fn', 'adjust_lr_fn']],
+    slots: [['momentum_buffer', 'like', null, true]] },
 };
 /** §11.9: the scheduler types (since 1.1). */
 const SCHEDULERS = new Set(['ChainedScheduler', 'ConstantLR', 'CosineAnnealingLR', 'CosineAnnealingWarmRestarts',
@@ -65,8 +77,9 @@ function isExtensionType(type) {
     && !type.startsWith('modelfmt.');
 }
 
-/** Whether a conditional slot exists under the group's hyperparameters (§11.4). */
-function slotApplies(slot, hp) {
+/** Whether a conditional slot exists for a parameter of this rank under its group's hyperparameters (§11.4). */
+function slotApplies(slot, hp, rank) {
+  if ((slot[4] === 'matrix' && rank < 2) || (slot[4] === 'vector' && rank >= 2)) return false;
   if (slot[2] === null) return true;
   const v = hp.get(slot[2]);
   return v === true || (isNumber(v) && v.value !== 0);
@@ -156,7 +169,7 @@ function validateOptimizer(opt, tensors, ctx, known) {
     }
     const slots = entry.get('slots');
     if (!isObject(slots)) fail('HEADER_TYPE', `${what}: "slots" is not an object`);
-    const applicable = core ? spec.slots.filter((slot) => slotApplies(slot, grouped.get(p))) : [];
+    const applicable = core ? spec.slots.filter((slot) => slotApplies(slot, grouped.get(p), param.shape.length)) : [];
     const bySlot = new Map(applicable.map((slot) => [slot[0], slot]));
     // 3. each slot
     for (const s of sortedKeys(slots)) {
@@ -172,9 +185,14 @@ function validateOptimizer(opt, tensors, ctx, known) {
         if (t.shape.length !== 0 || (t.dtype !== 'float32' && t.dtype !== 'float64')) {
           fail('TRAINING_SLOT', `${what}: scalar slot ${show(s)} is not a float32 or float64 of shape []`);
         }
-      } else if (core && (t.dtype !== param.dtype || t.shape.length !== param.shape.length
-        || t.shape.some((d, i) => d !== param.shape[i]))) {
-        fail('TRAINING_SLOT', `${what}: slot ${show(s)} differs in shape or dtype from the parameter`);
+      } else if (core) {
+        // "row" / "col": the parameter's shape with its last / second-to-last dimension 1
+        const kind = bySlot.get(s)[1];
+        const want = param.shape.map((d, i) => ((kind === 'row' && i === param.shape.length - 1)
+          || (kind === 'col' && i === param.shape.length - 2) ? 1 : d));
+        if (t.dtype !== param.dtype || t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+          fail('TRAINING_SLOT', `${what}: slot ${show(s)} differs in shape or dtype from what the parameter needs`);
+        }
       }
     }
     // 4. required slots
@@ -328,6 +346,13 @@ function checkHyperparameters(hp, table, what) {
       case 'unit': ok = isNumber(v) && v.value >= 0 && v.value <= 1; break;
       case 'betas': ok = Array.isArray(v) && v.length === 2 && v.every((b) => isNumber(b) && b.value >= 0 && b.value < 1); break;
       case 'pair': ok = Array.isArray(v) && v.length === 2 && v.every((b) => isNumber(b) && b.value >= 0); break;
+      case 'nonpos': ok = isNumber(v) && v.value <= 0; break;
+      case 'atleast1': ok = isNumber(v) && v.value >= 1; break;
+      case 'triple': ok = Array.isArray(v) && v.length === 3 && v.every((b) => isNumber(b)); break;
+      case 'ns_steps': ok = isInt(v) && v.value >= 0 && v.value <= 99; break;
+      case 'adjust_lr_fn': ok = v === null || v === 'original' || v === 'match_rms_adamw'; break;
+      case 'eps_pair': ok = Array.isArray(v) && v.length === 2 && (v[0] === null || (isNumber(v[0]) && v[0].value >= 0))
+        && isNumber(v[1]) && v[1].value >= 0; break;
       default: throw new Error('internal');
     }
     if (!ok) fail('TRAINING_HYPERPARAMETER', `${what}: hyperparameter "${k}" has the wrong type or is out of range`);

@@ -12,20 +12,24 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
-HyperKind = Literal["number", "bool", "betas", "pair"]
-SlotShape = Literal["like", "scalar"]
+HyperKind = Literal["number", "bool", "betas", "pair", "triple", "integer", "choice", "eps_pair"]
+SlotShape = Literal["like", "scalar", "row", "col"]
+SlotRank = Literal["any", "matrix", "vector"]
 
 
 @dataclass(frozen=True)
 class Hyperparameter:
     """One REQUIRED key of a group's `hyperparameters` (§11.3).
 
-    kinds: "number" in [minimum, maximum]; "bool"; "betas": two numbers in [0, 1); "pair": two numbers >= 0."""
+    kinds: "number" in [minimum, maximum]; "bool"; "betas": two numbers in [0, 1); "pair": two numbers >= 0;
+    "triple": three numbers; "integer": an integer-form number in [minimum, maximum]; "choice": null or one
+    of `choices`; "eps_pair": [null or a number >= 0, a number >= 0]."""
 
     name: str
     kind: HyperKind
     minimum: float = 0.0
     maximum: float = math.inf
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -33,14 +37,17 @@ class Slot:
     """A per-parameter state tensor (§11.4).
 
     `shape` "like": the parameter's shape and dtype; "scalar": shape [] and dtype float32 or float64 (a
-    per-parameter number that PyTorch keeps as a 0-d tensor, stored as one so that its bits survive).
-    `when` names the hyperparameter (boolean, or a number != 0) under which the slot exists; `required`
-    says whether it must then be present."""
+    per-parameter number that PyTorch keeps as a 0-d tensor, stored as one so that its bits survive);
+    "row" / "col": the parameter's dtype and shape with its last / second-to-last dimension 1 (factored
+    second moments). `when` names the hyperparameter (boolean, or a number != 0) under which the slot
+    exists, `rank` the parameters it exists for ("matrix": rank >= 2, "vector": rank < 2); `required` says
+    whether it must then be present."""
 
     name: str
     shape: SlotShape = "like"
     when: str | None = None
     required: bool = True
+    rank: SlotRank = "any"
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,40 @@ _TABLE: Final = (
         (Slot("eta", "scalar"), Slot("mu", "scalar"), Slot("ax")),
     ),
     OptimizerSpec("SparseAdam", 1, (_n("lr"), _BETAS, _n("eps"), _b("maximize")), True, _MOMENTS),
+    OptimizerSpec(
+        "Adafactor",
+        1,
+        (
+            _n("lr"),
+            _n("beta2_decay", -math.inf, 0.0),
+            Hyperparameter("eps", "eps_pair"),
+            _n("d", 1.0),
+            _n("weight_decay"),
+            _b("maximize"),
+        ),
+        True,
+        (
+            Slot("row_var", "row", rank="matrix"),
+            Slot("col_var", "col", rank="matrix"),
+            Slot("variance", rank="vector"),
+        ),
+    ),
+    OptimizerSpec(
+        "Muon",
+        1,
+        (
+            _n("lr"),
+            _n("weight_decay"),
+            _n("momentum"),
+            _b("nesterov"),
+            Hyperparameter("ns_coefficients", "triple"),
+            _n("eps"),
+            Hyperparameter("ns_steps", "integer", 0, 99),  # PyTorch refuses 100 or more
+            Hyperparameter("adjust_lr_fn", "choice", choices=("original", "match_rms_adamw")),
+        ),
+        False,
+        (Slot("momentum_buffer"),),
+    ),
 )
 
 OPTIMIZERS: Final[Mapping[str, OptimizerSpec]] = MappingProxyType({spec.name: spec for spec in _TABLE})
@@ -158,13 +199,25 @@ OPTIMIZERS: Final[Mapping[str, OptimizerSpec]] = MappingProxyType({spec.name: sp
 SCALAR_SLOT_DTYPES: Final = ("float32", "float64")
 
 
+def slot_shape(slot: Slot, parameter_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape a slot of shape kind "like", "row" or "col" has for a parameter of this shape."""
+    shape = list(parameter_shape)
+    if slot.shape == "row":
+        shape[-1] = 1
+    elif slot.shape == "col":
+        shape[-2] = 1
+    return tuple(shape)
+
+
 def optimizers_of(minor: int) -> dict[str, OptimizerSpec]:
     """The core types defined for a file of minor version `minor` (§15.3: a later type is unknown there)."""
     return {name: spec for name, spec in OPTIMIZERS.items() if spec.since <= minor}
 
 
-def slot_applies(slot: Slot, hyperparameters: Mapping[str, object]) -> bool:
-    """Whether `slot` exists for a parameter whose group has these (valid) hyperparameters."""
+def slot_applies(slot: Slot, hyperparameters: Mapping[str, object], rank: int) -> bool:
+    """Whether `slot` exists for a parameter of rank `rank` whose group has these (valid) hyperparameters."""
+    if (slot.rank == "matrix" and rank < 2) or (slot.rank == "vector" and rank >= 2):
+        return False
     if slot.when is None:
         return True
     value = hyperparameters.get(slot.when)

@@ -111,6 +111,20 @@ def _hyperparameters(name: str) -> JSON:
     for hyper in OPTIMIZERS[name].hyperparameters:
         if hyper.kind == "bool":
             properties[hyper.name] = {"type": "boolean"}
+        elif hyper.kind == "triple":
+            properties[hyper.name] = {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3}
+        elif hyper.kind == "integer":
+            properties[hyper.name] = {"type": "integer", "minimum": hyper.minimum, "maximum": hyper.maximum}
+        elif hyper.kind == "choice":
+            properties[hyper.name] = {"enum": [None, *hyper.choices]}
+        elif hyper.kind == "eps_pair":
+            nonnegative: JSON = {"type": "number", "minimum": 0}
+            properties[hyper.name] = {
+                "type": "array",
+                "prefixItems": [{"anyOf": [{"type": "null"}, nonnegative]}, nonnegative],
+                "minItems": 2,
+                "maxItems": 2,
+            }
         elif hyper.kind in ("betas", "pair"):
             item: JSON = {"type": "number", "minimum": 0}
             if hyper.kind == "betas":

@@ -23,7 +23,15 @@ from ..format._limits import MAX_SAFE_INTEGER
 from ..format._names import REVERSE_DNS_PATTERN
 from ..format._objects import check_keys
 from ._json_shape import canonical_order, expect_array, expect_int, expect_object, expect_string
-from ._optimizers import OPTIMIZERS, SCALAR_SLOT_DTYPES, OptimizerSpec, optimizers_of, slot_applies
+from ._optimizers import (
+    OPTIMIZERS,
+    SCALAR_SLOT_DTYPES,
+    Hyperparameter,
+    OptimizerSpec,
+    optimizers_of,
+    slot_applies,
+    slot_shape,
+)
 from ._state_values import STATE_ROLE, validate_value
 from ._types import TensorEntry
 
@@ -136,7 +144,26 @@ def _tensor(name: str, tensors: Mapping[str, TensorEntry], role: str, where: str
     return entry
 
 
-def _hyper_ok(kind: str, value: object, minimum: float, maximum: float) -> bool:
+def _number(value: object) -> bool:
+    return type(value) in (int, float)
+
+
+def _hyper_ok(hyper: Hyperparameter, value: object) -> bool:
+    kind, minimum, maximum = hyper.kind, hyper.minimum, hyper.maximum
+    if kind == "triple":
+        return type(value) is list and len(value) == 3 and all(_number(item) for item in value)
+    if kind == "integer":
+        return type(value) is int and minimum <= value <= maximum
+    if kind == "choice":
+        return value is None or value in hyper.choices
+    if kind == "eps_pair":
+        return (
+            type(value) is list
+            and len(value) == 2
+            and (value[0] is None or (_number(value[0]) and value[0] >= 0))
+            and _number(value[1])
+            and value[1] >= 0
+        )
     if kind == "bool":
         return type(value) is bool
     if kind in ("betas", "pair"):
@@ -149,7 +176,16 @@ def _hyper_ok(kind: str, value: object, minimum: float, maximum: float) -> bool:
     return type(value) in (int, float) and minimum <= value <= maximum  # type: ignore[operator]
 
 
-def _expected(kind: str, minimum: float, maximum: float) -> str:
+def _expected(hyper: Hyperparameter) -> str:
+    kind, minimum, maximum = hyper.kind, hyper.minimum, hyper.maximum
+    if kind == "triple":
+        return "three numbers"
+    if kind == "integer":
+        return f"an integer in [{minimum:g}, {maximum:g}]"
+    if kind == "choice":
+        return "null or one of " + ", ".join(f'"{choice}"' for choice in hyper.choices)
+    if kind == "eps_pair":
+        return "[null or a number >= 0, a number >= 0]"
     if kind == "bool":
         return "a boolean"
     if kind == "betas":
@@ -173,11 +209,10 @@ def _validate_hyperparameters(spec: OptimizerSpec | None, raw: object, where: st
         if hyper.name not in values:
             raise error("TRAINING_HYPERPARAMETER", f"{where}: hyperparameter `{hyper.name}` is missing")
         value = values[hyper.name]
-        if not _hyper_ok(hyper.kind, value, hyper.minimum, hyper.maximum):
+        if not _hyper_ok(hyper, value):
             raise error(
                 "TRAINING_HYPERPARAMETER",
-                f"{where}: hyperparameter `{hyper.name}` must be "
-                f"{_expected(hyper.kind, hyper.minimum, hyper.maximum)}, got {json_type(value)} {value!r}",
+                f"{where}: hyperparameter `{hyper.name}` must be {_expected(hyper)}, got {json_type(value)} {value!r}",
             )
 
 
@@ -241,7 +276,8 @@ def _validate_state_entry(  # noqa: PLR0917 -- one call site, each argument name
     slots = expect_object(entry["slots"], f"{where}: `slots`")
     # §11.4: a conditional slot (Adam's `max_exp_avg_sq`, RMSprop's `momentum_buffer` and `grad_avg`) is
     # a slot only when its group's hyperparameter says so.
-    applicable = () if spec is None else tuple(s for s in spec.slot_table if slot_applies(s, hyperparameters))
+    rank = len(parameter.shape)
+    applicable = () if spec is None else tuple(s for s in spec.slot_table if slot_applies(s, hyperparameters, rank))
     known = {slot.name: slot for slot in applicable}
     for name in canonical_order(slots):
         slot = known.get(name)
@@ -260,11 +296,12 @@ def _validate_state_entry(  # noqa: PLR0917 -- one call site, each argument name
                     "float32 or float64 of shape []",
                     tensor=tensor.name,
                 )
-        elif tuple(tensor.shape) != tuple(parameter.shape) or tensor.dtype != parameter.dtype:
+        elif tuple(tensor.shape) != slot_shape(slot, tuple(parameter.shape)) or tensor.dtype != parameter.dtype:
             raise error(
                 "TRAINING_SLOT",
-                f"{where}: slot `{name}` is {tensor.dtype} {list(tensor.shape)}, but the parameter is "
-                f"{parameter.dtype} {list(parameter.shape)}",
+                f"{where}: slot `{name}` is {tensor.dtype} {list(tensor.shape)}, but it must be "
+                f"{parameter.dtype} {list(slot_shape(slot, tuple(parameter.shape)))} for the parameter of shape "
+                f"{list(parameter.shape)}",
                 tensor=tensor.name,
             )
     for slot in applicable:

@@ -20,7 +20,24 @@ from ._state_values import Encoder, TrainingStateError, as_counter, decode
 Scheduler = lr_scheduler.LRScheduler | lr_scheduler.ReduceLROnPlateau
 TensorReader = Callable[[str], torch.Tensor]
 
-_SCHEDULER_CLASSES: Final[Mapping[type, str]] = {getattr(lr_scheduler, name): name for name in SCHEDULERS}
+# The classes of SPEC.md §11.9's scheduler types, spelled out (no lookup by name).
+_SCHEDULER_CLASSES: Final[Mapping[type, str]] = {
+    lr_scheduler.ChainedScheduler: "ChainedScheduler",
+    lr_scheduler.ConstantLR: "ConstantLR",
+    lr_scheduler.CosineAnnealingLR: "CosineAnnealingLR",
+    lr_scheduler.CosineAnnealingWarmRestarts: "CosineAnnealingWarmRestarts",
+    lr_scheduler.CyclicLR: "CyclicLR",
+    lr_scheduler.ExponentialLR: "ExponentialLR",
+    lr_scheduler.LambdaLR: "LambdaLR",
+    lr_scheduler.LinearLR: "LinearLR",
+    lr_scheduler.MultiStepLR: "MultiStepLR",
+    lr_scheduler.MultiplicativeLR: "MultiplicativeLR",
+    lr_scheduler.OneCycleLR: "OneCycleLR",
+    lr_scheduler.PolynomialLR: "PolynomialLR",
+    lr_scheduler.ReduceLROnPlateau: "ReduceLROnPlateau",
+    lr_scheduler.SequentialLR: "SequentialLR",
+    lr_scheduler.StepLR: "StepLR",
+}
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ _TYPES: Final[Mapping[type[torch.optim.Optimizer], str]] = {
     torch.optim.Rprop: "Rprop",
     torch.optim.ASGD: "ASGD",
     torch.optim.SparseAdam: "SparseAdam",
+    torch.optim.Adafactor: "Adafactor",
+    torch.optim.Muon: "Muon",
 }
 # PyTorch keeps SparseAdam's step as a Python int, the others' as a 0-d tensor.
 _INT_STEP: Final = frozenset({"SparseAdam"})
@@ -86,7 +88,7 @@ def _hyperparameters(name: str, group: Mapping[str, object]) -> dict[str, object
         value = group[hyper.name]
         if isinstance(value, torch.Tensor):
             raise TrainingStateError(f"hyperparameter `{hyper.name}` is a tensor; store it as a Python number")
-        values[hyper.name] = list(value) if hyper.kind in ("betas", "pair") else value  # type: ignore[call-overload]
+        values[hyper.name] = list(value) if isinstance(value, tuple) else value
     return values
 
 
