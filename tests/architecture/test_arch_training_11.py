@@ -296,6 +296,7 @@ def test_extra_state_round_trips_exactly(tmp_path: Path) -> None:
     assert got["tuple"] == (1, 1.0, "1", None, True) and type(got["tuple"][1]) is float
     assert {type(key) for key in got if key in (2, 3)} == {int, float}
     assert torch.equal(got["tensor"], extra["tensor"])
+    assert progress.state == {"extra": got}
     assert got["array"].tolist() == [1.5, 2.5]
     assert got["numpy scalar"] == float(np.float32(0.1))
     assert got["pcg64"] == extra["pcg64"]
@@ -360,6 +361,8 @@ def test_load_refuses_what_the_file_does_not_hold(tmp_path: Path) -> None:
             fresh_optimizer,
             scheduler=torch.optim.lr_scheduler.ExponentialLR(fresh_optimizer, 0.9),
         )
+    state = mft.load_checkpoint(tmp_path / "s.mft", _model(torch)).state  # returned whole, nothing given
+    assert state["scheduler"] == {"type": "StepLR", "state": step.state_dict()}
     with pytest.raises(mft.TrainingStateError, match="no GradScaler state"):
         mft.load_checkpoint(tmp_path / "s.mft", fresh, scaler=torch.amp.GradScaler("cpu"))
     with pytest.raises(mft.TrainingStateError, match="no random number generator state"):
@@ -457,3 +460,16 @@ def test_the_adapter_knows_every_core_scheduler_and_optimizer_type() -> None:
         and not name.startswith("_")
     }
     assert schedulers - set(SCHEDULERS) == {"LRScheduler"}
+
+
+def test_inspect_names_what_a_checkpoint_resumes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from modelfmt import cli  # noqa: PLC0415
+
+    training = {"epoch": 2, "step": 9, "scheduler": {"type": "StepLR", "state": {"dict": []}}, "data": {"batch": 1}}
+    modelfmt.save_file({"w": F32}, tmp_path / "r.mf", training=training)
+    assert cli.main(["inspect", str(tmp_path / "r.mf")]) == 0
+    out = capsys.readouterr().out
+    assert "modelfmt 1.1" in out
+    assert "training: epoch 2, step 9, no optimizer state\n  resumes  scheduler StepLR, data\n" in out
+    assert cli.main(["check", "--strict", str(tmp_path / "r.mf")]) == 0  # 1.1 is the lowest minor here
+    assert "minor-version-not-lowest" not in capsys.readouterr().out

@@ -9,8 +9,8 @@ are `_resume.py`'s.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -66,6 +66,10 @@ class TrainingProgress:
     step: int
     batch: int | None = None
     extra: object = None
+    # Every key of SPEC.md §11.9 the file holds, decoded (tensors as torch tensors), whether or not an
+    # object was given to restore it into: {"scheduler": {"type": ..., "state": {...}}, "scaler": {...},
+    # "rng": {"torch": ..., "numpy": ..., "python": ...}, "data": {"batch": ..., "generator": ...}, "extra": ...}
+    state: Mapping[str, object] = field(default_factory=dict)
 
 
 def _type_name(optimizer: torch.optim.Optimizer) -> str:
@@ -210,8 +214,30 @@ def load_checkpoint(
         if rng:
             restore_rng(training.get("rng"), tensor)
         batch = restore_data(training.get("data"), data_generator, tensor)
-        extra = decode(training["extra"], tensor) if "extra" in training else None
-    return TrainingProgress(state.epoch, state.step, batch, extra)
+        decoded = _decoded(training, tensor)
+    return TrainingProgress(state.epoch, state.step, batch, decoded.get("extra"), decoded)
+
+
+def _decoded(training: Mapping[str, object], tensor: Callable[[str], torch.Tensor]) -> dict[str, object]:
+    """The keys of §11.9 as Python objects: state values decoded, tensor names read."""
+    result: dict[str, object] = {}
+    for key in ("scheduler", "scaler", "rng", "data", "extra"):
+        if key not in training:
+            continue
+        value = training[key]
+        if key in ("scaler", "extra"):
+            result[key] = decode(value, tensor)
+            continue
+        assert isinstance(value, dict)
+        result[key] = {
+            part: tensor(item)
+            if part in ("torch", "generator")
+            else item
+            if part in ("type", "batch")
+            else decode(item, tensor)
+            for part, item in value.items()
+        }
+    return result
 
 
 def _restore_optimizer(
