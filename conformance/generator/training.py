@@ -457,7 +457,43 @@ def _tensors_11() -> list[Tensor]:
     tensors.append(Tensor("optimizer.fc.weight.row_var", "float32", [2, 1], f32(0.25, 0.5), "optimizer"))
     tensors.append(Tensor("optimizer.fc.weight.col_var", "float32", [1, 3], f32(0.25, 0.5, 0.75), "optimizer"))
     tensors.append(Tensor("optimizer.fc.bias.variance", "float32", [2], f32(0.25, 0.5), "optimizer"))
+    # LBFGS's shared state: flattened vectors of all 8 parameter elements
+    tensors.append(Tensor("optimizer.shared.0", "float32", [8], f32(*pattern(8)), "optimizer"))
+    tensors.append(Tensor("optimizer.shared.1", "float32", [8], f32(*pattern(8, 0.5)), "optimizer"))
     return tensors
+
+
+def lbfgs() -> Training:
+    hyper = {
+        "lr": 1,
+        "max_iter": 20,
+        "max_eval": 25,
+        "tolerance_grad": 1e-7,
+        "tolerance_change": 1e-9,
+        "history_size": 100,
+        "line_search_fn": None,
+    }
+    shared = {
+        "dict": [
+            [{"str": "func_evals"}, {"int": "20"}],
+            [{"str": "n_iter"}, {"int": "20"}],
+            [{"str": "d"}, {"tensor": "optimizer.shared.0"}],
+            [{"str": "t"}, {"float": "1.0"}],
+            [{"str": "old_dirs"}, {"list": [{"tensor": "optimizer.shared.1"}]}],
+            [{"str": "al"}, {"list": [{"none": None}, {"none": None}]}],
+            [{"str": "prev_loss"}, {"float": "-108.67473602294922"}],
+        ]
+    }
+    return {
+        "epoch": 1,
+        "step": 1,
+        "optimizer": {
+            "type": "LBFGS",
+            "groups": [{"hyperparameters": hyper, "parameters": ["fc.weight", "fc.bias"]}],
+            "state": {},
+            "shared": shared,
+        },
+    }
 
 
 def adafactor() -> Training:
@@ -565,6 +601,57 @@ def _value(value: object) -> Mutation:
 
 
 CASES_11: list[tuple[str, Callable[[], Training], Mutation, str, str, str]] = [
+    (
+        "lbfgs-state-entry",
+        lbfgs,
+        at("optimizer/state/fc.bias", {"slots": {}}),
+        "TRAINING_SLOT",
+        "LBFGS keeps no per-parameter state",
+        "11.4",
+    ),
+    (
+        "shared-on-radam",
+        lambda: {
+            **optimizer_11("RAdam"),
+            "optimizer": {**optimizer_11("RAdam")["optimizer"], "shared": {"none": None}},
+        },
+        lambda t: t,
+        "TRAINING_SLOT",
+        "only LBFGS has `shared`",
+        "11.4",
+    ),
+    (
+        "lbfgs-shared-tensor-role",
+        lbfgs,
+        at("optimizer/shared/dict/2/1/tensor", "training.extra.0"),
+        "TRAINING_TENSOR_ROLE",
+        "`shared` names tensors of role optimizer",
+        "11.4",
+    ),
+    (
+        "lbfgs-shared-grammar",
+        lbfgs,
+        at("optimizer/shared/dict/0/1", {"int": 20}),
+        "TRAINING_VALUE",
+        "`shared` is a state value",
+        "11.10",
+    ),
+    (
+        "lbfgs-max-iter-negative",
+        lbfgs,
+        at("optimizer.groups.0.hyperparameters.max_iter", -1),
+        "TRAINING_HYPERPARAMETER",
+        "max_iter is a count",
+        "11.3",
+    ),
+    (
+        "lbfgs-line-search-unknown",
+        lbfgs,
+        at("optimizer.groups.0.hyperparameters.line_search_fn", "backtracking"),
+        "TRAINING_HYPERPARAMETER",
+        "line_search_fn is null or strong_wolfe",
+        "11.3",
+    ),
     (
         "adafactor-row-var-full-shape",
         adafactor,
@@ -885,6 +972,24 @@ def vectors_11() -> list[Vector]:
             training_file_11(adafactor()),
             "Adafactor (since 1.1): factored row_var [2, 1] and col_var [1, 3] for a matrix, variance for a vector",
             ("11.2", "11.3", "11.4"),
+        )
+    )
+    result.append(
+        valid(
+            "valid.training.lbfgs",
+            training_file_11(lbfgs()),
+            "LBFGS (since 1.1): no per-parameter state; its whole state is the state value `shared`",
+            ("11.2", "11.3", "11.4", "11.10"),
+        )
+    )
+    result.append(
+        invalid(
+            "invalid.training.shared-in-1-0",
+            training_file_11({**sgd(), "optimizer": {**sgd()["optimizer"], "shared": {"none": None}}}, minor=0),
+            "HEADER_UNKNOWN_KEY",
+            "the optimizer's `shared` is a key of 1.1",
+            ("11.4", "15.4"),
+            tags=("training-rule:shared-since",),
         )
     )
     result.append(

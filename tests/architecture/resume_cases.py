@@ -10,6 +10,7 @@ batch norm statistics, a learning-rate scheduler and, in one case, a GradScaler.
 
 from __future__ import annotations
 
+import functools
 import random
 import sys
 from collections.abc import Callable
@@ -64,6 +65,7 @@ OPTIMIZERS: dict[str, Optim] = {
     "Rprop": lambda p: torch.optim.Rprop(p, lr=0.01),
     "ASGD": lambda p: torch.optim.ASGD(p, lr=0.01, t0=2),  # averaging starts within the run
     "Adafactor": lambda p: torch.optim.Adafactor(p, lr=0.01, weight_decay=1e-3),  # factored and not
+    "LBFGS": lambda p: torch.optim.LBFGS(p, lr=0.1, max_iter=3, history_size=2),  # history wraps around
 }
 
 SCHEDULERS: dict[str, Sched] = {
@@ -161,6 +163,17 @@ X = torch.linspace(-1, 1, SAMPLES * 3).reshape(SAMPLES, 3)
 Y = torch.sin(torch.arange(SAMPLES, dtype=torch.float32)).reshape(SAMPLES, 1)
 
 
+def _loss(run: Run, index: torch.Tensor, noise: torch.Tensor, scale: float) -> torch.Tensor:
+    return ((run.model(X[index] + noise, index) - Y[index]) ** 2).mean() * scale
+
+
+def _closure(run: Run, index: torch.Tensor, noise: torch.Tensor, scale: float) -> torch.Tensor:
+    run.optimizer.zero_grad()
+    loss = _loss(run, index, noise, scale)
+    loss.backward()
+    return loss
+
+
 def train(run: Run, steps: int) -> None:
     run.model.train()
     for _ in range(steps):
@@ -171,8 +184,10 @@ def train(run: Run, steps: int) -> None:
         noise = torch.from_numpy(np.random.standard_normal((BATCH, 3)).astype(np.float32)) * 0.01
         scale = 1.0 + random.random() * 0.01
         run.optimizer.zero_grad()
-        loss = ((run.model(X[index] + noise, index) - Y[index]) ** 2).mean() * scale
-        if run.scaler is not None:
+        loss = _loss(run, index, noise, scale)
+        if isinstance(run.optimizer, torch.optim.LBFGS):  # evaluates the loss again, as often as it needs
+            run.optimizer.step(functools.partial(_closure, run, index, noise, scale))
+        elif run.scaler is not None:
             run.scaler.scale(loss).backward()
             run.scaler.step(run.optimizer)
             run.scaler.update()

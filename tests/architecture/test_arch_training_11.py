@@ -82,6 +82,29 @@ def nadam() -> dict[str, Any]:
     }
 
 
+def lbfgs() -> dict[str, Any]:
+    hyper = {
+        "lr": 1,
+        "max_iter": 20,
+        "max_eval": 25,
+        "tolerance_grad": 1e-7,
+        "tolerance_change": 1e-9,
+        "history_size": 100,
+        "line_search_fn": "strong_wolfe",
+    }
+    shared = {"dict": [[{"str": "d"}, {"tensor": "m.w"}], [{"str": "n_iter"}, {"int": "3"}]]}
+    return {
+        "epoch": 0,
+        "step": 3,
+        "optimizer": {
+            "type": "LBFGS",
+            "groups": [{"hyperparameters": hyper, "parameters": ["w"]}],
+            "state": {},
+            "shared": shared,
+        },
+    }
+
+
 def resume() -> dict[str, Any]:
     return {
         "epoch": 1,
@@ -125,6 +148,16 @@ INVALID: list[tuple[str, Callable[[], dict[str, Any]], Callable[[dict[str, Any]]
     ("scalar-slot-int", nadam, _set("optimizer/state/w/slots/mu_product", "int.w"), "TRAINING_SLOT"),
     ("like-slot-scalar", nadam, _set("optimizer/state/w/slots/exp_avg", "mu.w"), "TRAINING_SLOT"),
     ("rho-above-one", nadam, _set("optimizer/type", "Adadelta"), "TRAINING_HYPERPARAMETER"),
+    ("lbfgs-state-entry", lbfgs, _set("optimizer/state/w", {"slots": {}}), "TRAINING_SLOT"),
+    ("lbfgs-shared-role-other", lbfgs, _set("optimizer/shared", {"tensor": "t"}), "TRAINING_TENSOR_ROLE"),
+    ("lbfgs-shared-grammar", lbfgs, _set("optimizer/shared", {"dict": {}}), "TRAINING_VALUE"),
+    (
+        "lbfgs-history-fraction",
+        lbfgs,
+        _set("optimizer/groups/0/hyperparameters/history_size", 1.5),
+        "TRAINING_HYPERPARAMETER",
+    ),
+    ("shared-on-nadam", nadam, _set("optimizer/shared", {"none": None}), "TRAINING_SLOT"),
     ("scheduler-unknown", resume, _set("scheduler/type", "Warmup"), "TRAINING_SCHEDULER"),
     ("scheduler-reserved", resume, _set("scheduler/type", "modelfmt.Warmup"), "TRAINING_SCHEDULER"),
     ("scheduler-not-object", resume, _set("scheduler", []), "HEADER_TYPE"),
@@ -173,6 +206,8 @@ def test_invalid_training_state_of_1_1(
 def test_valid_training_state_of_1_1() -> None:
     check(rmsprop())
     check(nadam())
+    check(lbfgs())
+    check(_set("optimizer/shared", _DROP)(lbfgs()))  # no step taken yet
     scalar64 = nadam()
     scalar64["optimizer"]["state"]["w"]["slots"]["mu_product"] = "mu64.w"
     check(scalar64)
@@ -198,6 +233,7 @@ def test_features_of_1_1_in_older_and_newer_files() -> None:
     cases: list[tuple[dict[str, Any], int, str]] = [
         (rmsprop(), 0, "TRAINING_OPTIMIZER"),
         ({"epoch": 0, "step": 0, "extra": {"none": None}}, 0, "HEADER_UNKNOWN_KEY"),
+        (_set("optimizer/type", "Adam")(_set("optimizer/shared", {"none": None})(nadam())), 0, "HEADER_UNKNOWN_KEY"),
         (_set("optimizer/type", "Lion")(rmsprop()), 2, "UNSUPPORTED_VERSION"),
         (_set("scheduler/type", "WarmupLR")(resume()), 2, "UNSUPPORTED_VERSION"),
         (_set(EXTRA, {"set": []})(resume()), 2, "UNSUPPORTED_VERSION"),
@@ -339,8 +375,12 @@ def test_code_is_refused_by_its_path(tmp_path: Path) -> None:
 
     with pytest.raises(mft.TrainingStateError, match=r"not one of torch\.optim\.lr_scheduler's classes"):
         mft.save_checkpoint(model, tmp_path / "x.mft", scheduler=Mine(optimizer, 2))
-    with pytest.raises(mft.TrainingStateError, match="LBFGS is not supported"):
-        mft.save_checkpoint(model, tmp_path / "x.mft", optimizer=torch.optim.LBFGS(model.parameters()))
+
+    class Lion(torch.optim.SGD):
+        pass
+
+    with pytest.raises(mft.TrainingStateError, match="optimizer Lion is not supported"):
+        mft.save_checkpoint(model, tmp_path / "x.mft", optimizer=Lion(model.parameters(), lr=0.1))
 
 
 @pytest.mark.interop
@@ -438,7 +478,7 @@ def test_a_built_module_trains_and_resumes(tmp_path: Path) -> None:
 @pytest.mark.interop
 def test_the_adapter_knows_every_core_scheduler_and_optimizer_type() -> None:
     """The adapter's class tables and SPEC.md §11.2/§11.9's types are the same sets; every torch.optim
-    optimizer but LBFGS and every lr_scheduler class but the bases is among them (torch 2.13)."""
+    optimizer and every lr_scheduler class but the base is among them (torch 2.13)."""
     torch = _torch()
     from modelfmt.graph._training import SCHEDULERS  # noqa: PLC0415
     from modelfmt.torch._resume import _SCHEDULER_CLASSES  # noqa: PLC0415
@@ -451,7 +491,7 @@ def test_the_adapter_knows_every_core_scheduler_and_optimizer_type() -> None:
         for name, value in vars(torch.optim).items()
         if isinstance(value, type) and issubclass(value, torch.optim.Optimizer) and value is not torch.optim.Optimizer
     }
-    assert optimizers - set(OPTIMIZERS) == {"LBFGS"}
+    assert optimizers == set(OPTIMIZERS)
     schedulers = {
         name
         for name, value in vars(torch.optim.lr_scheduler).items()

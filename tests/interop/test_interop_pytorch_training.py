@@ -109,10 +109,44 @@ def test_what_cannot_be_matched_is_converted_as_a_tree_with_a_note(tmp_path: Pat
     header = modelfmt.read_header(tmp_path / "f.mf")
     assert header.training is None and "model.0.weight" in {info.name for info in header.tensors}
 
-    lbfgs = torch.optim.LBFGS(model.parameters())
-    torch.save({"model": model.state_dict(), "optimizer": lbfgs.state_dict()}, tmp_path / "l.pt")
-    report = convert(tmp_path / "l.pt", tmp_path / "l.mf")
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": {"state": {}, "param_groups": [{"params": list(range(6)), "beta": 1}]},
+        },
+        tmp_path / "u.pt",
+    )
+    report = convert(tmp_path / "u.pt", tmp_path / "u.mf")
     assert any("name no single optimizer type" in note for note in report.notes)
+
+
+def test_an_lbfgs_checkpoint_resumes_from_its_shared_state(tmp_path: Path) -> None:
+    model = _model()
+    optimizer = torch.optim.LBFGS(model.parameters(), lr=0.5, max_iter=2, history_size=3)
+
+    def run(module: Any, lbfgs: Any, steps: range) -> None:
+        module.train()
+        for step in steps:
+
+            def closure(step: int = step) -> Any:
+                torch.manual_seed(step)
+                lbfgs.zero_grad()
+                loss = module(torch.randn(6, 3)).square().mean()
+                loss.backward()
+                return loss
+
+            lbfgs.step(closure)
+
+    run(model, optimizer, range(3))
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, tmp_path / "l.pt")
+    convert(tmp_path / "l.pt", tmp_path / "l.mf")
+    run(model, optimizer, range(3, 5))
+    resumed = _model()
+    resumed_optimizer = torch.optim.LBFGS(resumed.parameters(), lr=0.5, max_iter=2, history_size=3)
+    mft.load_checkpoint(tmp_path / "l.mf", resumed, resumed_optimizer)
+    run(resumed, resumed_optimizer, range(3, 5))
+    for (name, expected), actual in zip(model.state_dict().items(), resumed.state_dict().values(), strict=True):
+        assert torch.equal(expected, actual), name
 
 
 def test_code_in_a_training_checkpoint_is_still_refused(tmp_path: Path) -> None:

@@ -64,6 +64,11 @@ const OPTIMIZERS = {
     hyper: [lr, wd, ['momentum', 'nonneg'], ['nesterov', 'bool'], ['ns_coefficients', 'triple'], eps,
       ['ns_steps', 'ns_steps'], ['adjust_lr_fn', 'adjust_lr_fn']],
     slots: [['momentum_buffer', 'like', null, true]] },
+  // LBFGS: no per-parameter state; its whole state is the optimizer's `shared` state value (§11.4)
+  LBFGS: { since: 1, step: false, shared: true,
+    hyper: [lr, ['max_iter', 'count'], ['max_eval', 'count'], ['tolerance_grad', 'nonneg'],
+      ['tolerance_change', 'nonneg'], ['history_size', 'count'], ['line_search_fn', 'line_search_fn']],
+    slots: [] },
 };
 /** §11.9: the scheduler types (since 1.1). */
 const SCHEDULERS = new Set(['ChainedScheduler', 'ConstantLR', 'CosineAnnealingLR', 'CosineAnnealingWarmRestarts',
@@ -112,7 +117,7 @@ function validateTraining(training, tensors, ctx) {
  */
 function validateOptimizer(opt, tensors, ctx, known) {
   if (!isObject(opt)) fail('HEADER_TYPE', 'training "optimizer" is not an object');
-  checkKeys(opt, OPTIMIZER_KEYS, OPTIMIZER_KEYS, ctx, 'the optimizer');
+  checkKeys(opt, known >= 1 ? [...OPTIMIZER_KEYS, 'shared'] : OPTIMIZER_KEYS, OPTIMIZER_KEYS, ctx, 'the optimizer');
   // type (§11.2)
   const type = opt.get('type');
   if (!isString(type)) fail('HEADER_TYPE', 'optimizer "type" is not a string');
@@ -156,6 +161,7 @@ function validateOptimizer(opt, tensors, ctx, known) {
     const what = `optimizer state of ${show(p)}`;
     // §11.8: 1. in a group, before the entry's own structure
     if (!grouped.has(p)) fail('TRAINING_PARAMETER', `${what}: the parameter is in no group`);
+    if (core && spec.shared) fail('TRAINING_SLOT', `${what}: ${type} keeps no per-parameter state`);
     if (!isObject(entry)) fail('HEADER_TYPE', `${what} is not an object`);
     checkKeys(entry, STATE_KEYS, ['slots'], ctx, what);
     const param = tensors.get(p);
@@ -199,6 +205,18 @@ function validateOptimizer(opt, tensors, ctx, known) {
     for (const [s, , , required] of applicable) {
       if (required && !slots.has(s)) fail('TRAINING_SLOT', `${what}: the slot "${s}" is missing`);
     }
+  }
+  // shared (§11.4, since 1.1): optimizer-wide state, a state value whose tensors have role optimizer
+  if (opt.has('shared')) {
+    if (core && !spec.shared) fail('TRAINING_SLOT', `the optimizer's "shared": ${type} keeps per-parameter state only`);
+    const optimizerRef = (name, what) => {
+      if (!isString(name)) fail('HEADER_TYPE', `${what} is not a string`);
+      const t = tensors.get(name);
+      if (!t) fail('TRAINING_TENSOR_MISSING', `${what} names the missing tensor ${show(name)}`);
+      if (t.role !== 'optimizer') fail('TRAINING_TENSOR_ROLE', `${what}: tensor ${show(name)} has role ${t.role}, not optimizer`);
+      return t;
+    };
+    validateStateValue(opt.get('shared'), 'the optimizer\'s "shared"', optimizerRef, ctx);
   }
 }
 
@@ -351,6 +369,8 @@ function checkHyperparameters(hp, table, what) {
       case 'triple': ok = Array.isArray(v) && v.length === 3 && v.every((b) => isNumber(b)); break;
       case 'ns_steps': ok = isInt(v) && v.value >= 0 && v.value <= 99; break;
       case 'adjust_lr_fn': ok = v === null || v === 'original' || v === 'match_rms_adamw'; break;
+      case 'count': ok = isInt(v) && v.value >= 0; break;
+      case 'line_search_fn': ok = v === null || v === 'strong_wolfe'; break;
       case 'eps_pair': ok = Array.isArray(v) && v.length === 2 && (v[0] === null || (isNumber(v[0]) && v[0].value >= 0))
         && isNumber(v[1]) && v[1].value >= 0; break;
       default: throw new Error('internal');

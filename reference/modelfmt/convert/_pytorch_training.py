@@ -137,7 +137,7 @@ def plan_training(loaded: object, where: str) -> TrainingPlan | str | None:
     parameter_ids = {id(tensor) for tensor in parameters}
     for name, tensor in state.items():
         plan.tensors[name] = (tensor, "parameter" if id(tensor) in parameter_ids else "buffer")
-    section = _optimizer_section(spec, optimizer, parameters, state, plan)
+    section = _optimizer_section(spec, optimizer, parameters, state, plan, where)
     if isinstance(section, str):
         return section
     counters = {"epoch": _count_key(loaded, EPOCH_KEYS), "step": _count_key(loaded, STEP_KEYS)}
@@ -202,12 +202,13 @@ def _optimizer_type(groups: list[dict[str, object]]) -> OptimizerSpec | str:
     return spec
 
 
-def _optimizer_section(
+def _optimizer_section(  # noqa: PLR0917 -- one call site
     spec: OptimizerSpec,
     optimizer: dict[str, object],
     parameters: list[torch.Tensor],
     state_dict: Mapping[str, torch.Tensor],
     plan: TrainingPlan,
+    where: str,
 ) -> dict[str, object] | str:
     """The `optimizer` object of §11.2-11.4; slot tensors go into the plan (role optimizer)."""
     first_name: dict[int, str] = {}
@@ -223,10 +224,17 @@ def _optimizer_section(
         hyperparameters: dict[str, object] = {}
         for hyper in spec.hyperparameters:
             value = group[hyper.name]
-            if not isinstance(value, bool | int | float | list | tuple):
-                return f"hyperparameter `{hyper.name}` is a {type(value).__name__}, not a number"
+            if not isinstance(value, None | bool | int | float | str | list | tuple):
+                return f"hyperparameter `{hyper.name}` is a {type(value).__name__}, not a JSON value"
             hyperparameters[hyper.name] = list(value) if isinstance(value, tuple) else value
         groups_out.append({"hyperparameters": hyperparameters, "parameters": [names[i] for i in group["params"]]})
+    section: dict[str, object] = {"type": spec.name, "groups": groups_out, "state": {}}
+    if spec.shared:  # LBFGS: its whole state under its first parameter, as a state value
+        if set(state) - {0}:
+            return f"{spec.name} state is kept under its first parameter only"
+        if state:
+            section["shared"] = _shared(state[0], plan, where)
+        return section
     state_out: dict[str, object] = {}
     for index, entry in state.items():
         if not isinstance(index, int) or not 0 <= index < len(names) or not isinstance(entry, dict):
@@ -235,7 +243,19 @@ def _optimizer_section(
         if isinstance(described, str):
             return described
         state_out[names[index]] = described
-    return {"type": spec.name, "groups": groups_out, "state": state_out}
+    section["state"] = state_out
+    return section
+
+
+def _shared(value: object, plan: TrainingPlan, where: str) -> dict[str, object]:
+    def tensor(item: object, at: str) -> str | None:
+        if not isinstance(item, torch.Tensor):
+            return None
+        name = f"optimizer.shared.{sum(1 for n in plan.tensors if n.startswith('optimizer.shared.'))}"
+        plan.tensors[name] = (item, "optimizer")
+        return name
+
+    return StateEncoder(tensor, lambda message: ConversionError(f"{where}: {message}")).encode(value, "the LBFGS state")
 
 
 def _state_entry(

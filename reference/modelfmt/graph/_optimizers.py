@@ -59,6 +59,8 @@ class OptimizerSpec:
     hyperparameters: tuple[Hyperparameter, ...]
     has_step: bool  # per-parameter integer step count
     slot_table: tuple[Slot, ...]
+    # LBFGS: state of the whole parameter list (`shared`, a state value), no per-parameter entries
+    shared: bool = False
 
     @property
     def slots(self) -> tuple[str, ...]:
@@ -76,6 +78,7 @@ def _b(name: str) -> Hyperparameter:
     return Hyperparameter(name, "bool")
 
 
+MAX_COUNT: Final = 2**53 - 1  # an integer-form JSON number (§4.4)
 _BETAS: Final = Hyperparameter("betas", "betas")
 _ADAM_HYPERPARAMETERS: Final = (_n("lr"), _BETAS, _n("eps"), _n("weight_decay"), _b("amsgrad"), _b("maximize"))
 _ADAM_SLOTS: Final = (Slot("exp_avg"), Slot("exp_avg_sq"), Slot("max_exp_avg_sq", when="amsgrad"))
@@ -191,6 +194,22 @@ _TABLE: Final = (
         ),
         False,
         (Slot("momentum_buffer"),),
+    ),
+    OptimizerSpec(
+        "LBFGS",
+        1,
+        (
+            _n("lr"),
+            Hyperparameter("max_iter", "integer", 0, MAX_COUNT),
+            Hyperparameter("max_eval", "integer", 0, MAX_COUNT),
+            _n("tolerance_grad"),
+            _n("tolerance_change"),
+            Hyperparameter("history_size", "integer", 0, MAX_COUNT),
+            Hyperparameter("line_search_fn", "choice", choices=("strong_wolfe",)),
+        ),
+        False,
+        (),
+        shared=True,
     ),
 )
 

@@ -275,6 +275,7 @@ def architecture_schema() -> JSON:
                 },
                 "groups": {"type": "array", "items": _ref("trainingGroup")},
                 "state": {"type": "object", "additionalProperties": _ref("trainingState")},
+                "shared": _ref("stateValue"),
             },
             "allOf": [
                 {

@@ -49,6 +49,7 @@ TRAINING_KEYS_SINCE: Final = {
 TRAINING_KEYS: Final = tuple(TRAINING_KEYS_SINCE)
 TRAINING_REQUIRED: Final = ("epoch", "step")
 OPTIMIZER_KEYS: Final = ("type", "groups", "state")
+OPTIMIZER_KEYS_1_1: Final = (*OPTIMIZER_KEYS, "shared")  # §11.4: optimizer-wide state (LBFGS), since 1.1
 GROUP_KEYS: Final = ("hyperparameters", "parameters")
 STATE_KEYS: Final = ("step", "slots")
 SCHEDULER_KEYS: Final = ("type", "state")
@@ -94,7 +95,7 @@ def training_minor(training: Mapping[str, object] | None) -> int:
     optimizer = training.get("optimizer")
     if isinstance(optimizer, Mapping):
         spec = OPTIMIZERS.get(str(optimizer.get("type")))
-        minor = max(minor, spec.since if spec is not None else 0)
+        minor = max(minor, spec.since if spec is not None else 0, 1 if "shared" in optimizer else 0)
     return minor
 
 
@@ -232,7 +233,8 @@ def _optimizer_type(kind: str, minor: int) -> OptimizerSpec | None:
 
 def _validate_optimizer(raw: object, tensors: Mapping[str, TensorEntry], minor: int) -> None:
     obj = expect_object(raw, "`training.optimizer`")
-    check_keys(obj, OPTIMIZER_KEYS, OPTIMIZER_KEYS, "`training.optimizer`")
+    allowed = OPTIMIZER_KEYS_1_1 if min(minor, MINOR_VERSION) >= 1 else OPTIMIZER_KEYS
+    check_keys(obj, allowed, OPTIMIZER_KEYS, "`training.optimizer`")
     spec = _optimizer_type(expect_string(obj["type"], "`training.optimizer.type`"), minor)
     grouped: dict[str, tuple[TensorEntry, dict[str, object]]] = {}
     for index, group_raw in enumerate(expect_array(obj["groups"], "`training.optimizer.groups`")):
@@ -254,7 +256,17 @@ def _validate_optimizer(raw: object, tensors: Mapping[str, TensorEntry], minor: 
         found = grouped.get(name)
         if found is None:
             raise error("TRAINING_PARAMETER", f"{where}: the parameter is in no optimizer group")
+        if spec is not None and spec.shared:
+            raise error("TRAINING_SLOT", f"{where}: {spec.name} keeps no per-parameter state (see `shared`)")
         _validate_state_entry(spec, state[name], found[0], found[1], tensors, where)
+    if "shared" in obj:
+        if spec is not None and not spec.shared:
+            raise error("TRAINING_SLOT", f"`training.optimizer.shared`: {spec.name} keeps per-parameter state only")
+
+        def check_tensor(name: object, at: str) -> None:
+            _tensor(expect_string(name, at), tensors, "optimizer", at)  # optimizer state: role optimizer
+
+        validate_value(obj["shared"], "`training.optimizer.shared`", check_tensor, newer=minor > MINOR_VERSION)
 
 
 def _validate_state_entry(  # noqa: PLR0917 -- one call site, each argument named there

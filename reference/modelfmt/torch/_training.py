@@ -33,7 +33,7 @@ from ._resume import (
 from ._state import load_state_from
 from ._state_values import Encoder, TrainingStateError, decode
 
-# torch.optim class -> the type name of SPEC.md §11.2. LBFGS keeps no per-parameter state (§11.2).
+# torch.optim class -> the type name of SPEC.md §11.2 (every optimizer of torch 2.13).
 _TYPES: Final[Mapping[type[torch.optim.Optimizer], str]] = {
     torch.optim.SGD: "SGD",
     torch.optim.Adam: "Adam",
@@ -49,6 +49,7 @@ _TYPES: Final[Mapping[type[torch.optim.Optimizer], str]] = {
     torch.optim.SparseAdam: "SparseAdam",
     torch.optim.Adafactor: "Adafactor",
     torch.optim.Muon: "Muon",
+    torch.optim.LBFGS: "LBFGS",
 }
 # PyTorch keeps SparseAdam's step as a Python int, the others' as a 0-d tensor.
 _INT_STEP: Final = frozenset({"SparseAdam"})
@@ -147,10 +148,23 @@ def _optimizer_section(
                 )
             params.append(name)
             entry = optimizer.state.get(parameter)
-            if entry:
+            if entry and not OPTIMIZERS[type_name].shared:
                 state[name] = _state_entry(type_name, name, entry, slot_tensors, taken)
         groups.append({"hyperparameters": _hyperparameters(type_name, group), "parameters": params})
-    return {"type": type_name, "groups": groups, "state": state}
+    section: dict[str, object] = {"type": type_name, "groups": groups, "state": state}
+    if OPTIMIZERS[type_name].shared:
+        shared = _shared_state(optimizer)
+        if shared:  # LBFGS keeps its whole state under its first parameter
+            encoder = Encoder(taken | set(slot_tensors))
+            section["shared"] = encoder.encode(shared, f"the {type_name} state", "optimizer.shared")
+            slot_tensors.update(encoder.tensors)  # optimizer state: role optimizer
+    return section
+
+
+def _shared_state(optimizer: torch.optim.Optimizer) -> dict[str, object]:
+    """The optimizer-wide state of a type whose state is not per parameter (LBFGS: under its first one)."""
+    parameters = [p for group in optimizer.param_groups for p in group["params"]]
+    return dict(optimizer.state.get(parameters[0], {})) if parameters else {}
 
 
 def _state_entry(
@@ -276,6 +290,11 @@ def _restore_optimizer(
                 exact[index] = {k: v for k, v in new_state[index].items() if isinstance(v, torch.Tensor)}
             index += 1
     optimizer.load_state_dict({"state": new_state, "param_groups": template["param_groups"]})
+    if "shared" in saved:  # LBFGS: its whole state, under its first parameter, exactly as decoded
+        shared = decode(saved["shared"], lambda name: to_torch(handle.get_tensor(name), handle.tensor_info(name).dtype))
+        first = optimizer.param_groups[0]["params"][0]
+        assert isinstance(shared, dict)
+        optimizer.state[first] = shared
     # load_state_dict casts state tensors to their parameter's dtype; a scalar slot (NAdam's
     # `mu_product`, ASGD's `eta`, `mu`) and `step` keep the dtype they were stored with, bit for bit.
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
