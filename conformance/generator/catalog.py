@@ -46,6 +46,28 @@ RETIRED: Final[tuple[str, ...]] = (
     # SPEC.md §12.9 step 5: a trusted key's invalid entry now fails the file even when another verifies;
     # the same file is verify.invalid.invalid-trusted-then-valid-trusted.
     "verify.valid.invalid-trusted-then-valid-trusted",
+    # The `minor-1-*` vectors meant "a newer minor than the reader" until 1.1 was defined: now `minor-2-*`.
+    "invalid.graph.minor-1-attribute-unknown",
+    "invalid.graph.minor-1-op-unknown",
+    "invalid.graph.minor-1-opset-core-newer",
+    "invalid.graph.minor-1-unknown-dtype",
+    "invalid.graph.minor-1-unknown-node-key",
+    "invalid.signature_block.minor-1-attribute-defect-before-unknown-key",
+    "invalid.signature_block.minor-1-bad-algorithm-name",
+    "invalid.signature_block.minor-1-member-count-before-unknown-key",
+    "invalid.signature_block.minor-1-unknown-attribute-key",
+    "invalid.signature_block.minor-1-unknown-body-key",
+    "invalid.signature_block.minor-1-unknown-entry-key",
+    "invalid.signature_block.minor-1-unknown-key-before-attribute-defect",
+    "invalid.training.minor-1-hyperparameter-unknown",
+    "invalid.version.minor-1-other-rules-unchanged",
+    "invalid.version.minor-1-unknown-dtype",
+    "invalid.version.minor-1-unknown-entry-key",
+    "invalid.version.minor-1-unknown-role",
+    "invalid.version.minor-1-unknown-top-level-key",
+    "valid.signature_block.minor-1-unknown-algorithm",
+    "valid.version.minor-1-nothing-new",
+    "verify.valid.minor-1",
 )
 
 

@@ -58,32 +58,32 @@ def _versions() -> list[Vector]:
     hyper["optimizer"]["groups"][0]["hyperparameters"]["decoupled"] = True
     return [
         invalid(
-            "invalid.graph.minor-1-opset-core-newer",
-            graph_file(newer_core, TENSORS, minor=1),
+            "invalid.graph.minor-2-opset-core-newer",
+            graph_file(newer_core, TENSORS, minor=2),
             "GRAPH_OPSET_VERSION",
             "op sets are versioned by opset alone: a newer modelfmt.core is GRAPH_OPSET_VERSION in any file",
             ("9.3", "15.4"),
             tags=_tag(2),
         ),
         invalid(
-            "invalid.graph.minor-1-op-unknown",
-            graph_file(unknown_op, TENSORS, minor=1),
+            "invalid.graph.minor-2-op-unknown",
+            graph_file(unknown_op, TENSORS, minor=2),
             "GRAPH_OP_UNKNOWN",
             "a minor version adds no op: an unknown core op is GRAPH_OP_UNKNOWN in any file",
             ("9.3", "15.4"),
             tags=_tag(2),
         ),
         invalid(
-            "invalid.graph.minor-1-attribute-unknown",
-            graph_file(unknown_attribute, TENSORS, minor=1),
+            "invalid.graph.minor-2-attribute-unknown",
+            graph_file(unknown_attribute, TENSORS, minor=2),
             "GRAPH_ATTRIBUTE_UNKNOWN",
             "an unknown attribute keeps its code in a newer minor's file",
             ("9.7", "15.4"),
             tags=_tag(3),
         ),
         invalid(
-            "invalid.training.minor-1-hyperparameter-unknown",
-            training_file(hyper, minor=1),
+            "invalid.training.minor-2-hyperparameter-unknown",
+            training_file(hyper, minor=2),
             "TRAINING_HYPERPARAMETER",
             "an unknown core hyperparameter keeps its code in a newer minor's file",
             ("11.3", "15.4"),
@@ -693,29 +693,29 @@ def _training() -> list[Vector]:
 def _signatures() -> list[Vector]:
     """Issues 30, 31."""
     unsigned = file_bytes(tiny())
-    minor1 = file_bytes(tiny(), preamble=Preamble(minor=1))
+    minor2 = file_bytes(tiny(), preamble=Preamble(minor=2))
     many = {f"org.example.k{i:02d}": "x" for i in range(16)}
     many["location"] = "x"
     return [
         invalid(
-            "invalid.signature_block.minor-1-attribute-defect-before-unknown-key",
-            signing.with_entries(minor1, [{**UNKNOWN, "attributes": {"comment": "", "location": "x"}}]),
+            "invalid.signature_block.minor-2-attribute-defect-before-unknown-key",
+            signing.with_entries(minor2, [{**UNKNOWN, "attributes": {"comment": "", "location": "x"}}]),
             "SIGNATURE_BLOCK",
             "members in canonical key order: comment's empty value comes before the unknown key location",
             ("12.4", "15.4"),
             tags=_tag(30),
         ),
         invalid(
-            "invalid.signature_block.minor-1-unknown-key-before-attribute-defect",
-            signing.with_entries(minor1, [{**UNKNOWN, "attributes": {"location": "x", "signer": ""}}]),
+            "invalid.signature_block.minor-2-unknown-key-before-attribute-defect",
+            signing.with_entries(minor2, [{**UNKNOWN, "attributes": {"location": "x", "signer": ""}}]),
             "UNSUPPORTED_VERSION",
             "members in canonical key order: the unknown key location comes before signer's empty value",
             ("12.4", "15.4"),
             tags=_tag(30),
         ),
         invalid(
-            "invalid.signature_block.minor-1-member-count-before-unknown-key",
-            signing.with_entries(minor1, [{**UNKNOWN, "attributes": many}]),
+            "invalid.signature_block.minor-2-member-count-before-unknown-key",
+            signing.with_entries(minor2, [{**UNKNOWN, "attributes": many}]),
             "SIGNATURE_BLOCK",
             "the member count is checked before any member",
             ("12.4", "15.4"),

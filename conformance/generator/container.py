@@ -432,11 +432,11 @@ def _content_vectors() -> list[Vector]:
 
 def _version_vectors() -> list[Vector]:
     m = tiny()
-    minor1 = Preamble(minor=1)
+    minor2 = Preamble(minor=2)
     return [
         valid(
-            "valid.version.minor-1-nothing-new",
-            file_bytes(m, preamble=minor1),
+            "valid.version.minor-2-nothing-new",
+            file_bytes(m, preamble=minor2),
             "a 1.1 file that uses nothing a 1.0 reader does not know is read normally",
             "15.4",
         ),
@@ -447,36 +447,36 @@ def _version_vectors() -> list[Vector]:
             ("3.1", "15.4"),
         ),
         invalid(
-            "invalid.version.minor-1-unknown-top-level-key",
-            file_bytes(m, preamble=minor1, header_text=edit_text(m, ('"metadata":', '"quantization":{},"metadata":'))),
+            "invalid.version.minor-2-unknown-top-level-key",
+            file_bytes(m, preamble=minor2, header_text=edit_text(m, ('"metadata":', '"quantization":{},"metadata":'))),
             "UNSUPPORTED_VERSION",
             "a newer minor may define this key",
             "15.4",
         ),
         invalid(
-            "invalid.version.minor-1-unknown-dtype",
-            file_bytes(m, preamble=minor1, header_text=edit_text(m, ('"float32"', '"float4_e2m1"'))),
+            "invalid.version.minor-2-unknown-dtype",
+            file_bytes(m, preamble=minor2, header_text=edit_text(m, ('"float32"', '"float4_e2m1"'))),
             "UNSUPPORTED_VERSION",
             "a newer minor may define this dtype",
             ("6.1", "15.4"),
         ),
         invalid(
-            "invalid.version.minor-1-unknown-role",
-            file_bytes(m, preamble=minor1, header_text=edit_text(m, ('"buffer"', '"adapter"'))),
+            "invalid.version.minor-2-unknown-role",
+            file_bytes(m, preamble=minor2, header_text=edit_text(m, ('"buffer"', '"adapter"'))),
             "UNSUPPORTED_VERSION",
             "a newer minor may define this role",
             ("7.7", "15.4"),
         ),
         invalid(
-            "invalid.version.minor-1-unknown-entry-key",
-            file_bytes(m, preamble=minor1, header_text=edit_text(m, ('"dtype":"bool"', '"dtype":"bool","scale":1'))),
+            "invalid.version.minor-2-unknown-entry-key",
+            file_bytes(m, preamble=minor2, header_text=edit_text(m, ('"dtype":"bool"', '"dtype":"bool","scale":1'))),
             "UNSUPPORTED_VERSION",
             "a newer minor may add an optional key to tensor entries",
             ("4.8", "15.4"),
         ),
         invalid(
-            "invalid.version.minor-1-other-rules-unchanged",
-            file_bytes(m, preamble=minor1, header_text=edit_text(m, ('"offset":64', '"offset":128'))),
+            "invalid.version.minor-2-other-rules-unchanged",
+            file_bytes(m, preamble=minor2, header_text=edit_text(m, ('"offset":64', '"offset":128'))),
             "TENSOR_GAP",
             "only the codes for unknown things become UNSUPPORTED_VERSION",
             "15.4",

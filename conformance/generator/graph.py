@@ -750,8 +750,8 @@ def vectors() -> list[Vector]:
     m.header["architecture"]["inputs"][0]["dtype"] = "float4_e2m1"
     result.append(
         invalid(
-            "invalid.graph.minor-1-unknown-dtype",
-            graph_file(m.header["architecture"], tensors, minor=1),
+            "invalid.graph.minor-2-unknown-dtype",
+            graph_file(m.header["architecture"], tensors, minor=2),
             "UNSUPPORTED_VERSION",
             "in a newer minor's file, an unknown dtype in a declaration",
             ("9.5", "15.4"),
@@ -761,8 +761,8 @@ def vectors() -> list[Vector]:
     arch["nodes"][1]["layout"] = "nchw"
     result.append(
         invalid(
-            "invalid.graph.minor-1-unknown-node-key",
-            graph_file(arch, tensors, minor=1),
+            "invalid.graph.minor-2-unknown-node-key",
+            graph_file(arch, tensors, minor=2),
             "UNSUPPORTED_VERSION",
             "in a newer minor's file, an unknown key of a node",
             ("9.6", "15.4"),

@@ -237,7 +237,7 @@ def _structure() -> list[Vector]:
         for name, (content, description) in cases.items()
     ]
     signed = signing.signed(UNSIGNED, "test-ed25519")
-    minor1 = file_bytes(tiny(), preamble=Preamble(minor=1))
+    minor2 = file_bytes(tiny(), preamble=Preamble(minor=2))
     vectors += [
         invalid(
             "invalid.signature_block.end-magic-damaged",
@@ -262,29 +262,29 @@ def _structure() -> list[Vector]:
             ("3.6",),
         ),
         invalid(
-            "invalid.signature_block.minor-1-unknown-body-key",
-            signing.with_body(minor1, (canonical({"signatures": [UNKNOWN]})[:-1] + b',"timestamps":[]}')),
+            "invalid.signature_block.minor-2-unknown-body-key",
+            signing.with_body(minor2, (canonical({"signatures": [UNKNOWN]})[:-1] + b',"timestamps":[]}')),
             "UNSUPPORTED_VERSION",
             "in a newer minor's file, an unknown key of the body",
             ("12.3", "15.4"),
         ),
         invalid(
-            "invalid.signature_block.minor-1-unknown-entry-key",
-            signing.with_entries(minor1, [{**UNKNOWN, "certificate_chain": "00"}]),
+            "invalid.signature_block.minor-2-unknown-entry-key",
+            signing.with_entries(minor2, [{**UNKNOWN, "certificate_chain": "00"}]),
             "UNSUPPORTED_VERSION",
             "in a newer minor's file, an unknown key of an entry",
             ("12.3", "15.4"),
         ),
         invalid(
-            "invalid.signature_block.minor-1-unknown-attribute-key",
-            signing.with_entries(minor1, [{**UNKNOWN, "attributes": {"location": "x"}}]),
+            "invalid.signature_block.minor-2-unknown-attribute-key",
+            signing.with_entries(minor2, [{**UNKNOWN, "attributes": {"location": "x"}}]),
             "UNSUPPORTED_VERSION",
             "in a newer minor's file, an attribute key that is neither defined nor reverse-DNS",
             ("12.4", "15.4"),
         ),
         invalid(
-            "invalid.signature_block.minor-1-bad-algorithm-name",
-            signing.with_entries(minor1, [{**UNKNOWN, "algorithm": "ML-DSA"}]),
+            "invalid.signature_block.minor-2-bad-algorithm-name",
+            signing.with_entries(minor2, [{**UNKNOWN, "algorithm": "ML-DSA"}]),
             "SIGNATURE_BLOCK",
             "an algorithm name is never a newer minor's feature",
             ("12.3", "15.4"),
@@ -304,8 +304,8 @@ def _structure() -> list[Vector]:
             "12.2",
         ),
         valid(
-            "valid.signature_block.minor-1-unknown-algorithm",
-            signing.with_entries(minor1, [UNKNOWN]),
+            "valid.signature_block.minor-2-unknown-algorithm",
+            signing.with_entries(minor2, [UNKNOWN]),
             "an unknown algorithm is not a newer minor's feature either",
             ("12.3", "15.4"),
         ),
@@ -371,7 +371,7 @@ def _verify_valid() -> list[Vector]:
     invalid_then_valid = signing.with_entries(UNSIGNED, [_mutated(p256(), _high_s), ed()])
     unicode_attributes = {"signer": "Zoë 名前 😀", "comment": "ÀÉÎ", "org.example.z9": "1", "org.example.a": "2"}
     sixteen = signing.signed(UNSIGNED, "test-p256", {f"org.example.k{index:02d}": "v" for index in range(16)})
-    minor1 = signing.signed(file_bytes(tiny(), preamble=Preamble(minor=1)), "test-ed25519")
+    minor2 = signing.signed(file_bytes(tiny(), preamble=Preamble(minor=2)), "test-ed25519")
     return [
         verify(
             "verify.valid.ed25519",
@@ -523,8 +523,8 @@ def _verify_valid() -> list[Vector]:
             signer="test-p256",
         ),
         verify(
-            "verify.valid.minor-1",
-            minor1,
+            "verify.valid.minor-2",
+            minor2,
             ["test-ed25519"],
             "a 1.1 file that uses nothing new",
             ("12.9", "15.4"),

@@ -66,7 +66,7 @@ def raw_header_file(tmp_path: Path, header: bytes) -> Path:
     [
         ("json.member-order-free", "header-not-canonical"),
         ("json.numbers", "number-not-writable"),
-        ("version.minor-1-nothing-new", "minor-version-not-lowest"),
+        ("version.minor-2-nothing-new", "minor-version-not-lowest"),
         ("signature_block.non-canonical-body", "signature-block-not-canonical"),
         ("signature_block.unknown-algorithm-only", "signature-unknown-algorithm"),
         ("metadata.display-hazards", "display-unsafe-characters"),

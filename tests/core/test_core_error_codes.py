@@ -264,19 +264,19 @@ MORE_CASES: dict[str, tuple[str, Callable[[], bytes]]] = {
     "data-cut-is-truncated": ("TRUNCATED", lambda: VALID[: VALID_DATA_START + 5]),
     "major-0": ("UNSUPPORTED_VERSION", lambda: VALID[:8] + b"\x00\x00" + VALID[10:]),
     "major-2-beats-reserved": ("UNSUPPORTED_VERSION", lambda: VALID[:8] + b"\x02\x00\x00\x00\xff" + VALID[13:]),
-    "minor-1-unknown-top-level-key": (
+    "minor-2-unknown-top-level-key": (
         "UNSUPPORTED_VERSION",
-        lambda: assemble('{"tensors":[],"metadata":{},"future":1}', minor=1),
+        lambda: assemble('{"tensors":[],"metadata":{},"future":1}', minor=2),
     ),
-    "minor-1-unknown-dtype": (
+    "minor-2-unknown-dtype": (
         "UNSUPPORTED_VERSION",
-        lambda: assemble(header_json([entry_json("x", "int4", [0], 0, 0, EMPTY_SHA256)]), minor=1),
+        lambda: assemble(header_json([entry_json("x", "int4", [0], 0, 0, EMPTY_SHA256)]), minor=2),
     ),
-    "minor-1-unknown-role": (
+    "minor-2-unknown-role": (
         "UNSUPPORTED_VERSION",
-        lambda: assemble(header_json([entry_json("x", "int8", [0], 0, 0, EMPTY_SHA256, "lora")]), minor=1),
+        lambda: assemble(header_json([entry_json("x", "int8", [0], 0, 0, EMPTY_SHA256, "lora")]), minor=2),
     ),
-    "minor-1-missing-key-keeps-its-code": ("HEADER_MISSING_KEY", lambda: assemble('{"tensors":[]}', minor=1)),
+    "minor-2-missing-key-keeps-its-code": ("HEADER_MISSING_KEY", lambda: assemble('{"tensors":[]}', minor=2)),
     "reserved-last-byte": ("RESERVED_NOT_ZERO", lambda: VALID[:15] + b"\x80" + VALID[16:]),
     "header-length-2^64-1": ("HEADER_TOO_LARGE", lambda: MAGIC + struct.pack("<HHIQ", 1, 0, 0, 2**64 - 1)),
     "gap-byte": (

@@ -8,7 +8,7 @@ const { fail } = require('./errors');
 const { canonicalString, sortedKeys } = require('./canonical');
 
 /** The highest minor version this reader implements (R of §15.4). */
-const READER_MINOR = 0;
+const READER_MINOR = 1;
 
 /** Reverse-DNS name of §8.3. */
 const REVERSE_DNS = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;

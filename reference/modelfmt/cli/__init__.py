@@ -180,6 +180,11 @@ def _section_summaries(header: Header) -> list[str]:
         optimizer = training.get("optimizer")
         kind = shown(str(optimizer.get("type"))) if isinstance(optimizer, dict) else "no optimizer state"
         lines.append(f"training: epoch {training.get('epoch')}, step {training.get('step')}, {kind}")
+        scheduler = training.get("scheduler")
+        resume = [f"scheduler {scheduler.get('type')}"] if isinstance(scheduler, dict) else []
+        resume += [key for key in ("scaler", "rng", "data", "extra") if key in training]  # §11.9 (1.1)
+        if resume:
+            lines.append(f"  resumes  {', '.join(resume)}")
     if header.extensions is not None:
         lines.append(f"extensions: {', '.join(shown(name) for name in header.extensions)}")
     return lines

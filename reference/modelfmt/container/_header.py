@@ -138,7 +138,7 @@ def _check_tree_outside_tensors(parsed: object, limits: Limits) -> None:
 def _validate_structure(parsed: object, preamble: Preamble, limits: Limits) -> Header:
     tensors_value = _validate_top_level(parsed, limits)
     tensors, by_name = validate_table(tensors_value, limits)
-    sections = _validate_structure_rest(parsed, by_name, limits)  # type: ignore[arg-type]
+    sections = _validate_structure_rest(parsed, by_name, limits, preamble.minor)  # type: ignore[arg-type]
     metadata, extensions, architecture, training, graph, state = sections
     return Header(
         major=preamble.major,
@@ -174,15 +174,15 @@ def _validate_top_level(parsed: object, limits: Limits) -> list[object]:
     return tensors_value
 
 
-def validate_for_writer(table: Columns, sections: Mapping[str, object]) -> tuple[TensorInfo, ...]:
+def validate_for_writer(table: Columns, sections: Mapping[str, object], minor: int) -> tuple[TensorInfo, ...]:
     """What a writer checks before writing: the header it would write, by the reader's rules and in the
     reader's order, so that it refuses exactly what a reader would reject, with the reader's code. `table` is
     the tensor table as the writer lays it out (digests are placeholders: they are not known before the
     data is written), `sections` (metadata, architecture, ...) parsed JSON, as a reader would see them.
-    Returns the table."""
+    `minor` is the minor version the writer will write. Returns the table."""
     accepted = accept_columns(table, own_layout=True)
     if accepted is None:  # the table breaks a rule: the reader's own validation names it, with its precedence
-        preamble = Preamble(MAJOR_VERSION, MINOR_VERSION, header_length=0)
+        preamble = Preamble(MAJOR_VERSION, minor, header_length=0)
         return validate({**sections, "tensors": table.entries()}, preamble).tensors
     # A valid table holds nothing that phase 2 refuses: the rest is judged by the steps `validate` takes,
     # the entries' count among them.
@@ -190,7 +190,7 @@ def validate_for_writer(table: Columns, sections: Mapping[str, object]) -> tuple
     parsed = {**sections, "tensors": list(infos)}
     _check_tree_outside_tensors(parsed, DEFAULT_LIMITS)
     _validate_top_level(parsed, DEFAULT_LIMITS)
-    _validate_structure_rest(parsed, by_name, DEFAULT_LIMITS)
+    _validate_structure_rest(parsed, by_name, DEFAULT_LIMITS, minor)
     return infos
 
 
@@ -204,7 +204,9 @@ _Sections = tuple[
 ]
 
 
-def _validate_structure_rest(parsed: dict[str, object], tensors: Mapping[str, TensorInfo], limits: Limits) -> _Sections:
+def _validate_structure_rest(
+    parsed: dict[str, object], tensors: Mapping[str, TensorInfo], limits: Limits, minor: int
+) -> _Sections:
     """Phase 3 steps 5-8: metadata, extensions, architecture, training (which refer to `tensors`), and
     the graph and training state their validation builds."""
     metadata = _validate_metadata(parsed["metadata"], limits)
@@ -212,7 +214,7 @@ def _validate_structure_rest(parsed: dict[str, object], tensors: Mapping[str, Te
     architecture = _validate_section(parsed, "architecture")
     graph = None if architecture is None else validate_architecture(architecture, tensors)  # §9-10
     training = _validate_section(parsed, "training")
-    state = None if training is None else validate_training(training, tensors)  # §11
+    state = None if training is None else validate_training(training, tensors, minor)  # §11
     return metadata, extensions, architecture, training, graph, state
 
 

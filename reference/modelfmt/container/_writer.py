@@ -30,6 +30,7 @@ from ..format import _json
 from ..format._dtypes import DTYPES, byte_lengths, dtype_of_array
 from ..format._errors import ModelfmtError, error
 from ..format._framing import PREAMBLE_SIZE, align, align_each, pack_preamble
+from ..graph._training import training_minor
 from . import _digests
 from ._atomic import atomic_write
 from ._header import validate_for_writer
@@ -106,6 +107,7 @@ def encode_header(infos: Sequence[TensorInfo], sections: Mapping[str, object]) -
 class _Plan:
     infos: tuple[TensorInfo, ...]
     sections: Mapping[str, object]  # metadata, architecture, training, extensions as given
+    minor: int  # the minor version to write (§15.5)
 
     @cached_property
     def _template(self) -> _HeaderTemplate:
@@ -133,8 +135,10 @@ def _plan(
     # refuses, a reader would reject with the same code. The header it would write is judged by the
     # reader's own validation, sections after a trip through JSON, as a reader will see them (tuples
     # become arrays, 1.0 becomes 1).
-    infos = validate_for_writer(_table(specs), _json_round_trip(sections))
-    return _Plan(infos, sections)
+    # §15.5: the lowest minor version that defines every feature the file uses.
+    minor = training_minor(training)
+    infos = validate_for_writer(_table(specs), _json_round_trip(sections), minor)
+    return _Plan(infos, sections, minor)
 
 
 def _table(specs: Iterable[TensorSpec]) -> Columns:
@@ -267,7 +271,7 @@ def _write_all(
     plan = _plan(specs, metadata=metadata, architecture=architecture, training=training, extensions=extensions)
     placeholder = plan.header_bytes()
     start = stream.tell()
-    stream.write(pack_preamble(len(placeholder)))
+    stream.write(pack_preamble(len(placeholder), minor=plan.minor))
     stream.write(placeholder)
     header_end = PREAMBLE_SIZE + len(placeholder)
     stream.write(_ZEROS[: align(header_end) - header_end])
@@ -421,7 +425,7 @@ class StreamWriter:
         self._closed = False
         try:
             placeholder = self._plan.header_bytes()
-            self._stream.write(pack_preamble(len(placeholder)))
+            self._stream.write(pack_preamble(len(placeholder), minor=self._plan.minor))
             self._stream.write(placeholder)
             header_end = PREAMBLE_SIZE + len(placeholder)
             self._data_start = align(header_end)

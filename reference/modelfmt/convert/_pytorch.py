@@ -9,6 +9,8 @@ existing models" section for a recipe. Nothing else in modelfmt imports pickle.
 
 A checkpoint is a tree of dicts, lists and tuples, flattened by `_pytorch_tree.py`: tensors become
 modelfmt tensors named by their dotted path, plain values are kept in metadata under `pytorch_values`.
+A training checkpoint (`{"model": ..., "optimizer": ..., "epoch": ...}`) becomes a resumable file
+instead (`_pytorch_training.py`).
 
 A small checkpoint can describe a lot: before torch reads it, its pickle is bounded (`_pytorch_pickle.py`);
 while it is walked, the object graph is (`_pytorch_tree.py`); and before any tensor is read, their sizes
@@ -33,6 +35,7 @@ import torch  # imported only when a PyTorch checkpoint is converted (see conver
 from ._carry import PYTORCH_VALUES
 from ._errors import EXPANSION, ConversionError
 from ._pytorch_pickle import check_legacy_checkpoint, check_zip_checkpoint
+from ._pytorch_training import TrainingPlan, plan_training
 from ._pytorch_tree import flatten
 from ._source import CHUNK_BYTES, Chunk, ChunkSource, Source, SourceTensor
 
@@ -102,10 +105,22 @@ def open_pytorch(path: Path, *, max_compression_ratio: int) -> Source:
     source = Source("pytorch", [])
     if not mappable:
         source.notes.append("legacy (non-zip) checkpoint: read into memory whole")
-    tensors, values = flatten(loaded, where)
+    # The bounded walk first (every tensor, every container), then the checks on every tensor, whatever
+    # the checkpoint turns out to be.
+    tensors, _ = flatten(loaded, where, json_values=False)
     for name, tensor in tensors.items():
         _check_tensor(tensor, name, where)
     _check_expansion(tensors, size, where)
+    plan = plan_training(loaded, where)
+    if isinstance(plan, TrainingPlan):  # a training checkpoint: resumable (SPEC.md §11)
+        for name, (tensor, role) in plan.tensors.items():
+            source.tensors.append(SourceTensor(name, _DTYPES[tensor.dtype], tuple(tensor.shape), _reader(tensor), role))
+        source.training = plan.training
+        source.notes.extend(plan.notes)
+        return source
+    if plan is not None:
+        source.notes.append(f"not converted as a resumable training checkpoint: {plan}")
+    tensors, values = flatten(loaded, where)
     for name, tensor in tensors.items():
         source.tensors.append(SourceTensor(name, _DTYPES[tensor.dtype], tuple(tensor.shape), _reader(tensor)))
     if values:

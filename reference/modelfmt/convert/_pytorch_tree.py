@@ -29,9 +29,12 @@ _SHOWN_CHARS: Final = 80
 Path = tuple[str, ...]
 
 
-def flatten(loaded: object, where: str) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
-    """(tensors by dotted name, plain values by dotted name) of a loaded checkpoint."""
-    walk = _Walk(where)
+def flatten(
+    loaded: object, where: str, *, json_values: bool = True
+) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
+    """(tensors by dotted name, plain values by dotted name) of a loaded checkpoint. Without
+    `json_values`, plain values are returned as loaded (after the bounded walk), not as JSON."""
+    walk = _Walk(where, json_values=json_values)
     walk.flatten(loaded, ())
     return walk.tensors, walk.values
 
@@ -59,8 +62,9 @@ def _segment(child_key: object) -> str | None:
 
 
 class _Walk:
-    def __init__(self, where: str) -> None:
+    def __init__(self, where: str, *, json_values: bool) -> None:
         self.where = where
+        self.json_values = json_values
         self.budget = WalkBudget(where, separator=".")
         self.tensors: dict[str, torch.Tensor] = {}
         self.values: dict[str, object] = {}
@@ -78,7 +82,7 @@ class _Walk:
         if not self._holds(value, path):
             if not path:
                 raise ConversionError(f"{self.where}: the checkpoint holds no tensors")
-            self.values[key(path)] = self._json_value(value, path)
+            self.values[key(path)] = self._json_value(value, path) if self.json_values else value
             return
         assert isinstance(value, dict | list | tuple)
         self._enter(value, path)

@@ -15,9 +15,9 @@ from typing import Final
 from ..container._header import METADATA_TYPES, Header
 from ..container._writer import encode_header
 from ..format import _json
-from ..format._framing import MINOR_VERSION
 from ..format._limits import MAX_SAFE_INTEGER
 from ..format._names import MISLEADING_IN_NAMES, MISLEADING_IN_TEXT
+from ..graph._training import training_minor
 from ..signing import _signatures
 from ..signing._signatures import SignatureEntry
 
@@ -90,11 +90,10 @@ def findings(
         )
     if header.extensions is not None and not header.extensions:
         result.append(Finding("extensions-empty", "`extensions` is {}; a writer omits it"))
-    if header.minor > MINOR_VERSION:
+    needed = training_minor(header.training)  # §15.5; only `training` has features of 1.1
+    if header.minor > needed:
         result.append(
-            Finding(
-                "minor-version-not-lowest", f"the file says 1.{header.minor} but uses only 1.{MINOR_VERSION} features"
-            )
+            Finding("minor-version-not-lowest", f"the file says 1.{header.minor} but uses only 1.{needed} features")
         )
     result += _metadata_keys(header)
     result += _graph_roles(header)

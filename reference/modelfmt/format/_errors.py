@@ -87,6 +87,8 @@ Code = Literal[
     "TRAINING_SLOT",
     "TRAINING_TENSOR_MISSING",
     "TRAINING_TENSOR_ROLE",
+    "TRAINING_SCHEDULER",
+    "TRAINING_VALUE",
 ]
 
 # The categories of SPEC.md §16, one exception class each (`_CATEGORY_CLASS`).
@@ -321,6 +323,13 @@ ERROR_CODES: Final[dict[Code, ErrorCode]] = _registry(
     ),
     ("TRAINING_TENSOR_MISSING", "format", "the training state names a tensor not in the tensor table", "11.4"),
     ("TRAINING_TENSOR_ROLE", "format", "a tensor named by the training state has the wrong role", "11.4"),
+    ("TRAINING_SCHEDULER", "format", "the learning-rate scheduler type is unknown", "11.9"),
+    (
+        "TRAINING_VALUE",
+        "format",
+        "a state value breaks its grammar, or a generator state is not a uint8 tensor of rank 1",
+        "11.10",
+    ),
 )
 
 

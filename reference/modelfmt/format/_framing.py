@@ -21,7 +21,7 @@ from ._limits import DEFAULT_LIMITS, MAX_SIGNATURE_BLOCK_BYTES, Limits
 MAGIC: Final = b"\x89MFT\r\n\x1a\n"
 SIGNATURE_END_MAGIC: Final = b"\x89MFS\r\n\x1a\n"
 MAJOR_VERSION: Final = 1
-MINOR_VERSION: Final = 0  # the highest minor this implementation reads and the one it writes
+MINOR_VERSION: Final = 1  # the highest minor this implementation reads; a writer writes the lowest it needs (§15.5)
 
 ALIGNMENT: Final = 64
 PREAMBLE: Final = struct.Struct("<8sHHIQ")  # magic, major, minor, reserved, header length
@@ -56,7 +56,8 @@ class Preamble:
         return align(self.header_end)
 
 
-def pack_preamble(header_length: int, *, minor: int = MINOR_VERSION) -> bytes:
+def pack_preamble(header_length: int, *, minor: int = 0) -> bytes:
+    """The preamble of a file of version 1.`minor` (by default 1.0: a file that uses only 1.0 features)."""
     return PREAMBLE.pack(MAGIC, MAJOR_VERSION, minor, 0, header_length)
 
 

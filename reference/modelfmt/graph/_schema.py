@@ -15,7 +15,7 @@ from ..format._limits import MAX_ATTRIBUTE_ITEMS, MAX_GRAPH_VALUES, MAX_NODE_VAL
 from ..format._names import REVERSE_DNS_PATTERN
 from ._registry import CORE_DOMAIN, CORE_OPS, CORE_VERSION
 from ._spec import REQUIRED, Attr, DerivedDefault, OpSpec
-from ._training import EXTENSION_TYPE, OPTIMIZERS
+from ._training import EXTENSION_TYPE, OPTIMIZERS, SCHEDULERS
 from ._validate import EXTENSION_OP_PATTERN, RESERVED_DOMAIN_PREFIX
 from .core._recurrent import GATES
 
@@ -111,13 +111,32 @@ def _hyperparameters(name: str) -> JSON:
     for hyper in OPTIMIZERS[name].hyperparameters:
         if hyper.kind == "bool":
             properties[hyper.name] = {"type": "boolean"}
-        elif hyper.kind == "betas":
-            beta = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
-            properties[hyper.name] = {"type": "array", "items": beta, "minItems": 2, "maxItems": 2}
-        elif hyper.minimum == float("-inf"):
-            properties[hyper.name] = {"type": "number"}
+        elif hyper.kind == "triple":
+            properties[hyper.name] = {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3}
+        elif hyper.kind == "integer":
+            properties[hyper.name] = {"type": "integer", "minimum": hyper.minimum, "maximum": hyper.maximum}
+        elif hyper.kind == "choice":
+            properties[hyper.name] = {"enum": [None, *hyper.choices]}
+        elif hyper.kind == "eps_pair":
+            nonnegative: JSON = {"type": "number", "minimum": 0}
+            properties[hyper.name] = {
+                "type": "array",
+                "prefixItems": [{"anyOf": [{"type": "null"}, nonnegative]}, nonnegative],
+                "minItems": 2,
+                "maxItems": 2,
+            }
+        elif hyper.kind in ("betas", "pair"):
+            item: JSON = {"type": "number", "minimum": 0}
+            if hyper.kind == "betas":
+                item["exclusiveMaximum"] = 1
+            properties[hyper.name] = {"type": "array", "items": item, "minItems": 2, "maxItems": 2}
         else:
-            properties[hyper.name] = {"type": "number", "minimum": 0}
+            number: JSON = {"type": "number"}
+            if hyper.minimum != float("-inf"):
+                number["minimum"] = hyper.minimum
+            if hyper.maximum != float("inf"):
+                number["maximum"] = hyper.maximum
+            properties[hyper.name] = number
     return {
         "type": "object",
         "properties": properties,
@@ -193,6 +212,54 @@ def architecture_schema() -> JSON:
                 "epoch": {"$ref": "#/$defs/safeInteger", "minimum": 0},
                 "step": {"$ref": "#/$defs/safeInteger", "minimum": 0},
                 "optimizer": _ref("trainingOptimizer"),
+                "scheduler": {
+                    "type": "object",
+                    "required": ["type", "state"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "type": {
+                            "anyOf": [
+                                {"enum": list(SCHEDULERS)},
+                                {"type": "string", "pattern": EXTENSION_OPTIMIZER_SCHEMA_PATTERN},
+                            ]
+                        },
+                        "state": _ref("stateValue"),
+                    },
+                },
+                "scaler": _ref("stateValue"),
+                "rng": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"torch": value_name, "numpy": _ref("stateValue"), "python": _ref("stateValue")},
+                },
+                "data": {
+                    "type": "object",
+                    "required": ["batch"],
+                    "additionalProperties": False,
+                    "properties": {"batch": {"$ref": "#/$defs/safeInteger", "minimum": 0}, "generator": value_name},
+                },
+                "extra": _ref("stateValue"),
+            },
+        },
+        "stateValue": {
+            "description": "SPEC.md §11.10: a typed value, an object with exactly one key, its tag.",
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "additionalProperties": False,
+            "properties": {
+                "none": {"type": "null"},
+                "bool": {"type": "boolean"},
+                "int": {"type": "string", "pattern": "^-?(0|[1-9][0-9]*)$"},
+                "float": {"type": "string"},
+                "str": {"type": "string"},
+                "list": {"type": "array", "items": _ref("stateValue")},
+                "tuple": {"type": "array", "items": _ref("stateValue")},
+                "dict": {
+                    "type": "array",
+                    "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": _ref("stateValue")},
+                },
+                "tensor": value_name,
             },
         },
         "trainingOptimizer": {
@@ -208,6 +275,7 @@ def architecture_schema() -> JSON:
                 },
                 "groups": {"type": "array", "items": _ref("trainingGroup")},
                 "state": {"type": "object", "additionalProperties": _ref("trainingState")},
+                "shared": _ref("stateValue"),
             },
             "allOf": [
                 {

@@ -13,10 +13,12 @@ from ._build import GraphModule, build
 from ._builder import ExportError
 from ._export import build_architecture, export, save_checkpoint
 from ._files import SharedTensorsError, load, load_file, load_model, save, save_file, save_model
+from ._resume import DataPosition
 from ._state import LoadReport, StateDictMismatchError, load_state_dict
 from ._training import TrainingProgress, TrainingStateError, load_checkpoint
 
 __all__ = [
+    "DataPosition",
     "ExportError",
     "GraphModule",
     "LoadReport",

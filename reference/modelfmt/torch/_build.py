@@ -26,6 +26,7 @@ from ..runtime._run import load_graph
 from ..runtime._run_errors import run_error
 from ._dtypes import DTYPE_NAMES, TORCH_DTYPES, to_torch
 from ._kernels import KERNELS
+from ._train_kernels import TRAINING_KERNELS
 
 # Input shapes whose call was found within budget, remembered so that a training loop pays the check once.
 _CHECKED_SHAPES: Final = 64
@@ -45,8 +46,10 @@ class GraphModule(nn.Module):
     """Executes a validated modelfmt graph. Parameters (role parameter) are trainable; buffers are not.
 
     `forward` takes the graph inputs positionally or by name and returns a tensor (one output) or a
-    tuple in declared order. The graph has inference semantics: dropout is the identity and batch
-    normalization uses the stored running statistics, in train() mode too.
+    tuple in declared order. In eval() mode (the mode `build` returns) the graph has inference semantics
+    (SPEC.md §9.11); in train() mode dropout drops and batch normalization uses and updates batch
+    statistics, as torch.nn's layers do (`_train_kernels.py`), so a built module can be trained and
+    `load_checkpoint`/`save_checkpoint` address its tensors by the file's names.
     """
 
     def __init__(
@@ -103,7 +106,7 @@ class GraphModule(nn.Module):
         for node in self.graph.nodes:
             inputs = [None if name is None else values[name] for name in node.inputs]
             params = {slot: self.tensor(tensor) for slot, tensor in node.parameters.items()}
-            results = _call(node, inputs, params)
+            results = _call(node, inputs, params, training=self.training)
             for name, result in zip(node.outputs, results, strict=False):
                 if name is not None:
                     values[name] = result
@@ -157,12 +160,14 @@ class GraphModule(nn.Module):
 
 
 def _call(
-    node: Node, inputs: Sequence[torch.Tensor | None], params: Mapping[str, torch.Tensor]
+    node: Node, inputs: Sequence[torch.Tensor | None], params: Mapping[str, torch.Tensor], *, training: bool
 ) -> Sequence[torch.Tensor]:
-    """One torch kernel. An allocation that fails although the budget admitted it, or a torch error about
-    shapes that inference let through, becomes a coded error as in the numpy runtime."""
+    """One torch kernel (its train() variant when `training` and the op has one). An allocation that fails
+    although the budget admitted it, or a torch error about shapes that inference let through, becomes a
+    coded error as in the numpy runtime."""
+    kernel = (TRAINING_KERNELS.get(node.op) if training else None) or KERNELS[node.op]
     try:
-        return KERNELS[node.op](node, inputs, params)
+        return kernel(node, inputs, params)
     except ModelfmtError:
         raise
     except (MemoryError, torch.OutOfMemoryError) as exc:
@@ -194,7 +199,12 @@ def build(path: str | os.PathLike[str], *, max_memory: int | None = None, max_wo
         graph = load_graph(handle)
         refuse_unexecutable(graph)
         infos = {info.name: info for info in handle.header.tensors}
-        tensors = {name: to_torch(handle.get_tensor(name), infos[name].dtype) for name in graph.bound_tensors()}
+        # The graph's tensors, and every parameter and buffer (a batch norm's `num_batches_tracked`), so
+        # that the module holds the file's whole model state for training and checkpoints.
+        names = dict.fromkeys(graph.bound_tensors()) | {
+            info.name: None for info in handle.header.tensors if info.role in ("parameter", "buffer")
+        }
+        tensors = {name: to_torch(handle.get_tensor(name), infos[name].dtype) for name in names}
         roles = {name: infos[name].role for name in tensors}
         file_bytes = handle.header.data_end
     module = GraphModule(graph, tensors, roles, file_bytes=file_bytes, max_memory=max_memory, max_work=max_work)

@@ -23,7 +23,9 @@ from ._context import Context, TensorRef, Unusable, Value
 from ._convert_functions import FUNCTIONS, METHODS, PYTHON_FUNCTIONS, python_value
 from ._convert_modules import MODULES, ModuleCall
 from ._dtypes import dtype_name, to_numpy
-from ._training import training_section
+from ._names import all_parameter_names, file_state
+from ._resume import DataPosition, Scheduler
+from ._training import _NOTHING, training_section
 
 _CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 
@@ -235,9 +237,9 @@ def export(
     )
     training = None
     if optimizer is not None or epoch is not None or step is not None:
-        training, slot_tensors = training_section(module, optimizer, epoch=epoch, step=step, taken=set(tensors))
-        tensors.update(slot_tensors)
-        roles.update({name: "optimizer" for name in slot_tensors})
+        training, more, more_roles = training_section(module, optimizer, epoch=epoch, step=step, taken=set(tensors))
+        tensors.update(more)
+        roles.update(more_roles)
     save_file(
         tensors,
         path,
@@ -256,18 +258,40 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer | None = None,
     epoch: int = 0,
     step: int = 0,
+    scheduler: Scheduler | None = None,
+    scaler: torch.amp.GradScaler | None = None,
+    rng: bool = False,
+    data: DataPosition | None = None,
+    extra: object = _NOTHING,
     example_inputs: torch.Tensor | Sequence[torch.Tensor] | None = None,
     metadata: Mapping[str, object] | None = None,
 ) -> None:
-    """Write the module's state_dict and the training state; with `example_inputs`, the architecture too."""
+    """Write the module's state_dict and the training state (SPEC.md §11); with `example_inputs`, the
+    architecture too. Besides the optimizer: the learning-rate `scheduler`, the GradScaler `scaler`, with
+    `rng` the torch, numpy and Python global generators, the data-loader position `data`
+    (`DataPosition(batch, generator)`) and `extra`, the user's own state (numbers, strings, lists, tuples,
+    dicts, tensors). A file that stores any of these besides the optimizers of 1.0 is version 1.1."""
     if example_inputs is not None:
-        export(module, example_inputs, path, optimizer=optimizer, epoch=epoch, step=step, metadata=metadata)
-        return
-    state = module.state_dict()
-    parameter_names = {name for name, _ in module.named_parameters(remove_duplicate=False)}
-    tensors = {name: to_numpy(tensor) for name, tensor in state.items()}
-    roles = {name: "parameter" if name in parameter_names else "buffer" for name in state}
-    training, slot_tensors = training_section(module, optimizer, epoch=epoch, step=step, taken=set(tensors))
-    tensors.update(slot_tensors)
-    roles.update({name: "optimizer" for name in slot_tensors})
-    save_file(tensors, path, metadata=metadata, roles=roles, training=training)
+        examples = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs)
+        architecture, tensors, roles = build_architecture(module, examples)
+    else:
+        architecture = None
+        state = file_state(module)
+        parameter_names = all_parameter_names(module)
+        tensors = {name: to_numpy(tensor) for name, tensor in state.items()}
+        roles = {name: "parameter" if name in parameter_names else "buffer" for name in state}
+    training, more, more_roles = training_section(
+        module,
+        optimizer,
+        epoch=epoch,
+        step=step,
+        taken=set(tensors),
+        scheduler=scheduler,
+        scaler=scaler,
+        rng=rng,
+        data=data,
+        extra=extra,
+    )
+    tensors.update(more)
+    roles.update(more_roles)
+    save_file(tensors, path, metadata=metadata, roles=roles, architecture=architecture, training=training)

@@ -12,6 +12,7 @@ from torch import nn
 from ..container._reader import SafeOpen, safe_open
 from ..format._errors import ToolError
 from ._dtypes import dtype_name, to_torch
+from ._names import file_state
 
 
 class StateDictMismatchError(ToolError, ValueError):
@@ -63,7 +64,7 @@ def load_state_dict(module: nn.Module, path: str | os.PathLike[str], strict: boo
 
 def load_state_from(handle: SafeOpen, module: nn.Module, *, strict: bool) -> LoadReport:
     """`load_state_dict` from a file already open (so a caller that needs more from it opens it once)."""
-    expected = module.state_dict()
+    expected = file_state(module)
     report = LoadReport()
     loaded: dict[str, torch.Tensor] = {}
     infos = {info.name: info for info in handle.header.tensors if info.role in ("parameter", "buffer")}

@@ -27,9 +27,9 @@ test('header JSON errors map to phase 2 codes', () => {
 test('header object (§4.8)', () => {
   assert.strictEqual(code(assemble('[]')), 'HEADER_TYPE');
   assert.strictEqual(code(assemble('{"metadata":{},"tensors":[],"x":1}')), 'HEADER_UNKNOWN_KEY');
-  assert.strictEqual(code(assemble('{"metadata":{},"tensors":[],"x":1}', [], { minor: 1 })), 'UNSUPPORTED_VERSION');
+  assert.strictEqual(code(assemble('{"metadata":{},"tensors":[],"x":1}', [], { minor: 2 })), 'UNSUPPORTED_VERSION');
   assert.strictEqual(code(assemble('{"tensors":[]}')), 'HEADER_MISSING_KEY');
-  assert.strictEqual(code(assemble('{"tensors":[]}', [], { minor: 1 })), 'HEADER_MISSING_KEY');
+  assert.strictEqual(code(assemble('{"tensors":[]}', [], { minor: 2 })), 'HEADER_MISSING_KEY');
   assert.strictEqual(code(assemble('{"metadata":{}}')), 'HEADER_MISSING_KEY');
   assert.strictEqual(code(assemble('{"metadata":{},"tensors":{}}')), 'HEADER_TYPE');
   assert.strictEqual(code(assemble('{"metadata":[],"tensors":[]}')), 'HEADER_TYPE');
@@ -73,7 +73,7 @@ test('tensor entries (§7.2 order)', () => {
   assert.strictEqual(code(buildFile(d({ override: { dtype: 'Float32' } }))), 'DTYPE_UNKNOWN');
   assert.strictEqual(code(buildFile(d({ override: { dtype: 'int4' } }), { minor: 3 })), 'UNSUPPORTED_VERSION');
   assert.strictEqual(code(buildFile(d({ role: 'weights' }))), 'ROLE_UNKNOWN');
-  assert.strictEqual(code(buildFile(d({ role: 'weights' }), { minor: 1 })), 'UNSUPPORTED_VERSION');
+  assert.strictEqual(code(buildFile(d({ role: 'weights' }), { minor: 2 })), 'UNSUPPORTED_VERSION');
   assert.strictEqual(code(buildFile(d({ override: { shape: Array(17).fill(1) } }))), 'SHAPE_INVALID');
   assert.strictEqual(code(buildFile(d({ shape: Array(16).fill(1), data: Buffer.alloc(4) }))), 'OK');
   assert.strictEqual(code(buildFile(d({ override: { shape: [-2] } }))), 'SHAPE_INVALID');

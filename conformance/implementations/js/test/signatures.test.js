@@ -120,7 +120,7 @@ test('body structure (§12.3, §12.4)', () => {
   assert.strictEqual(code(withBlock(base, JSON.stringify({ signatures: [ok], x: 1 }))), 'SIGNATURE_BLOCK');
   assert.strictEqual(code(withBlock(base, JSON.stringify({ signatures: [ok], x: 1 })).fill(0, 0, 0)), 'SIGNATURE_BLOCK');
   const newer = Buffer.from(withBlock(base, JSON.stringify({ signatures: [ok], x: 1 })));
-  newer.writeUInt16LE(1, 10);
+  newer.writeUInt16LE(2, 10);
   assert.strictEqual(code(newer), 'UNSUPPORTED_VERSION');
   assert.strictEqual(code(withBlock(base, '{"signatures":[' + Array(65).fill(JSON.stringify(ok)).join(',') + ']}')), 'SIGNATURE_BLOCK');
   assert.strictEqual(code(signed([ok, ok])), 'SIGNATURE_BLOCK', 'a key signs once');
