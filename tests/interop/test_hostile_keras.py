@@ -133,3 +133,51 @@ def test_more_layers_than_a_graph_holds_are_refused_before_converting(tmp_path: 
     with pytest.raises(ConversionError, match=f"the model has {MAX_LAYERS + 1} layers; at most {MAX_LAYERS}") as caught:
         convert(path, tmp_path / "x.mf")
     assert caught.value.code == "CONVERT_STRUCTURE"
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape", "expected"),
+    [
+        ({"class_name": "RepeatVector", "config": {"name": "r", "n": 10**12}}, [None, WIDTH], "a repetition of"),
+        ({"class_name": "ZeroPadding1D", "config": {"name": "z", "padding": [0, 10**12]}}, [None, 3, 2], "zero"),
+        ({"class_name": "UpSampling1D", "config": {"name": "u", "size": 10**12}}, [None, 3, 2], "up-sampling"),
+        (
+            {
+                "class_name": "MultiHeadAttention",
+                "config": {"name": "a", "num_heads": 1, "key_dim": 1},
+                "call": {"use_causal_mask": True},
+            },
+            [None, 10**6, 1],
+            "would exceed",
+        ),
+    ],
+)
+def test_config_numbers_do_not_multiply_the_work(
+    tmp_path: Path, layer: dict[str, object], shape: list[object], expected: str
+) -> None:
+    """A repeat count or padding in the config is bounded before any list of node inputs is built, and a
+    causal mask before it is made: a hostile number is refused at once, never a memory blow-up."""
+    source = {"class_name": "__keras_tensor__", "config": {"keras_history": ["input", 0, 0]}}
+    call = layer.pop("call", None)
+    args = [source, source] if call else [source]
+    entry = {**layer, "inbound_nodes": [{"args": args, "kwargs": call or {}}]}
+    inputs = {"class_name": "InputLayer", "name": "input", "config": {"name": "input", "batch_shape": shape}}
+    body = {
+        "name": "m",
+        "layers": [inputs, entry],
+        "input_layers": [["input", 0, 0]],
+        "output_layers": [[entry["config"]["name"], 0, 0]],
+    }  # type: ignore[index]
+
+    def attention_weights(weights: object) -> None:
+        for part in ("query_dense", "key_dense", "value_dense", "output_dense"):
+            weights.create_dataset(f"layers/multi_head_attention/{part}/vars/0", data=[[[1.0]]])  # type: ignore[attr-defined]
+            weights.create_dataset(
+                f"layers/multi_head_attention/{part}/vars/1", data=[[1.0]] if part != "output_dense" else [1.0]
+            )  # type: ignore[attr-defined]
+
+    edit = attention_weights if layer["class_name"] == "MultiHeadAttention" else None
+    path = _archive(tmp_path / "m.keras", {"class_name": "Functional", "config": body}, edit)
+    with pytest.raises(ConversionError, match=expected) as caught:
+        convert(path, tmp_path / "m.mf")
+    assert caught.value.code == "CONVERT_FAILED"

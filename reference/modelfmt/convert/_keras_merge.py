@@ -1,0 +1,114 @@
+"""Keras merge layers: elementwise over inputs of one shape, in Keras's order of operations.
+
+Maximum and Minimum have no elementwise op in modelfmt.core version 1; the maximum is taken by the
+MaxPool2d op over the inputs stacked on one axis (exact, NaN propagates as in Keras), and the minimum
+is the negated maximum of the negated inputs (negation is exact)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ._keras_context import Dim, Layer, Value
+
+
+def _same_shapes(layer: Layer, inputs: Sequence[Value], minimum: int = 2) -> Value:
+    if len(inputs) < minimum:
+        raise layer.fail(f"expected at least {minimum} inputs, got {len(inputs)}")
+    first = inputs[0]
+    for other in inputs[1:]:
+        if len(other.shape) != len(first.shape) or other.dtype != first.dtype:
+            raise layer.fail(f"inputs {list(first.shape)} and {list(other.shape)} differ in rank or dtype")
+    return first
+
+
+def _chain(layer: Layer, op: str, inputs: Sequence[Value], last: str = "") -> str:
+    """inputs[0] op inputs[1] op ... left to right; the final node gets the name `last` (the layer's)."""
+    value = inputs[0].name
+    for index, other in enumerate(inputs[1:], start=1):
+        suffix = last if index == len(inputs) - 1 else f"{index}"
+        value = layer.node(op, [value, other.name], suffix)
+    return value
+
+
+def _shape(inputs: Sequence[Value]) -> tuple[Dim, ...]:
+    """The broadcast shape as far as it is known (sizes that differ and are not 1 are the validator's)."""
+    shape: list[Dim] = list(inputs[0].shape)
+    for other in inputs[1:]:
+        shape = [
+            a if b == 1 else b if a == 1 else a if a == b else None for a, b in zip(shape, other.shape, strict=True)
+        ]
+    return tuple(shape)
+
+
+def add(layer: Layer, inputs: Sequence[Value]) -> Value:
+    first = _same_shapes(layer, inputs)
+    return Value(_chain(layer, "Add", inputs), first.dtype, _shape(inputs))
+
+
+def multiply(layer: Layer, inputs: Sequence[Value]) -> Value:
+    first = _same_shapes(layer, inputs)
+    return Value(_chain(layer, "Mul", inputs), first.dtype, _shape(inputs))
+
+
+def subtract(layer: Layer, inputs: Sequence[Value]) -> Value:
+    if len(inputs) != 2:
+        raise layer.fail(f"expected exactly two inputs, got {len(inputs)}")
+    first = _same_shapes(layer, inputs)
+    return Value(layer.node("Sub", [inputs[0].name, inputs[1].name]), first.dtype, _shape(inputs))
+
+
+def average(layer: Layer, inputs: Sequence[Value]) -> Value:
+    first = _same_shapes(layer, inputs)
+    total = _chain(layer, "Add", inputs, "sum")
+    count = layer.scalar(float(len(inputs)), first.dtype, "count")
+    return Value(layer.node("Div", [total, count]), first.dtype, _shape(inputs))  # Keras divides by the count
+
+
+def _maximum(layer: Layer, names: Sequence[str], x: Value, suffix: str) -> str:
+    """The elementwise maximum of same-shaped values [N, ...rest]: stacked to [N, 1, n, M], MaxPool2d with a
+    window of [n, 1], reshaped back."""
+    rest = list(x.shape[1:])
+    unknown = [size for size in rest if not isinstance(size, int)]
+    if len(unknown) > 1:
+        raise layer.fail(f"inputs of shape {list(x.shape)}: at most one size besides the batch may be unknown")
+    steps = [layer.node("Unsqueeze", [name], f"{suffix}.stack{index}", axes=[1]) for index, name in enumerate(names)]
+    stacked = layer.node("Concat", steps, f"{suffix}.stack", axis=1)
+    planes = layer.node("Reshape", [stacked], f"{suffix}.planes", shape=[0, 1, len(names), -1])
+    pooled = layer.g.node("MaxPool2d", [planes], f"{layer.name}.{suffix}", attributes={"kernel_size": [len(names), 1]})
+    back = [size if isinstance(size, int) else -1 for size in rest]
+    return layer.node("Reshape", [pooled], f"{suffix}.shape", shape=[0, *back])
+
+
+def maximum(layer: Layer, inputs: Sequence[Value]) -> Value:
+    first = _same_shapes(layer, inputs)
+    _require_equal(layer, inputs)
+    y = _maximum(layer, [value.name for value in inputs], first, "max")
+    return Value(layer.node("Identity", [y]), first.dtype, first.shape)
+
+
+def minimum(layer: Layer, inputs: Sequence[Value]) -> Value:
+    first = _same_shapes(layer, inputs)
+    _require_equal(layer, inputs)
+    minus = layer.scalar(-1.0, first.dtype, "minus_one")
+    negated = [layer.node("Mul", [value.name, minus], f"negate{index}") for index, value in enumerate(inputs)]
+    y = _maximum(layer, negated, first, "max")
+    return Value(layer.node("Mul", [y, minus]), first.dtype, first.shape)
+
+
+def _require_equal(layer: Layer, inputs: Sequence[Value]) -> None:
+    shapes = {value.shape[1:] for value in inputs}
+    if len(shapes) != 1:
+        raise layer.fail(f"inputs of different shapes {sorted(map(list, shapes))} are not supported (no broadcasting)")
+
+
+def concatenate(layer: Layer, inputs: Sequence[Value]) -> Value:
+    first = _same_shapes(layer, inputs, minimum=1)
+    axis = layer.config.get("axis", -1)
+    rank = len(first.shape)
+    if type(axis) is not int or not -rank <= axis < rank:
+        raise layer.fail(f"`axis` must be one axis of the inputs, got {axis!r}")
+    sizes = [value.shape[axis] for value in inputs]
+    known = [size for size in sizes if isinstance(size, int)]
+    total: Dim = sum(known) if len(known) == len(sizes) else None
+    shape = tuple(total if index == axis % rank else dim for index, dim in enumerate(first.shape))
+    return Value(layer.node("Concat", [value.name for value in inputs], "", axis=axis), first.dtype, shape)
