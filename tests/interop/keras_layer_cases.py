@@ -16,7 +16,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras
 
 L = keras.layers
-Spec = tuple[tuple[int, ...], str]
+Spec = tuple[tuple[int | None, ...], str]
 F = "float32"
 
 
@@ -131,6 +131,12 @@ CASES: tuple[Case, ...] = (
     Case("RepeatVector", lambda: L.RepeatVector(3), one((4,))),
     Case("UpSampling1D", lambda: L.UpSampling1D(2), SEQ),
     Case("UpSampling2D", lambda: L.UpSampling2D((2, 3)), one((3, 3, 2))),
+    # Lengths not known in advance (None: the data has 7 steps) stay symbolic in the graph.
+    Case("Conv1D_same_even_any_length", lambda: L.Conv1D(2, 4, padding="same"), one((None, 3))),
+    Case("MaxPooling1D_same_any_length", lambda: L.MaxPooling1D(2, strides=1, padding="same"), one((None, 3))),
+    Case("LSTM_backwards_any_length", lambda: L.LSTM(2, go_backwards=True), one((None, 3))),
+    Case("Maximum_any_length", L.Maximum, (((None, 4), F),) * 2),
+    Case("GlobalAveragePooling1D_any_length", L.GlobalAveragePooling1D, one((None, 3))),
     # Refused: each names the op modelfmt.core version 1 lacks.
     Case("ELU", L.ELU, SEQ, refused="an ELU op"),
     Case("PReLU", L.PReLU, SEQ, refused="a PReLU op"),

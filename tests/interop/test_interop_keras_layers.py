@@ -43,8 +43,9 @@ class Built:
     layer_name: str
 
 
-def _data(shape: tuple[int, ...], dtype: str, seed: int) -> np.ndarray:
+def _data(spec: tuple[int | None, ...], dtype: str, seed: int) -> np.ndarray:
     generator = np.random.default_rng(seed)
+    shape = tuple(7 if size is None else size for size in spec)
     if dtype == "bool":
         return generator.random((2, *shape)) < 0.7
     if dtype == "int32":

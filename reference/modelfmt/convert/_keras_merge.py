@@ -96,9 +96,11 @@ def minimum(layer: Layer, inputs: Sequence[Value]) -> Value:
 
 
 def _require_equal(layer: Layer, inputs: Sequence[Value]) -> None:
-    shapes = {value.shape[1:] for value in inputs}
-    if len(shapes) != 1:
-        raise layer.fail(f"inputs of different shapes {sorted(map(list, shapes))} are not supported (no broadcasting)")
+    """No broadcasting: sizes known on both sides must agree (symbolic ones are checked when run)."""
+    first = inputs[0].shape
+    for other in inputs[1:]:
+        if any(isinstance(a, int) and isinstance(b, int) and a != b for a, b in zip(first, other.shape, strict=True)):
+            raise layer.fail(f"inputs of shapes {list(first)} and {list(other.shape)} differ (no broadcasting)")
 
 
 def concatenate(layer: Layer, inputs: Sequence[Value]) -> Value:
