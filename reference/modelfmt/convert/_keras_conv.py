@@ -22,6 +22,7 @@ from typing import Final
 import numpy as np
 
 from ._graph import Attribute
+from ._h5 import Variable
 from ._keras_context import Dim, Layer, Value
 from ._keras_padding import pad_zeros
 
@@ -64,8 +65,10 @@ def _transpose(layer: Layer, x: Value, perm: list[int], suffix: str) -> str:
 
 
 def convolution(layer: Layer, inputs: Sequence[Value]) -> Value:
-    """Conv1D, Conv2D and DepthwiseConv2D."""
-    depthwise = layer.kind.startswith("Depthwise")
+    """Conv1D/2D, DepthwiseConv1D/2D and SeparableConv1D/2D (a depthwise convolution without bias, then a
+    pointwise one with the layer's bias)."""
+    separable = layer.kind.startswith("Separable")
+    depthwise = separable or layer.kind.startswith("Depthwise")
     spatial = 2 if "2D" in layer.kind else 1
     x = spatial_input(layer, inputs, spatial)
     layer.absent("lora_rank", "quantization_config")
@@ -81,8 +84,11 @@ def convolution(layer: Layer, inputs: Sequence[Value]) -> Value:
     else:
         filters, groups = layer.integer("filters"), layer.integer("groups", 1)
     use_bias = layer.flag("use_bias", True)
-    variables = layer.variables(2 if use_bias else 1)
+    variables = layer.variables(separable + (2 if use_bias else 1))
     kernel = variables[0]
+    if separable:
+        pointwise_filters = layer.integer("filters")
+        filters = channels * layer.integer("depth_multiplier", 1)
     per_group = channels // groups
     expected = (*kernel_size, per_group, filters) if not depthwise else (*kernel_size, channels, filters // channels)
     if kernel.shape != expected or channels % groups:
@@ -106,9 +112,10 @@ def convolution(layer: Layer, inputs: Sequence[Value]) -> Value:
             raise layer.fail(f"padding {mode!r} is not supported")
     ctx, name = layer.ctx, layer.name
     weight_shape = (filters, per_group, *kernel_size)
-    transform = _depthwise_kernel(weight_shape) if depthwise else _kernel(spatial)
-    parameters = {"weight": ctx.transformed(kernel, f"{name}.weight", weight_shape, transform)}
-    if use_bias:
+    transform = _depthwise_kernel(spatial, weight_shape) if depthwise else _kernel(spatial)
+    step = f"{name}.depthwise" if separable else name
+    parameters = {"weight": ctx.transformed(kernel, f"{step}.weight", weight_shape, transform)}
+    if use_bias and not separable:
         parameters["bias"] = ctx.variable(variables[1], f"{name}.bias")
     rank = spatial + 2
     first = _transpose(layer, value, TO_FIRST[rank], "to_channels_first")
@@ -121,7 +128,9 @@ def convolution(layer: Layer, inputs: Sequence[Value]) -> Value:
         "dilation": dilation,
         "groups": groups,
     }
-    y = layer.g.node(f"Conv{spatial}d", [first], name, attributes=attributes, parameters=parameters)
+    y = layer.g.node(f"Conv{spatial}d", [first], step, attributes=attributes, parameters=parameters)
+    if separable:
+        y, filters = _pointwise(layer, y, variables[1:], spatial=spatial, channels=filters, filters=pointwise_filters)
     last = layer.node("Transpose", [y], "to_channels_last", perm=TO_LAST[rank])
     sizes = [
         window_out(size, e, s, p, p)
@@ -137,10 +146,27 @@ def _kernel(spatial: int) -> Callable[[np.ndarray], np.ndarray]:
     return lambda kernel: kernel.transpose(order)
 
 
-def _depthwise_kernel(shape: tuple[int, ...]) -> Callable[[np.ndarray], np.ndarray]:
-    """DepthwiseConv2D `[kh, kw, channels, multiplier]` -> `[channels * multiplier, 1, kh, kw]`: output
-    channel `c * multiplier + m` is Keras's order, one input channel per group."""
-    return lambda kernel: kernel.reshape(*kernel.shape[:2], -1).transpose(2, 0, 1).reshape(shape)
+def _depthwise_kernel(spatial: int, shape: tuple[int, ...]) -> Callable[[np.ndarray], np.ndarray]:
+    """Depthwise `[k..., channels, multiplier]` -> `[channels * multiplier, 1, k...]`: output channel
+    `c * multiplier + m` is Keras's order, one input channel per group."""
+    order = (spatial, *range(spatial))
+    return lambda kernel: kernel.reshape(*kernel.shape[:spatial], -1).transpose(order).reshape(shape)
+
+
+def _pointwise(
+    layer: Layer, x: str, variables: Sequence[Variable], *, spatial: int, channels: int, filters: int
+) -> tuple[str, int]:
+    """SeparableConv's second step: a 1x1 convolution `[1..., channels, filters]` with the layer's bias."""
+    kernel = variables[0]
+    if kernel.shape != (*[1] * spatial, channels, filters):
+        raise layer.fail(f"pointwise kernel shape {list(kernel.shape)} does not fit {channels} -> {filters}")
+    ctx, name = layer.ctx, layer.name
+    shape = (filters, channels, *[1] * spatial)
+    parameters = {"weight": ctx.transformed(kernel, f"{name}.pointwise.weight", shape, _kernel(spatial))}
+    if len(variables) > 1:
+        parameters["bias"] = ctx.variable(variables[1], f"{name}.bias")
+    attributes: dict[str, Attribute] = {"in_channels": channels, "out_channels": filters, "kernel_size": [1] * spatial}
+    return layer.g.node(f"Conv{spatial}d", [x], name, attributes=attributes, parameters=parameters), filters
 
 
 # ---- pooling -----------------------------------------------------------------------------------------
