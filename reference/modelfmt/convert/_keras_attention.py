@@ -23,6 +23,7 @@ from typing import Final
 
 import numpy as np
 
+from ..format._dtypes import DTYPES
 from ._graph import Attribute
 from ._h5 import Variable
 from ._keras_context import Layer, Value
@@ -33,6 +34,7 @@ _MASKED: Final = -1e9  # Keras's `_large_negative_number` for float32 and wider,
 # one-file model would hold, far below what a hostile shape could ask for).
 MAX_CAUSAL_MASK_ELEMENTS: Final = 2**24
 KEYWORDS: Final = frozenset({"attention_mask", "use_causal_mask", "training", "return_attention_scores"})
+DOT_KEYWORDS: Final = frozenset({"use_causal_mask", "training", "return_attention_scores"})
 
 
 def _projection(layer: Layer, x: Value, part: str, *, heads: int, dim: int, use_bias: bool) -> str:
@@ -71,6 +73,24 @@ def _output(layer: Layer, heads: int, value_dim: int, use_bias: bool) -> tuple[d
     return parameters, size, out_shape
 
 
+def _causal(layer: Layer, query: Value, key: Value, dtype: str) -> str:
+    """A constant [1, T, S]: 1 where query step i may attend to key step j <= i, else 0."""
+    steps, keys = query.shape[1], key.shape[1]
+    if not isinstance(steps, int) or not isinstance(keys, int):
+        raise layer.fail("use_causal_mask needs known query and key lengths (the mask is a constant)")
+    if steps * keys > MAX_CAUSAL_MASK_ELEMENTS:
+        raise layer.fail(
+            f"use_causal_mask for {steps} x {keys} steps: the mask constant would exceed "
+            f"{MAX_CAUSAL_MASK_ELEMENTS} elements"
+        )
+    name = f"{layer.name}.causal_mask"
+    numpy_dtype = DTYPES[dtype].numpy
+    triangle = layer.ctx.add_tensor(
+        name, dtype, (1, steps, keys), lambda: np.tril(np.ones((1, steps, keys))).astype(numpy_dtype)
+    )
+    return layer.g.node("Constant", [], name, parameters={"value": triangle})
+
+
 def _mask(layer: Layer, query: Value, key: Value, dtype: str) -> str | None:
     """The additive mask term [N or 1, 1, T, S], or None without a mask."""
     mask = layer.keywords.get("attention_mask")
@@ -85,19 +105,7 @@ def _mask(layer: Layer, query: Value, key: Value, dtype: str) -> str | None:
     elif mask is not None:
         raise layer.fail(f"attention_mask {mask!r} is not a tensor")
     if causal:
-        steps, keys = query.shape[1], key.shape[1]
-        if not isinstance(steps, int) or not isinstance(keys, int):
-            raise layer.fail("use_causal_mask needs known query and key lengths (the mask is a constant)")
-        if steps * keys > MAX_CAUSAL_MASK_ELEMENTS:
-            raise layer.fail(
-                f"use_causal_mask for {steps} x {keys} steps: the mask constant would exceed "
-                f"{MAX_CAUSAL_MASK_ELEMENTS} elements"
-            )
-        name = f"{layer.name}.causal_mask"
-        triangle = layer.ctx.add_tensor(
-            name, dtype, (1, steps, keys), lambda: np.tril(np.ones((1, steps, keys), dtype=np.float64)).astype(dtype)
-        )
-        constant = layer.g.node("Constant", [], name, parameters={"value": triangle})
+        constant = _causal(layer, query, key, dtype)
         allowed = constant if allowed is None else layer.node("Mul", [allowed, constant], "mask.and_causal")
     if allowed is None:
         return None
@@ -145,3 +153,67 @@ def multi_head_attention(layer: Layer, inputs: Sequence[Value]) -> Value:
     if len(out_shape) != 1:
         y = layer.node("Reshape", [y], "output_shape", shape=[0, 0, *out_shape])
     return Value(layer.node("Identity", [y]), dtype, (query.shape[0], query.shape[1], *out_shape))
+
+
+def _weight_constant(layer: Layer, variable: Variable, suffix: str) -> str:
+    name = f"{layer.name}.{suffix}"
+    return layer.g.node("Constant", [], name, parameters={"value": layer.ctx.variable(variable, name)})
+
+
+def dot_attention(layer: Layer, inputs: Sequence[Value]) -> Value:
+    """Attention (Luong: `dot` scores, or `concat`) and AdditiveAttention (Bahdanau), Keras's formulas:
+
+    dot:      scores = (Q @ K^T) * scale
+    concat:   scores = concat_score_weight * sum(tanh(scale * (Q[:, :, None] + K[:, None])), -1)
+    additive: scores = sum(scale * tanh(Q[:, :, None] + K[:, None]), -1)      (scale per feature)
+    Y = softmax(scores - 1e9 where causally masked) @ V
+    """
+    if len(inputs) not in (2, 3):
+        raise layer.fail(f"expected [query, value] or [query, value, key], got {len(inputs)} inputs")
+    query, value = inputs[0], inputs[1]
+    key = inputs[2] if len(inputs) == 3 else value
+    if any(len(part.shape) != 3 for part in (query, value, key)):
+        raise layer.fail("inputs must be [batch, steps, features]")
+    if layer.keywords.get("return_attention_scores", False):
+        raise layer.fail("return_attention_scores is not supported")
+    additive = layer.kind == "AdditiveAttention"
+    mode = "additive" if additive else layer.config.get("score_mode", "dot")
+    if mode not in ("dot", "concat", "additive"):
+        raise layer.fail(f"score_mode {mode!r} is not supported")
+    use_scale = layer.flag("use_scale", additive)
+    variables = layer.variables(int(use_scale) + (mode == "concat"))
+    scale = _weight_constant(layer, variables[0], "scale") if use_scale else None
+    dtype = query.dtype
+    if mode == "dot":
+        key_t = layer.node("Transpose", [key.name], "key_t", perm=[0, 2, 1])
+        scores = layer.node("MatMul", [query.name, key_t], "scores")
+        if scale is not None:
+            scores = layer.node("Mul", [scores, scale], "scores_scaled")
+    else:
+        pairs = layer.node(
+            "Add",
+            [
+                layer.node("Unsqueeze", [query.name], "query_rows", axes=[2]),
+                layer.node("Unsqueeze", [key.name], "key_columns", axes=[1]),
+            ],
+            "pairs",
+        )
+        if mode == "concat" and scale is not None:
+            pairs = layer.node("Mul", [scale, pairs], "pairs_scaled")
+        scored = layer.node("Tanh", [pairs], "pairs_tanh")
+        if mode == "additive" and scale is not None:
+            scored = layer.node("Mul", [scale, scored], "pairs_weighted")
+        scores = layer.node("ReduceSum", [scored], "scores", axes=[-1])
+        if mode == "concat":
+            weight = _weight_constant(layer, variables[-1], "concat_score_weight")
+            scores = layer.node("Mul", [weight, scores], "scores_weighted")
+    causal = layer.keywords.get("use_causal_mask", False)
+    if not isinstance(causal, bool):
+        raise layer.fail(f"`use_causal_mask` must be true or false, got {causal!r}")
+    if causal:
+        allowed = _causal(layer, query, key, dtype)
+        blocked = layer.node("Sub", [layer.scalar(1.0, dtype, "mask.one"), allowed], "mask.blocked")
+        large = layer.scalar(65504.0 if dtype == "float16" else 1e9, dtype, "mask.large")
+        scores = layer.node("Sub", [scores, layer.node("Mul", [blocked, large], "mask.bias")], "scores_masked")
+    weights = layer.node("Softmax", [scores], "weights", axis=-1)
+    return Value(layer.node("MatMul", [weights, value.name]), dtype, (query.shape[0], query.shape[1], value.shape[2]))

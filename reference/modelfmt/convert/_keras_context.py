@@ -82,7 +82,7 @@ class Context:
         """Register a tensor whose bytes `load` produces when the destination is written."""
 
         def chunks() -> Iterator[Chunk]:
-            array = np.ascontiguousarray(load())
+            array = np.asarray(load(), order="C")  # not ascontiguousarray, which makes a scalar rank 1
             if array.shape != shape:
                 raise ConversionError(f"{self.where}: tensor `{name}` has shape {array.shape}, expected {shape}")
             return array_chunks(array)

@@ -23,8 +23,8 @@ import numpy as np
 
 from ..format._dtypes import DTYPES
 from ._graph import Attribute
+from ._keras_attention import DOT_KEYWORDS, dot_attention, multi_head_attention
 from ._keras_attention import KEYWORDS as ATTENTION_KEYWORDS
-from ._keras_attention import multi_head_attention
 from ._keras_context import Dim, Layer, LayerConverter, Value
 from ._keras_conv import convolution, global_pooling, pooling
 from ._keras_merge import add, average, concatenate, maximum, minimum, multiply, subtract
@@ -329,6 +329,8 @@ LAYERS: Final[Mapping[str, LayerConverter]] = {
     "GRU": recurrent,
     "Bidirectional": bidirectional,
     "MultiHeadAttention": multi_head_attention,
+    "Attention": dot_attention,
+    "AdditiveAttention": dot_attention,
     "TimeDistributed": time_distributed,
     "Activation": activation_layer,
     "ReLU": relu_layer,
@@ -361,4 +363,8 @@ LAYERS: Final[Mapping[str, LayerConverter]] = {
 }
 
 # Call keyword arguments a layer's converter reads (others must be left at their defaults).
-KEYWORDS: Final[Mapping[str, frozenset[str]]] = {"MultiHeadAttention": ATTENTION_KEYWORDS}
+KEYWORDS: Final[Mapping[str, frozenset[str]]] = {
+    "MultiHeadAttention": ATTENTION_KEYWORDS,
+    "Attention": DOT_KEYWORDS,
+    "AdditiveAttention": DOT_KEYWORDS,
+}

@@ -103,7 +103,9 @@ def _convert_layer(  # noqa: PLR0917 -- the parts of one layer entry, in the ent
     if policy is not None and policy not in _FLOAT_POLICIES:
         raise layer.fail(f"dtype policy {policy!r} is not supported (mixed precision has no single dtype)")
     allowed = KEYWORDS.get(kind, frozenset())
-    for key, value in (keywords or {}).items():
+    for key, given in (keywords or {}).items():
+        # A merge layer's per-input masks, all absent, are no mask.
+        value = None if isinstance(given, list) and all(item is None for item in given) else given
         if key == "mask" and value is not None:
             raise layer.fail(MASKING)
         if key not in allowed and value not in (None, False):

@@ -38,8 +38,6 @@ _MISSING_OPS: Final[Mapping[str, str]] = {
     "ConvLSTM1D": "a ConvLSTM op",
     "ConvLSTM2D": "a ConvLSTM op",
     "ConvLSTM3D": "a ConvLSTM op",
-    "Attention": "masked dot-product attention with Keras's score options",
-    "AdditiveAttention": "an additive attention op",
     "GroupNormalization": "a GroupNorm op",
     "UnitNormalization": "a Sqrt op (L2 normalisation)",
     "SpectralNormalization": "a power-iteration op",
