@@ -81,6 +81,9 @@ CASES: tuple[Case, ...] = (
     Case("Maximum", L.Maximum, (((3, 4), F),) * 3, fast=True),
     Case("Minimum", L.Minimum, (((3, 4), F),) * 2),
     Case("Concatenate", lambda: L.Concatenate(axis=1), (((3, 4), F), ((2, 4), F))),
+    Case("Dot_vectors", lambda: L.Dot(axes=1), (((4,), F),) * 2),
+    Case("Dot_sequences", lambda: L.Dot(axes=(1, 2)), (((3, 4), F), ((5, 3), F))),
+    Case("Dot_normalize", lambda: L.Dot(axes=-1, normalize=True), (((4,), F),) * 2, refused="Sqrt op"),
     Case("MultiHeadAttention_self", lambda: L.MultiHeadAttention(2, 3), (((5, 4), F),) * 2, fast=True),
     Case(
         "MultiHeadAttention_cross",

@@ -27,7 +27,7 @@ from ._keras_attention import DOT_KEYWORDS, dot_attention, multi_head_attention
 from ._keras_attention import KEYWORDS as ATTENTION_KEYWORDS
 from ._keras_context import Dim, Layer, LayerConverter, Value
 from ._keras_conv import convolution, global_pooling, pooling
-from ._keras_merge import add, average, concatenate, maximum, minimum, multiply, subtract
+from ._keras_merge import add, average, concatenate, dot, maximum, minimum, multiply, subtract
 from ._keras_recurrent import bidirectional, recurrent
 from ._keras_refused import MASKING, refusal
 from ._keras_shape import cropping, identity, permute, repeat_vector, reshape, up_sampling, zero_padding
@@ -360,6 +360,7 @@ LAYERS: Final[Mapping[str, LayerConverter]] = {
     "Maximum": maximum,
     "Minimum": minimum,
     "Concatenate": concatenate,
+    "Dot": dot,
 }
 
 # Call keyword arguments a layer's converter reads (others must be left at their defaults).

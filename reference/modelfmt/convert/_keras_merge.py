@@ -114,3 +114,32 @@ def concatenate(layer: Layer, inputs: Sequence[Value]) -> Value:
     total: Dim = sum(known) if len(known) == len(sizes) else None
     shape = tuple(total if index == axis % rank else dim for index, dim in enumerate(first.shape))
     return Value(layer.node("Concat", [value.name for value in inputs], "", axis=axis), first.dtype, shape)
+
+
+def dot(layer: Layer, inputs: Sequence[Value]) -> Value:
+    """Dot of two rank-2 or two rank-3 inputs (Keras's `batch_dot`): the contracted axis of the first
+    brought last and that of the second to axis 1, then MatMul; rank 2 as [N, 1, F] @ [N, F, 1]."""
+    if len(inputs) != 2:
+        raise layer.fail(f"expected exactly two inputs, got {len(inputs)}")
+    first, second = inputs
+    rank = len(first.shape)
+    if rank not in (2, 3) or len(second.shape) != rank:
+        raise layer.fail(f"inputs of ranks {len(first.shape)} and {len(second.shape)}: only two of rank 2 or 3")
+    if layer.flag("normalize", False):
+        raise layer.missing_op("normalize=True (L2 normalisation)", "Sqrt")
+    raw = layer.config.get("axes")
+    pair = [raw, raw] if type(raw) is int else raw
+    if not isinstance(pair, list) or len(pair) != 2 or not all(type(a) is int and -rank <= a < rank for a in pair):
+        raise layer.fail(f"`axes` {raw!r} is not one or two axes of the inputs")
+    axes = [a % rank for a in pair]
+    if 0 in axes:
+        raise layer.fail("a dot over the batch axis is not supported (nor by Keras)")
+    if rank == 2:
+        rows = layer.node("Unsqueeze", [first.name], "rows", axes=[1])
+        columns = layer.node("Unsqueeze", [second.name], "columns", axes=[2])
+        product = layer.node("MatMul", [rows, columns], "product")
+        return Value(layer.node("Squeeze", [product], "", axes=[1]), first.dtype, (first.shape[0], 1))
+    left = first.name if axes[0] == 2 else layer.node("Transpose", [first.name], "left", perm=[0, 2, 1])
+    right = second.name if axes[1] == 1 else layer.node("Transpose", [second.name], "right", perm=[0, 2, 1])
+    shape = (first.shape[0], first.shape[3 - axes[0]], second.shape[3 - axes[1]])
+    return Value(layer.node("MatMul", [left, right]), first.dtype, shape)

@@ -47,7 +47,6 @@ _MISSING_OPS: Final[Mapping[str, str]] = {
     "StringLookup": "string tensors",
     "IntegerLookup": "a lookup-table op",
     "TextVectorization": "string tensors",
-    "Dot": "a batched dot op with Keras's axes and normalisation",
 }
 
 _CODE: Final = (
