@@ -181,3 +181,13 @@ def test_config_numbers_do_not_multiply_the_work(
     with pytest.raises(ConversionError, match=expected) as caught:
         convert(path, tmp_path / "m.mf")
     assert caught.value.code == "CONVERT_FAILED"
+
+
+def test_thousands_of_refused_layers_make_one_short_error(tmp_path: Path) -> None:
+    layers = [_input_layer()] + [{"class_name": "Lambda", "config": {"name": f"code{i}"}} for i in range(5000)]
+    path = _archive(tmp_path / "m.keras", {"class_name": "Sequential", "config": {"name": "m", "layers": layers}})
+    with pytest.raises(ConversionError, match="5000 layers cannot be converted") as caught:
+        convert(path, tmp_path / "m.mf")
+    message = str(caught.value)
+    assert "`code31` (Lambda)" in message and "`code32`" not in message and "and 4968 more" in message
+    assert len(message) < 20_000

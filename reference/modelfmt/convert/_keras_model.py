@@ -36,6 +36,7 @@ from ._source import SourceTensor
 _INPUT_DTYPES: Final = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "bool")
 _FLOAT_POLICIES: Final = ("float16", "bfloat16", "float32", "float64")
 _KERAS_OPERATIONS: Final = "keras.src.ops"  # the module of the layers Keras adds for operations it runs
+_LISTED: Final = 32  # refused layers named in one error; a config of thousands gets a count for the rest
 # Every layer becomes at least one node of the graph, whose node count the format bounds.
 MAX_LAYERS: Final = MAX_NODES
 
@@ -131,8 +132,9 @@ class _Refusals:
             return
         if len(shown) == 1:
             raise shown[0]
-        listed = "; ".join(f"`{error.layer}` ({error.kind}): {error.reason}" for error in shown)
-        raise ConversionError(f"{self.where}: {len(shown)} layers cannot be converted: {listed}")
+        listed = "; ".join(f"`{error.layer}` ({error.kind}): {error.reason}" for error in shown[:_LISTED])
+        more = f"; and {len(shown) - _LISTED} more" if len(shown) > _LISTED else ""
+        raise ConversionError(f"{self.where}: {len(shown)} layers cannot be converted: {listed}{more}")
 
 
 def _snake_case(name: str) -> str:
