@@ -191,3 +191,30 @@ def test_thousands_of_refused_layers_make_one_short_error(tmp_path: Path) -> Non
     message = str(caught.value)
     assert "`code31` (Lambda)" in message and "`code32`" not in message and "and 4968 more" in message
     assert len(message) < 20_000
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"scale": 3}, "the call argument `scale` is not supported unless left at its default"),
+        ({"mask": {"class_name": "__keras_tensor__", "config": {"keras_history": ["input", 0, 0]}}}, "masking"),
+        ({"training": None, "mask": [None, None]}, None),
+    ],
+)
+def test_call_arguments_are_defaults_or_refused(
+    tmp_path: Path, kwargs: dict[str, object], expected: str | None
+) -> None:
+    source = {"class_name": "__keras_tensor__", "config": {"keras_history": ["input", 0, 0]}}
+    layer = {**_activation("act"), "inbound_nodes": [{"args": [source], "kwargs": kwargs}]}
+    body = {
+        "name": "m",
+        "layers": [_input_layer(), layer],
+        "input_layers": [["input", 0, 0]],
+        "output_layers": [["act", 0, 0]],
+    }
+    path = _archive(tmp_path / "m.keras", {"class_name": "Functional", "config": body})
+    if expected is None:
+        convert(path, tmp_path / "m.mf")
+        return
+    with pytest.raises(ConversionError, match=r"layer `act` \(Activation\): " + expected):
+        convert(path, tmp_path / "m.mf")

@@ -110,7 +110,7 @@ def _convert_layer(  # noqa: PLR0917 -- the parts of one layer entry, in the ent
         if key == "mask" and value is not None:
             raise layer.fail(MASKING)
         if key not in allowed and value not in (None, False):
-            raise layer.fail(f"the call argument `{key}` = {value!r} is not supported")
+            raise layer.fail(f"the call argument `{key}` is not supported unless left at its default")
     out = converter(layer, inputs)
     return out if isinstance(out, tuple) else (out,)
 
