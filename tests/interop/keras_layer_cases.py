@@ -123,6 +123,8 @@ CASES: tuple[Case, ...] = (
     Case("GRU_backwards_state", lambda: L.GRU(3, go_backwards=True, return_state=True), SEQ),
     Case("Bidirectional_LSTM_concat", lambda: L.Bidirectional(L.LSTM(3, return_sequences=True)), SEQ),
     Case("Bidirectional_GRU_ave", lambda: L.Bidirectional(L.GRU(3), merge_mode="ave"), SEQ),
+    Case("Bidirectional_LSTM_state", lambda: L.Bidirectional(L.LSTM(3, return_state=True), merge_mode="mul"), SEQ),
+    Case("Bidirectional_GRU_state", lambda: L.Bidirectional(L.GRU(2, return_state=True, return_sequences=True)), SEQ),
     Case("Bidirectional_SimpleRNN_sum", lambda: L.Bidirectional(L.SimpleRNN(2), merge_mode="sum"), SEQ),
     Case("Embedding", lambda: L.Embedding(10, 4), one((5,), "int32"), fast=True),
     Case("BatchNormalization", L.BatchNormalization, IMG),

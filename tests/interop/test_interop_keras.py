@@ -60,10 +60,11 @@ def indices(*shape: int, high: int = 10) -> np.ndarray:
 
 def test_recurrent_stack_functional(tmp_path: Path) -> None:
     inputs = keras.Input((5, 8))
-    x = layers.LSTM(6, return_sequences=True)(inputs)
-    x = layers.Bidirectional(layers.GRU(4, return_sequences=True))(x)
+    # Named: Keras numbers default names per process, and other modules' tests may build layers first.
+    x = layers.LSTM(6, return_sequences=True, name="lstm")(inputs)
+    x = layers.Bidirectional(layers.GRU(4, return_sequences=True), name="bidirectional")(x)
     x = layers.Dense(3, activation="relu")(x)
-    x = layers.BatchNormalization()(x)
+    x = layers.BatchNormalization(name="batch_normalization")(x)
     path = check(keras.Model(inputs, x), floats(2, 5, 8), tmp_path)
     names = [info.name for info in modelfmt.read_header(path).tensors]
     assert "lstm.weight_ih_l0" in names and "bidirectional.weight_hh_l0_reverse" in names

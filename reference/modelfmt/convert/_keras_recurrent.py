@@ -179,7 +179,9 @@ def recurrent(layer: Layer, inputs: Sequence[Value]) -> Value | tuple[Value, ...
     )
 
 
-def bidirectional(layer: Layer, inputs: Sequence[Value]) -> Value:
+def bidirectional(layer: Layer, inputs: Sequence[Value]) -> Value | tuple[Value, ...]:
+    """Both directions in one bidirectional node; with `return_state`, Keras's outputs [merged, forward
+    states..., backward states...] (h, then c for LSTM), each taken from the node's final states."""
     x, features = _sequence_input(layer, inputs)
     merge = layer.config.get("merge_mode", "concat")
     if merge not in _MERGE_MODES:
@@ -195,20 +197,45 @@ def bidirectional(layer: Layer, inputs: Sequence[Value]) -> Value:
         spec = _recurrent_config(inner_layer)
         if spec.go_backwards != backward:
             raise layer.fail(f"`{key}` has go_backwards={spec.go_backwards}, which Bidirectional does not produce")
-        if spec.return_state:
-            raise layer.fail("return_state in Bidirectional is not supported")
         specs.append(spec)
     spec, backward_spec = specs
     if spec.op != backward_spec.op or spec.units != backward_spec.units or spec.use_bias != backward_spec.use_bias:
         raise layer.fail("the forward and backward layers differ; only mirrored layers are supported")
-    if spec.return_sequences != backward_spec.return_sequences or spec.nonlinearity != backward_spec.nonlinearity:
+    if (spec.return_sequences, spec.return_state, spec.nonlinearity) != (
+        backward_spec.return_sequences,
+        backward_spec.return_state,
+        backward_spec.nonlinearity,
+    ):
         raise layer.fail("the forward and backward layers differ; only mirrored layers are supported")
     parameters, dtype = _recurrent_weights(layer, spec, features=features, suffix="_l0", path=("forward_layer", "cell"))
     reverse, _ = _recurrent_weights(
         layer, spec, features=features, suffix="_l0_reverse", path=("backward_layer", "cell")
     )
-    y, h_n, *_ = _run(layer, spec, x, {**parameters, **reverse}, bidirectional=True)
+    y, h_n, *cells = _run(layer, spec, x, {**parameters, **reverse}, bidirectional=True)
     assert y is not None and h_n is not None
+    merged = _merged(layer, spec, x, (y, h_n), merge=str(merge), dtype=dtype)
+    if not spec.return_state:
+        return merged
+    finals = [h_n, *(cell for cell in cells if cell is not None)]
+    index = [layer.scalar(direction, "int64", f"direction{direction}") for direction in (0, 1)]
+    return (
+        merged,
+        *(
+            Value(
+                layer.node("Gather", [state, index[direction]], f"state{direction}_{kind}", axis=0),
+                dtype,
+                (x.shape[0], spec.units),
+            )
+            for direction in (0, 1)
+            for kind, state in enumerate(finals)
+        ),
+    )
+
+
+def _merged(layer: Layer, spec: _Recurrent, x: Value, outputs: tuple[str, str], *, merge: str, dtype: str) -> Value:
+    """The merged output of the two directions (`merge_mode`), per step or of the final step; `outputs` are
+    the node's per-step outputs and final hidden states."""
+    y, h_n = outputs
     g, name, u = layer.g, layer.name, spec.units
     width = 2 * u if merge == "concat" else u
     if spec.return_sequences:
