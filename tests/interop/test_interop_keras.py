@@ -145,7 +145,10 @@ def _save(model: object, tmp_path: Path, name: str = "m") -> Path:
         (lambda: [keras.Input((4,)), layers.Dense(3, activation="elu")], "activation 'elu' needs the ELU op"),
         (lambda: [keras.Input((4, 3)), layers.GRU(2, reset_after=False)], "reset_after=False"),
         (lambda: [keras.Input((4, 3)), layers.LSTM(2, activation="relu")], "activation 'relu'"),
-        (lambda: [keras.Input((4,)), layers.Embedding(5, 2, mask_zero=True)], "masking"),
+        (
+            lambda: [keras.Input((4,)), layers.Embedding(5, 2, mask_zero=True), layers.Dense(2), layers.GRU(2)],
+            "masking",
+        ),
         (lambda: [keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 1)], "needs a Conv3d op"),
         (lambda: [keras.Input((4,)), layers.Dense(2, dtype="mixed_float16")], "dtype policy 'mixed_float16'"),
     ],
@@ -323,9 +326,10 @@ def test_functional_branches_are_all_judged_and_keras_internal_layers_are_not_na
     with pytest.raises(ConversionError) as caught:
         convert(_save(model, tmp_path), tmp_path / "m.mf")
     message = str(caught.value)
-    assert "2 layers cannot be converted" in message
+    assert "3 layers cannot be converted" in message
     assert "`user_masking` (Masking): masking" in message and "`soft` (Dense)" in message
-    assert "NotEqual" not in message and "(Any)" not in message and "`recurrent`" not in message
+    assert "`recurrent` (LSTM): masking" in message  # it reads the mask, given as a call argument
+    assert "NotEqual" not in message and "(Any)" not in message
 
 
 def test_a_wrapped_layer_is_refused_under_its_wrapper(tmp_path: Path) -> None:
@@ -334,3 +338,24 @@ def test_a_wrapped_layer_is_refused_under_its_wrapper(tmp_path: Path) -> None:
     )
     with pytest.raises(ConversionError, match=r"layer `td` \(TimeDistributed\(Dense\)\): activation 'selu' needs"):
         convert(_save(model, tmp_path), tmp_path / "m.mf")
+
+
+def test_a_mask_that_no_layer_reads_changes_nothing(tmp_path: Path) -> None:
+    model = keras.Sequential(
+        [keras.Input((5,), dtype="int32"), layers.Embedding(10, 3, mask_zero=True), layers.Dense(4), layers.Flatten()]
+    )
+    check(model, indices(2, 5), tmp_path)
+
+
+def test_a_mask_read_implicitly_is_refused_naming_the_reader(tmp_path: Path) -> None:
+    """MultiHeadAttention takes its masks from its inputs: the functional config records no call argument."""
+    inputs = keras.Input((5,), dtype="int32")
+    embedded = layers.Embedding(10, 4, mask_zero=True, name="tokens")(inputs)
+    recurrent = layers.LSTM(2, name="reader")(layers.Dense(4)(embedded))
+    attended = layers.GlobalMaxPooling1D()(layers.MultiHeadAttention(2, 2, name="attends")(embedded, embedded))
+    model = keras.Model(inputs, layers.Concatenate()([recurrent, attended]))
+    with pytest.raises(ConversionError) as caught:
+        convert(_save(model, tmp_path), tmp_path / "m.mf")
+    message = str(caught.value)
+    assert "`reader` (LSTM): masking" in message and "`attends` (MultiHeadAttention): masking" in message
+    assert "`tokens`" not in message and "NotEqual" not in message

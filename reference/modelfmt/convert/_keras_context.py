@@ -66,6 +66,7 @@ class Value:
     name: str
     dtype: str
     shape: tuple[Dim, ...]
+    masked: bool = False  # carries a Keras mask (from Embedding mask_zero=True), which no op can apply
 
 
 @dataclass

@@ -29,7 +29,7 @@ from ._keras_context import Dim, Layer, LayerConverter, Value
 from ._keras_conv import convolution, global_pooling, pooling
 from ._keras_merge import add, average, concatenate, dot, maximum, minimum, multiply, subtract
 from ._keras_recurrent import bidirectional, recurrent
-from ._keras_refused import MASKING, refusal
+from ._keras_refused import refusal
 from ._keras_shape import cropping, identity, permute, repeat_vector, reshape, up_sampling, zero_padding
 
 
@@ -126,8 +126,7 @@ def layer_normalization(layer: Layer, inputs: Sequence[Value]) -> Value:
 
 def embedding(layer: Layer, inputs: Sequence[Value]) -> Value:
     x = layer.one_input(inputs)
-    if layer.flag("mask_zero", False):
-        raise layer.fail(MASKING)
+    masks = layer.flag("mask_zero", False)  # applied by no op: the walk refuses a layer that would read it
     layer.absent("lora_rank", "quantization_config")
     (table,) = layer.variables(1)
     if len(table.shape) != 2:
@@ -139,7 +138,7 @@ def embedding(layer: Layer, inputs: Sequence[Value]) -> Value:
     attributes: dict[str, Attribute] = {"num_embeddings": table.shape[0], "embedding_dim": table.shape[1]}
     weight = layer.ctx.variable(table, f"{layer.name}.weight")
     y = layer.g.node("Embedding", [indices], layer.name, attributes=attributes, parameters={"weight": weight})
-    return Value(y, table.dtype, (*x.shape, table.shape[1]))
+    return Value(y, table.dtype, (*x.shape, table.shape[1]), masked=masks)
 
 
 # ---- layers without weights ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from ..format._limits import MAX_NODES
@@ -30,7 +30,7 @@ from ._graph import GraphBuilder
 from ._h5 import WeightsFile
 from ._keras_context import Context, Layer, LayerRefused, Value
 from ._keras_layers import KEYWORDS, LAYERS
-from ._keras_refused import MASKING, refusal
+from ._keras_refused import MASK_READERS, MASKING, refusal
 from ._source import SourceTensor
 
 _INPUT_DTYPES: Final = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "bool")
@@ -111,8 +111,13 @@ def _convert_layer(  # noqa: PLR0917 -- the parts of one layer entry, in the ent
             raise layer.fail(MASKING)
         if key not in allowed and value not in (None, False):
             raise layer.fail(f"the call argument `{key}` is not supported unless left at its default")
+    masked = any(value.masked for value in inputs)
+    if masked and kind in MASK_READERS:
+        raise layer.fail(MASKING)
     out = converter(layer, inputs)
-    return out if isinstance(out, tuple) else (out,)
+    outputs = out if isinstance(out, tuple) else (out,)
+    # A mask passes on (Keras propagates it through most layers); keeping it longer only refuses more.
+    return tuple(replace(value, masked=True) for value in outputs) if masked else outputs
 
 
 class _Refusals:
@@ -328,6 +333,11 @@ def _functional(ctx: Context, body: Mapping[str, object], refusals: _Refusals) -
     failed: set[str] = set()
     for kind, name, config, call in _in_depth_order(pending, set(values)):
         sources = [*call.inputs, *(ref for ref in _refs(call.keywords).values())]
+        if "mask" in _refs(call.keywords):
+            # Refused for itself, even though the mask comes from a Keras operation that is refused too.
+            refusals.add(LayerRefused(ctx.where, name, kind, MASKING), internal=name in internal)
+            failed.add(name)
+            continue
         if any(source in failed for source, _ in sources):
             failed.add(name)  # cannot be converted: an input is missing; not a refusal of its own
             continue

@@ -17,6 +17,25 @@ MASKING: Final = (
     "sequence lengths in the recurrent and attention ops; modelfmt.core version 1 has neither"
 )
 
+# Layers whose inference output depends on a Keras mask of their input: they read it in `call` (the
+# signature's `mask`, or MultiHeadAttention's masks taken from its inputs, which a functional config does
+# not record). A masked value reaching one is refused; every other supported layer ignores the mask, so
+# a mask that reaches none of these changes nothing. (BatchNormalization reads it only while training.)
+MASK_READERS: Final = frozenset(
+    {
+        "GlobalAveragePooling1D",
+        "SimpleRNN",
+        "LSTM",
+        "GRU",
+        "Bidirectional",
+        "Attention",
+        "AdditiveAttention",
+        "MultiHeadAttention",
+        "TimeDistributed",
+        "Softmax",
+    }
+)
+
 # class -> the op (or ops) it needs
 _MISSING_OPS: Final[Mapping[str, str]] = {
     "ELU": "an ELU op",
