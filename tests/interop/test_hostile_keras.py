@@ -218,3 +218,31 @@ def test_call_arguments_are_defaults_or_refused(
         return
     with pytest.raises(ConversionError, match=r"layer `act` \(Activation\): " + expected):
         convert(path, tmp_path / "m.mf")
+
+
+@pytest.mark.parametrize(
+    ("layer", "expected"),
+    [
+        ({"class_name": "Permute", "config": {"name": "p", "dims": [1, "a"]}}, "`dims` must be a permutation"),
+        ({"class_name": "Reshape", "config": {"name": "p", "target_shape": [2, -1, -1]}}, "more than one -1"),
+        ({"class_name": "Rescaling", "config": {"name": "p", "scale": [1, [2]]}}, "flat list of numbers"),
+        ({"class_name": "Dot", "config": {"name": "p", "axes": {"x": 1}}}, "is not one or two axes"),
+        ({"class_name": "RepeatVector", "config": {"name": "p", "n": "3"}}, "positive integer"),
+    ],
+)
+def test_malformed_layer_options_are_refused_naming_the_layer(
+    tmp_path: Path, layer: dict[str, object], expected: str
+) -> None:
+    source = {"class_name": "__keras_tensor__", "config": {"keras_history": ["input", 0, 0]}}
+    args = [[source, source]] if layer["class_name"] == "Dot" else [source]
+    entry = {**layer, "inbound_nodes": [{"args": args, "kwargs": {}}]}
+    body = {
+        "name": "m",
+        "layers": [_input_layer(), entry],
+        "input_layers": [["input", 0, 0]],
+        "output_layers": [["p", 0, 0]],
+    }
+    path = _archive(tmp_path / "m.keras", {"class_name": "Functional", "config": body})
+    with pytest.raises(ConversionError) as caught:
+        convert(path, tmp_path / "m.mf")
+    assert f"layer `p` ({layer['class_name']}): " in str(caught.value) and expected in str(caught.value)

@@ -37,7 +37,7 @@ def permute(layer: Layer, inputs: Sequence[Value]) -> Value:
     x = layer.one_input(inputs)
     dims = layer.config.get("dims")
     rank = len(x.shape)
-    if not isinstance(dims, list) or sorted(dims) != list(range(1, rank)):
+    if not isinstance(dims, list) or not all(type(d) is int for d in dims) or sorted(dims) != list(range(1, rank)):
         raise layer.fail(f"`dims` must be a permutation of 1..{rank - 1}, got {dims!r}")
     perm = [0, *dims]
     return Value(layer.node("Transpose", [x.name], "", perm=perm), x.dtype, tuple(x.shape[a] for a in perm))
