@@ -246,3 +246,16 @@ def test_malformed_layer_options_are_refused_naming_the_layer(
     with pytest.raises(ConversionError) as caught:
         convert(path, tmp_path / "m.mf")
     assert f"layer `p` ({layer['class_name']}): " in str(caught.value) and expected in str(caught.value)
+
+
+@pytest.mark.parametrize("index", [-1, 1])
+def test_an_output_index_a_layer_does_not_have_is_refused(tmp_path: Path, index: int) -> None:
+    body = {
+        "name": "m",
+        "layers": [_input_layer(), _activation("act", "input")],
+        "input_layers": [["input", 0, 0]],
+        "output_layers": [["act", 0, index]],
+    }
+    path = _archive(tmp_path / "m.keras", {"class_name": "Functional", "config": body})
+    with pytest.raises(ConversionError, match=r"output_layers|has 1"):
+        convert(path, tmp_path / "m.mf")

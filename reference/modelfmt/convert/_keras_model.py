@@ -301,6 +301,7 @@ def _endpoints(raw: object, what: str, where: str) -> list[Ref]:
             or not isinstance(item[0], str)
             or item[1] != 0
             or type(item[2]) is not int
+            or item[2] < 0
         ):
             raise ConversionError(f"{where}: `{what}` entry {item!r} is not supported")
         refs.append((item[0], item[2]))
