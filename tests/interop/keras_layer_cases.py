@@ -121,6 +121,13 @@ CASES: tuple[Case, ...] = (
     Case("LSTM_backwards", lambda: L.LSTM(3, go_backwards=True, return_sequences=True), SEQ),
     Case("GRU", lambda: L.GRU(3), SEQ),
     Case("GRU_backwards_state", lambda: L.GRU(3, go_backwards=True, return_state=True), SEQ),
+    Case("GRU_reset_before", lambda: L.GRU(3, reset_after=False), SEQ),
+    Case(
+        "GRU_reset_before_backwards_state",
+        lambda: L.GRU(3, reset_after=False, return_sequences=True, go_backwards=True, return_state=True),
+        SEQ,
+    ),
+    Case("GRU_reset_before_nobias", lambda: L.GRU(2, reset_after=False, use_bias=False, return_state=True), SEQ),
     Case("Bidirectional_LSTM_concat", lambda: L.Bidirectional(L.LSTM(3, return_sequences=True)), SEQ),
     Case("Bidirectional_GRU_ave", lambda: L.Bidirectional(L.GRU(3), merge_mode="ave"), SEQ),
     Case("Bidirectional_LSTM_state", lambda: L.Bidirectional(L.LSTM(3, return_state=True), merge_mode="mul"), SEQ),
@@ -171,6 +178,5 @@ CASES: tuple[Case, ...] = (
     Case("Conv1DTranspose", lambda: L.Conv1DTranspose(2, 3), SEQ, refused="ConvTranspose op"),
     Case("Conv2DTranspose", lambda: L.Conv2DTranspose(2, 3), IMG, refused="ConvTranspose op"),
     Case("UpSampling2D_bilinear", lambda: L.UpSampling2D(interpolation="bilinear"), IMG, refused="Resize op"),
-    Case("GRU_reset_before", lambda: L.GRU(3, reset_after=False), SEQ, refused="linear_before_reset=0"),
     Case("Lambda", lambda: L.Lambda(lambda x: x * 2), SEQ, refused="Python code"),
 )

@@ -259,3 +259,19 @@ def test_an_output_index_a_layer_does_not_have_is_refused(tmp_path: Path, index:
     path = _archive(tmp_path / "m.keras", {"class_name": "Functional", "config": body})
     with pytest.raises(ConversionError, match=r"output_layers|has 1"):
         convert(path, tmp_path / "m.mf")
+
+
+def test_an_unrolled_gru_of_a_million_steps_is_refused_before_any_node(tmp_path: Path) -> None:
+    config = {"name": "g", "units": 1, "reset_after": False}
+    entry = {
+        "class_name": "GRU",
+        "config": config,
+        "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {"keras_history": ["input", 0, 0]}}]}],
+    }
+    inputs = {"class_name": "InputLayer", "name": "input", "config": {"name": "input", "batch_shape": [None, 10**6, 1]}}
+    body = {"name": "m", "layers": [inputs, entry], "input_layers": [["input", 0, 0]], "output_layers": [["g", 0, 0]]}
+    path = _archive(tmp_path / "m.keras", {"class_name": "Functional", "config": body})
+    with pytest.raises(
+        ConversionError, match=r"layer `g` \(GRU\): a GRU with reset_after=False unrolled over steps of"
+    ):
+        convert(path, tmp_path / "m.mf")

@@ -143,7 +143,11 @@ def _save(model: object, tmp_path: Path, name: str = "m") -> Path:
         (lambda: [keras.Input((4, 4, 3)), layers.Conv2DTranspose(2, 3)], "needs a ConvTranspose op"),
         (lambda: [keras.Input((4, 3)), layers.LayerNormalization(axis=1)], "only normalization over the last axis"),
         (lambda: [keras.Input((4,)), layers.Dense(3, activation="elu")], "activation 'elu' needs the ELU op"),
-        (lambda: [keras.Input((4, 3)), layers.GRU(2, reset_after=False)], "reset_after=False"),
+        (lambda: [keras.Input((None, 3)), layers.GRU(2, reset_after=False)], "needs a known number of steps"),
+        (
+            lambda: [keras.Input((4, 3)), layers.Bidirectional(layers.GRU(2, reset_after=False))],
+            "reset_after=False in Bidirectional needs the GRU variant",
+        ),
         (lambda: [keras.Input((4, 3)), layers.LSTM(2, activation="relu")], "activation 'relu'"),
         (
             lambda: [keras.Input((4,)), layers.Embedding(5, 2, mask_zero=True), layers.Dense(2), layers.GRU(2)],

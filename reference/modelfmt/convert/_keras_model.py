@@ -196,8 +196,12 @@ def convert_model(
     else:
         raise ConversionError(f"{where}: model class {kind!r} is not supported; supported: Sequential, Functional")
     refusals.raise_any()
-    for value in outputs:
-        g.output(value.name)
+    listed: set[str] = set()
+    for index, value in enumerate(outputs):
+        # A value the model outputs twice (a state that is also the output) gets a copy: graph outputs are distinct.
+        name = value.name if value.name not in listed else g.node("Identity", [value.name], f"output{index}")
+        listed.add(name)
+        g.output(name)
     _check_all_weights_used(ctx)
     return ctx.tensors, g.build({tensor.name: tensor for tensor in ctx.tensors})
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from ._graph import Attribute
 from ._keras_context import Dim, Layer, Value
+from ._keras_gru_unrolled import unrolled_gru
 
 _OPS: Final[Mapping[str, str]] = {"SimpleRNN": "RNN", "LSTM": "LSTM", "GRU": "GRU"}
 _GATES: Final[Mapping[str, int]] = {"RNN": 1, "LSTM": 4, "GRU": 3}
@@ -36,6 +37,7 @@ class _Recurrent:
     go_backwards: bool
     use_bias: bool
     nonlinearity: str  # RNN only
+    reset_after: bool  # GRU only: False is unrolled (`_keras_gru_unrolled.py`)
 
 
 def _recurrent_config(layer: Layer) -> _Recurrent:
@@ -53,11 +55,6 @@ def _recurrent_config(layer: Layer) -> _Recurrent:
             f"{op} op of modelfmt.core version 1 has only tanh with sigmoid (PyTorch's cell)"
         )
     layer.absent("stateful")
-    if op == "GRU" and not layer.flag("reset_after", True):
-        raise layer.missing_op(
-            "reset_after=False (the reset gate applied before the recurrent product)",
-            "GRU variant with linear_before_reset=0 (ONNX's default)",
-        )
     return _Recurrent(
         op,
         layer.integer("units"),
@@ -66,6 +63,7 @@ def _recurrent_config(layer: Layer) -> _Recurrent:
         layer.flag("go_backwards", False),
         layer.flag("use_bias", True),
         nonlinearity,
+        op != "GRU" or layer.flag("reset_after", True),
     )
 
 
@@ -156,6 +154,8 @@ def _reversed_steps(layer: Layer, x: Value) -> Value:
 def recurrent(layer: Layer, inputs: Sequence[Value]) -> Value | tuple[Value, ...]:
     x, features = _sequence_input(layer, inputs)
     spec = _recurrent_config(layer)
+    if not spec.reset_after:
+        return _unrolled(layer, spec, x)
     parameters, dtype = _recurrent_weights(layer, spec, features=features, suffix="_l0", path=("cell",))
     if spec.go_backwards:
         x = _reversed_steps(layer, x)
@@ -179,6 +179,20 @@ def recurrent(layer: Layer, inputs: Sequence[Value]) -> Value | tuple[Value, ...
     )
 
 
+def _unrolled(layer: Layer, spec: _Recurrent, x: Value) -> Value | tuple[Value, ...]:
+    """GRU with reset_after=False: steps written out (in the order of processing for go_backwards)."""
+    if spec.go_backwards:
+        x = _reversed_steps(layer, x)
+    states, dtype = unrolled_gru(layer, x, units=spec.units, use_bias=spec.use_bias)
+    batch, u = x.shape[0], spec.units
+    if not spec.return_sequences:
+        last = Value(layer.node("Identity", [states[-1]]), dtype, (batch, u))
+        return (last, last) if spec.return_state else last
+    steps = [layer.node("Unsqueeze", [state], f"t{t}.step", axes=[1]) for t, state in enumerate(states)]
+    out = Value(layer.node("Concat", steps, "", axis=1), dtype, (batch, len(states), u))
+    return (out, Value(states[-1], dtype, (batch, u))) if spec.return_state else out
+
+
 def bidirectional(layer: Layer, inputs: Sequence[Value]) -> Value | tuple[Value, ...]:
     """Both directions in one bidirectional node; with `return_state`, Keras's outputs [merged, forward
     states..., backward states...] (h, then c for LSTM), each taken from the node's final states."""
@@ -197,6 +211,8 @@ def bidirectional(layer: Layer, inputs: Sequence[Value]) -> Value | tuple[Value,
         spec = _recurrent_config(inner_layer)
         if spec.go_backwards != backward:
             raise layer.fail(f"`{key}` has go_backwards={spec.go_backwards}, which Bidirectional does not produce")
+        if not spec.reset_after:
+            raise layer.missing_op("reset_after=False in Bidirectional", "GRU variant with linear_before_reset=0")
         specs.append(spec)
     spec, backward_spec = specs
     if spec.op != backward_spec.op or spec.units != backward_spec.units or spec.use_bias != backward_spec.use_bias:
