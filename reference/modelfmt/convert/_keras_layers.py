@@ -3,9 +3,10 @@
 Values stay in Keras's layout (batch first, channels last); ops that work channels first (Conv, Pool,
 BatchNorm) are wrapped in Transposes. The layers with weights of their own are here (Dense, the
 normalizations, Embedding, Rescaling); the families have a module each: convolution and pooling
-(`_keras_conv.py`), recurrent layers (`_keras_recurrent.py`), attention (`_keras_attention.py`), merges
-(`_keras_merge.py`), shape layers (`_keras_shape.py`); the classes refused with a reason are in
-`_keras_refused.py`. Weights go to the op set's PyTorch layouts on the way in (SPEC.md §10.7-10.10):
+(`_keras_conv.py`), recurrent layers (`_keras_recurrent.py`, `_keras_gru_unrolled.py`), attention
+(`_keras_attention.py`), merges (`_keras_merge.py`), shape layers (`_keras_shape.py`); the classes
+refused with a reason are in `_keras_refused.py`. Weights go to the op set's PyTorch layouts on the
+way in (SPEC.md §10.7-10.10):
 
 - Dense kernel `[in, out]` -> Linear weight `[out, in]` (transpose).
 - BatchNormalization gamma, beta, moving mean and variance -> weight, bias, running_mean, running_var

@@ -1,9 +1,10 @@
 """Keras recurrent layers (SimpleRNN, LSTM, GRU, Bidirectional) as the op set's RNN, LSTM and GRU.
 
 Weights go to PyTorch's layouts (SPEC.md §10.10): kernels `[in, G*u]` and recurrent kernels `[u, G*u]`
-are transposed; Keras's LSTM gate order i, f, c, o is PyTorch's i, f, g, o; GRU (only `reset_after=True`,
-PyTorch's formula) reorders z, r, h to r, z, n, its bias row 0 (input) -> `bias_ih`, row 1 (recurrent)
--> `bias_hh`. A single Keras bias (SimpleRNN, LSTM) becomes `bias_ih` with a zero `bias_hh`.
+are transposed; Keras's LSTM gate order i, f, c, o is PyTorch's i, f, g, o; GRU with `reset_after=True`
+(PyTorch's formula) reorders z, r, h to r, z, n, its bias row 0 (input) -> `bias_ih`, row 1 (recurrent)
+-> `bias_hh`. A single Keras bias (SimpleRNN, LSTM) becomes `bias_ih` with a zero `bias_hh`. A GRU with
+`reset_after=False`, which the op does not express, is unrolled (`_keras_gru_unrolled.py`).
 
 `go_backwards` reverses the steps before the op (a Gather of positions -1, -2, ..., -S, built from
 PositionIds, so the sequence length may stay symbolic); the outputs then come in Keras's order, the
