@@ -344,6 +344,7 @@ def test_a_wrapped_layer_is_refused_under_its_wrapper(tmp_path: Path) -> None:
         convert(_save(model, tmp_path), tmp_path / "m.mf")
 
 
+@pytest.mark.filterwarnings("ignore:Layer .* does not support masking:UserWarning")
 def test_a_mask_that_no_layer_reads_changes_nothing(tmp_path: Path) -> None:
     model = keras.Sequential(
         [keras.Input((5,), dtype="int32"), layers.Embedding(10, 3, mask_zero=True), layers.Dense(4), layers.Flatten()]
@@ -351,6 +352,7 @@ def test_a_mask_that_no_layer_reads_changes_nothing(tmp_path: Path) -> None:
     check(model, indices(2, 5), tmp_path)
 
 
+@pytest.mark.filterwarnings("ignore:Layer .* does not support masking:UserWarning")
 def test_a_mask_read_implicitly_is_refused_naming_the_reader(tmp_path: Path) -> None:
     """MultiHeadAttention takes its masks from its inputs: the functional config records no call argument."""
     inputs = keras.Input((5,), dtype="int32")
