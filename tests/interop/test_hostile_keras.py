@@ -133,3 +133,145 @@ def test_more_layers_than_a_graph_holds_are_refused_before_converting(tmp_path: 
     with pytest.raises(ConversionError, match=f"the model has {MAX_LAYERS + 1} layers; at most {MAX_LAYERS}") as caught:
         convert(path, tmp_path / "x.mf")
     assert caught.value.code == "CONVERT_STRUCTURE"
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape", "expected"),
+    [
+        ({"class_name": "RepeatVector", "config": {"name": "r", "n": 10**12}}, [None, WIDTH], "a repetition of"),
+        ({"class_name": "ZeroPadding1D", "config": {"name": "z", "padding": [0, 10**12]}}, [None, 3, 2], "zero"),
+        ({"class_name": "UpSampling1D", "config": {"name": "u", "size": 10**12}}, [None, 3, 2], "up-sampling"),
+        (
+            {
+                "class_name": "MultiHeadAttention",
+                "config": {"name": "a", "num_heads": 1, "key_dim": 1},
+                "call": {"use_causal_mask": True},
+            },
+            [None, 10**6, 1],
+            "would exceed",
+        ),
+    ],
+)
+def test_config_numbers_do_not_multiply_the_work(
+    tmp_path: Path, layer: dict[str, object], shape: list[object], expected: str
+) -> None:
+    """A repeat count or padding in the config is bounded before any list of node inputs is built, and a
+    causal mask before it is made: a hostile number is refused at once, never a memory blow-up."""
+    source = {"class_name": "__keras_tensor__", "config": {"keras_history": ["input", 0, 0]}}
+    call = layer.pop("call", None)
+    args = [source, source] if call else [source]
+    entry = {**layer, "inbound_nodes": [{"args": args, "kwargs": call or {}}]}
+    inputs = {"class_name": "InputLayer", "name": "input", "config": {"name": "input", "batch_shape": shape}}
+    body = {
+        "name": "m",
+        "layers": [inputs, entry],
+        "input_layers": [["input", 0, 0]],
+        "output_layers": [[entry["config"]["name"], 0, 0]],
+    }  # type: ignore[index]
+
+    def attention_weights(weights: object) -> None:
+        for part in ("query_dense", "key_dense", "value_dense", "output_dense"):
+            weights.create_dataset(f"layers/multi_head_attention/{part}/vars/0", data=[[[1.0]]])  # type: ignore[attr-defined]
+            weights.create_dataset(
+                f"layers/multi_head_attention/{part}/vars/1", data=[[1.0]] if part != "output_dense" else [1.0]
+            )  # type: ignore[attr-defined]
+
+    edit = attention_weights if layer["class_name"] == "MultiHeadAttention" else None
+    path = _archive(tmp_path / "m.keras", {"class_name": "Functional", "config": body}, edit)
+    with pytest.raises(ConversionError, match=expected) as caught:
+        convert(path, tmp_path / "m.mf")
+    assert caught.value.code == "CONVERT_FAILED"
+
+
+def test_thousands_of_refused_layers_make_one_short_error(tmp_path: Path) -> None:
+    layers = [_input_layer()] + [{"class_name": "Lambda", "config": {"name": f"code{i}"}} for i in range(5000)]
+    path = _archive(tmp_path / "m.keras", {"class_name": "Sequential", "config": {"name": "m", "layers": layers}})
+    with pytest.raises(ConversionError, match="5000 layers cannot be converted") as caught:
+        convert(path, tmp_path / "m.mf")
+    message = str(caught.value)
+    assert "`code31` (Lambda)" in message and "`code32`" not in message and "and 4968 more" in message
+    assert len(message) < 20_000
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"scale": 3}, "the call argument `scale` is not supported unless left at its default"),
+        ({"mask": {"class_name": "__keras_tensor__", "config": {"keras_history": ["input", 0, 0]}}}, "masking"),
+        ({"training": None, "mask": [None, None]}, None),
+    ],
+)
+def test_call_arguments_are_defaults_or_refused(
+    tmp_path: Path, kwargs: dict[str, object], expected: str | None
+) -> None:
+    source = {"class_name": "__keras_tensor__", "config": {"keras_history": ["input", 0, 0]}}
+    layer = {**_activation("act"), "inbound_nodes": [{"args": [source], "kwargs": kwargs}]}
+    body = {
+        "name": "m",
+        "layers": [_input_layer(), layer],
+        "input_layers": [["input", 0, 0]],
+        "output_layers": [["act", 0, 0]],
+    }
+    path = _archive(tmp_path / "m.keras", {"class_name": "Functional", "config": body})
+    if expected is None:
+        convert(path, tmp_path / "m.mf")
+        return
+    with pytest.raises(ConversionError, match=r"layer `act` \(Activation\): " + expected):
+        convert(path, tmp_path / "m.mf")
+
+
+@pytest.mark.parametrize(
+    ("layer", "expected"),
+    [
+        ({"class_name": "Permute", "config": {"name": "p", "dims": [1, "a"]}}, "`dims` must be a permutation"),
+        ({"class_name": "Reshape", "config": {"name": "p", "target_shape": [2, -1, -1]}}, "more than one -1"),
+        ({"class_name": "Rescaling", "config": {"name": "p", "scale": [1, [2]]}}, "flat list of numbers"),
+        ({"class_name": "Dot", "config": {"name": "p", "axes": {"x": 1}}}, "is not one or two axes"),
+        ({"class_name": "RepeatVector", "config": {"name": "p", "n": "3"}}, "positive integer"),
+    ],
+)
+def test_malformed_layer_options_are_refused_naming_the_layer(
+    tmp_path: Path, layer: dict[str, object], expected: str
+) -> None:
+    source = {"class_name": "__keras_tensor__", "config": {"keras_history": ["input", 0, 0]}}
+    args = [[source, source]] if layer["class_name"] == "Dot" else [source]
+    entry = {**layer, "inbound_nodes": [{"args": args, "kwargs": {}}]}
+    body = {
+        "name": "m",
+        "layers": [_input_layer(), entry],
+        "input_layers": [["input", 0, 0]],
+        "output_layers": [["p", 0, 0]],
+    }
+    path = _archive(tmp_path / "m.keras", {"class_name": "Functional", "config": body})
+    with pytest.raises(ConversionError) as caught:
+        convert(path, tmp_path / "m.mf")
+    assert f"layer `p` ({layer['class_name']}): " in str(caught.value) and expected in str(caught.value)
+
+
+@pytest.mark.parametrize("index", [-1, 1])
+def test_an_output_index_a_layer_does_not_have_is_refused(tmp_path: Path, index: int) -> None:
+    body = {
+        "name": "m",
+        "layers": [_input_layer(), _activation("act", "input")],
+        "input_layers": [["input", 0, 0]],
+        "output_layers": [["act", 0, index]],
+    }
+    path = _archive(tmp_path / "m.keras", {"class_name": "Functional", "config": body})
+    with pytest.raises(ConversionError, match=r"output_layers|has 1"):
+        convert(path, tmp_path / "m.mf")
+
+
+def test_an_unrolled_gru_of_a_million_steps_is_refused_before_any_node(tmp_path: Path) -> None:
+    config = {"name": "g", "units": 1, "reset_after": False}
+    entry = {
+        "class_name": "GRU",
+        "config": config,
+        "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {"keras_history": ["input", 0, 0]}}]}],
+    }
+    inputs = {"class_name": "InputLayer", "name": "input", "config": {"name": "input", "batch_shape": [None, 10**6, 1]}}
+    body = {"name": "m", "layers": [inputs, entry], "input_layers": [["input", 0, 0]], "output_layers": [["g", 0, 0]]}
+    path = _archive(tmp_path / "m.keras", {"class_name": "Functional", "config": body})
+    with pytest.raises(
+        ConversionError, match=r"layer `g` \(GRU\): a GRU with reset_after=False unrolled over steps of"
+    ):
+        convert(path, tmp_path / "m.mf")

@@ -4,29 +4,39 @@ Sequential: each layer consumes the previous layer's output. Functional: each la
 (`inbound_nodes`) names its inputs by `keras_history` [layer, node, tensor]; layers are converted once
 all their inputs exist, which yields a topological order whatever the config's order: by depth (one
 more than the deepest layer it uses), then in config order, computed in time linear in the config (a
-config listed backwards is not quadratic). Shared layers (called more than once), multi-output layers
-and call arguments other than `training`/`mask` left at their defaults are refused, naming the layer.
-Nested models are refused too (their class is not in the layer table). A model of more than
-`MAX_LAYERS` layers is refused before any is converted.
+config listed backwards is not quadratic). A layer may have several outputs (`return_state`); a call's
+tensor keyword arguments (an attention mask) reach the converter as values, other keyword arguments
+must be left at their defaults unless the layer's converter reads them (`KEYWORDS`). Shared layers
+(called more than once) are refused, naming the layer. Nested models are refused too (their class is not
+in the layer table). A model of more than `MAX_LAYERS` layers is refused before any is converted.
+
+Refusals are gathered, not raised one by one: every layer that cannot be converted is named in one
+error, with its class and reason. A layer that only depends on a refused one is not converted (it
+cannot be) and not named. Layers Keras itself adds to a functional config for operations it runs
+(`module` `keras.src.ops...`, such as the NotEqual and Any of a Masking layer) are named only when no
+user layer is refused.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Final
 
 from ..format._limits import MAX_NODES
 from ._errors import STRUCTURE, ConversionError
 from ._graph import GraphBuilder
 from ._h5 import WeightsFile
-from ._keras_context import Context, Layer, Value
-from ._keras_layers import LAYERS
+from ._keras_context import Context, Layer, LayerRefused, Value
+from ._keras_layers import KEYWORDS, LAYERS
+from ._keras_refused import MASK_READERS, MASKING, refusal
 from ._source import SourceTensor
 
-_INPUT_DTYPES: Final = ("float16", "bfloat16", "float32", "float64", "int32", "int64")
+_INPUT_DTYPES: Final = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "bool")
 _FLOAT_POLICIES: Final = ("float16", "bfloat16", "float32", "float64")
-_CALL_KEYWORDS: Final = frozenset({"training", "mask"})
+_KERAS_OPERATIONS: Final = "keras.src.ops"  # the module of the layers Keras adds for operations it runs
+_LISTED: Final = 32  # refused layers named in one error; a config of thousands gets a count for the rest
 # Every layer becomes at least one node of the graph, whose node count the format bounds.
 MAX_LAYERS: Final = MAX_NODES
 
@@ -73,18 +83,63 @@ def _symbol(name: str) -> str:
     return cleaned if cleaned[:1].isalpha() or cleaned[:1] == "_" else f"_{cleaned}"
 
 
-def _convert_layer(ctx: Context, kind: str, name: str, config: Mapping[str, object], inputs: Sequence[Value]) -> Value:
-    layer = Layer(ctx, name, kind, config)
+def _convert_layer(  # noqa: PLR0917 -- the parts of one layer entry, in the entry's order
+    ctx: Context,
+    kind: str,
+    name: str,
+    config: Mapping[str, object],
+    inputs: Sequence[Value],
+    keywords: Mapping[str, object] | None = None,
+) -> tuple[Value, ...]:
+    layer = Layer(ctx, name, kind, config, keywords or {})
     converter = LAYERS.get(kind)
     if converter is None:
+        reason = refusal(kind)
         raise layer.fail(
-            f"layer class {kind!r} is not supported; supported: InputLayer, {', '.join(LAYERS)} "
-            "(convert with weights only to keep the weights alone)"
+            reason
+            or f"layer class {kind!r} is not supported (convert with weights only to keep the weights alone; "
+            "README.md lists the supported layers)"
         )
     policy = _policy(config)
     if policy is not None and policy not in _FLOAT_POLICIES:
         raise layer.fail(f"dtype policy {policy!r} is not supported (mixed precision has no single dtype)")
-    return converter(layer, inputs)
+    allowed = KEYWORDS.get(kind, frozenset())
+    for key, given in (keywords or {}).items():
+        # A merge layer's per-input masks, all absent, are no mask.
+        value = None if isinstance(given, list) and all(item is None for item in given) else given
+        if key == "mask" and value is not None:
+            raise layer.fail(MASKING)
+        if key not in allowed and value not in (None, False):
+            raise layer.fail(f"the call argument `{key}` is not supported unless left at its default")
+    masked = any(value.masked for value in inputs)
+    if masked and kind in MASK_READERS:
+        raise layer.fail(MASKING)
+    out = converter(layer, inputs)
+    outputs = out if isinstance(out, tuple) else (out,)
+    # A mask passes on (Keras propagates it through most layers); keeping it longer only refuses more.
+    return tuple(replace(value, masked=True) for value in outputs) if masked else outputs
+
+
+class _Refusals:
+    """The layers that cannot be converted, gathered so that one error names them all."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.refused: list[LayerRefused] = []
+        self.operations: list[LayerRefused] = []  # Keras-internal operation layers
+
+    def add(self, error: LayerRefused, *, internal: bool) -> None:
+        (self.operations if internal else self.refused).append(error)
+
+    def raise_any(self) -> None:
+        shown = self.refused or self.operations
+        if not shown:
+            return
+        if len(shown) == 1:
+            raise shown[0]
+        listed = "; ".join(f"`{error.layer}` ({error.kind}): {error.reason}" for error in shown[:_LISTED])
+        more = f"; and {len(shown) - _LISTED} more" if len(shown) > _LISTED else ""
+        raise ConversionError(f"{self.where}: {len(shown)} layers cannot be converted: {listed}{more}")
 
 
 def _snake_case(name: str) -> str:
@@ -133,19 +188,25 @@ def convert_model(
         )
     entries = [_layer_parts(entry, where) for entry in layers]
     ctx = Context(g, weights, where, weight_groups(entries, sequential=kind == "Sequential"))
+    refusals = _Refusals(where)
     if kind == "Sequential":
-        outputs = [_sequential(ctx, body)]
+        outputs = _sequential(ctx, body, refusals)
     elif kind in ("Functional", "Model"):
-        outputs = _functional(ctx, body)
+        outputs = _functional(ctx, body, refusals)
     else:
         raise ConversionError(f"{where}: model class {kind!r} is not supported; supported: Sequential, Functional")
-    for value in outputs:
-        g.output(value.name)
+    refusals.raise_any()
+    listed: set[str] = set()
+    for index, value in enumerate(outputs):
+        # A value the model outputs twice (a state that is also the output) gets a copy: graph outputs are distinct.
+        name = value.name if value.name not in listed else g.node("Identity", [value.name], f"output{index}")
+        listed.add(name)
+        g.output(name)
     _check_all_weights_used(ctx)
     return ctx.tensors, g.build({tensor.name: tensor for tensor in ctx.tensors})
 
 
-def _sequential(ctx: Context, body: Mapping[str, object]) -> Value:
+def _sequential(ctx: Context, body: Mapping[str, object], refusals: _Refusals) -> list[Value]:
     layers = body["layers"]
     assert isinstance(layers, list)
     entries = [_layer_parts(entry, ctx.where) for entry in layers]
@@ -154,95 +215,184 @@ def _sequential(ctx: Context, body: Mapping[str, object]) -> Value:
         x = _input_value(ctx.g, name, config.get("batch_shape"), _policy(config), ctx.where)
     else:
         x = _input_value(ctx.g, "input", body.get("build_input_shape"), None, ctx.where)
-    for kind, name, config in entries:
-        x = _convert_layer(ctx, kind, name, config, [x])
-    return x
+    current: Value | None = x
+    last = [x]
+    for index, (kind, name, config) in enumerate(entries):
+        if current is None:
+            # After a refused layer only the classes can be judged: name every unknown one.
+            reason = None if kind in LAYERS else refusal(kind) or f"layer class {kind!r} is not supported"
+            if reason is not None:
+                refusals.add(LayerRefused(ctx.where, name, kind, reason), internal=False)
+            continue
+        try:
+            outputs = _convert_layer(ctx, kind, name, config, [current])
+        except LayerRefused as error:
+            refusals.add(error, internal=False)
+            current = None
+            continue
+        if len(outputs) != 1 and index != len(entries) - 1:
+            raise ConversionError(f"{ctx.where}: layer `{name}` has {len(outputs)} outputs in a Sequential model")
+        current, last = outputs[0], list(outputs)
+    return last if current is not None else []
 
 
-def _history(tensor: object, layer: str, where: str) -> str:
-    """The layer whose output a `__keras_tensor__` argument is; node and tensor index must be 0."""
+Ref = tuple[str, int]  # (layer name, output index)
+
+
+def _is_tensor(argument: object) -> bool:
+    return isinstance(argument, Mapping) and argument.get("class_name") == "__keras_tensor__"
+
+
+def _history(tensor: object, layer: str, where: str) -> Ref:
+    """The output a `__keras_tensor__` argument is: (layer, output index); the call index must be 0."""
     config = tensor.get("config") if isinstance(tensor, Mapping) else None
     history = config.get("keras_history") if isinstance(config, Mapping) else None
     if (
-        not isinstance(tensor, Mapping)
-        or tensor.get("class_name") != "__keras_tensor__"
+        not _is_tensor(tensor)
         or not isinstance(history, list)
         or len(history) != 3
         or not isinstance(history[0], str)
+        or type(history[2]) is not int
+        or history[2] < 0
     ):
         raise ConversionError(f"{where}: layer `{layer}`: a call argument is not a Keras tensor reference")
-    if history[1:] != [0, 0]:
+    if history[1] != 0:
         raise ConversionError(
-            f"{where}: layer `{layer}`: uses output {history[2]} of call {history[1]} of `{history[0]}`; "
-            "shared layers and multi-output layers are not supported"
+            f"{where}: layer `{layer}`: uses call {history[1]} of `{history[0]}`; shared layers are not supported"
         )
-    return history[0]
+    return history[0], history[2]
 
 
-def _inbound(entry: Mapping[str, object], name: str, where: str) -> list[str]:
+@dataclass(frozen=True)
+class _Call:
+    inputs: list[Ref]  # the positional tensors, in order (a list argument's items in order)
+    keywords: dict[str, object]  # keyword arguments: a tensor as its Ref, anything else as given
+
+
+def _inbound(entry: Mapping[str, object], name: str, where: str, *, operation: bool) -> _Call:
+    """The layer's one call. A Keras operation layer (`operation`) may have constant positional arguments
+    (`x != 0.0`): only its tensors are kept, to order it; it is refused when converted."""
     nodes = entry.get("inbound_nodes")
     if not isinstance(nodes, list) or len(nodes) != 1 or not isinstance(nodes[0], Mapping):
         count = len(nodes) if isinstance(nodes, list) else 0
         raise ConversionError(f"{where}: layer `{name}` is called {count} times; exactly one call is supported")
     node = nodes[0]
     args, kwargs = node.get("args"), node.get("kwargs", {})
-    if not isinstance(args, list) or len(args) != 1:
-        raise ConversionError(f"{where}: layer `{name}`: exactly one positional call argument is supported")
-    if not isinstance(kwargs, Mapping) or any(
-        key not in _CALL_KEYWORDS or value not in (None, False) for key, value in kwargs.items()
-    ):
-        raise ConversionError(f"{where}: layer `{name}`: call arguments {dict(kwargs)!r} are not supported")
-    argument = args[0]
-    tensors = argument if isinstance(argument, list) else [argument]
-    return [_history(tensor, name, where) for tensor in tensors]
+    if not isinstance(args, list) or not args:
+        raise ConversionError(f"{where}: layer `{name}`: a call without positional arguments is not supported")
+    if not isinstance(kwargs, Mapping):
+        raise ConversionError(f"{where}: layer `{name}`: call keyword arguments are not an object")
+    tensors = args[0] if len(args) == 1 and isinstance(args[0], list) else args
+    if operation:
+        tensors = [tensor for tensor in tensors if _is_tensor(tensor)]
+    if not all(_is_tensor(tensor) for tensor in tensors):
+        # A constant positional argument only occurs in Keras's operation layers (`x != 0.0`).
+        raise ConversionError(f"{where}: layer `{name}`: a positional call argument is not a tensor")
+    keywords: dict[str, object] = {}
+    for key, value in kwargs.items():
+        keywords[str(key)] = _history(value, name, where) if _is_tensor(value) else value
+    return _Call([_history(tensor, name, where) for tensor in tensors], keywords)
 
 
-def _endpoints(raw: object, what: str, where: str) -> list[str]:
-    """`input_layers` / `output_layers`: [name, 0, 0] or a list of them."""
+def _endpoints(raw: object, what: str, where: str) -> list[Ref]:
+    """`input_layers` / `output_layers`: [name, 0, index] or a list of them."""
     items = raw if isinstance(raw, list) and raw and isinstance(raw[0], list) else [raw]
-    names = []
+    refs = []
     for item in items:
-        if not isinstance(item, list) or len(item) != 3 or not isinstance(item[0], str) or item[1:] != [0, 0]:
+        if (
+            not isinstance(item, list)
+            or len(item) != 3
+            or not isinstance(item[0], str)
+            or item[1] != 0
+            or type(item[2]) is not int
+            or item[2] < 0
+        ):
             raise ConversionError(f"{where}: `{what}` entry {item!r} is not supported")
-        names.append(item[0])
-    return names
+        refs.append((item[0], item[2]))
+    return refs
 
 
-def _functional(ctx: Context, body: Mapping[str, object]) -> list[Value]:
+def _functional(ctx: Context, body: Mapping[str, object], refusals: _Refusals) -> list[Value]:
     layers = body["layers"]
     assert isinstance(layers, list)
-    values: dict[str, Value] = {}
-    pending: list[tuple[str, str, Mapping[str, object], list[str]]] = []
+    values: dict[str, tuple[Value, ...]] = {}
+    pending: list[Pending] = []
     names: set[str] = set()
+    internal: set[str] = set()
     for entry in layers:
         kind, name, config = _layer_parts(entry, ctx.where)
         if name in names:
             raise ConversionError(f"{ctx.where}: two layers are named `{name}`")
         names.add(name)
+        assert isinstance(entry, Mapping)
+        operation = str(entry.get("module", "")).startswith(_KERAS_OPERATIONS)
+        if operation:
+            internal.add(name)
         if kind == "InputLayer":
-            values[name] = _input_value(ctx.g, name, config.get("batch_shape"), _policy(config), ctx.where)
+            values[name] = (_input_value(ctx.g, name, config.get("batch_shape"), _policy(config), ctx.where),)
         else:
-            assert isinstance(entry, Mapping)
-            pending.append((kind, name, config, _inbound(entry, name, ctx.where)))
-    for name in _endpoints(body.get("input_layers"), "input_layers", ctx.where):
-        if name not in values:
-            raise ConversionError(f"{ctx.where}: input layer `{name}` is not an InputLayer of the model")
-    for kind, name, config, sources in _in_depth_order(pending, set(values)):
-        values[name] = _convert_layer(ctx, kind, name, config, [values[source] for source in sources])
-    if len(values) < len(names):
+            pending.append((kind, name, config, _inbound(entry, name, ctx.where, operation=operation)))
+    for layer_name, _ in _endpoints(body.get("input_layers"), "input_layers", ctx.where):
+        if layer_name not in values:
+            raise ConversionError(f"{ctx.where}: input layer `{layer_name}` is not an InputLayer of the model")
+    failed: set[str] = set()
+    for kind, name, config, call in _in_depth_order(pending, set(values)):
+        sources = [*call.inputs, *(ref for ref in _refs(call.keywords).values())]
+        if "mask" in _refs(call.keywords):
+            # Refused for itself, even though the mask comes from a Keras operation that is refused too.
+            refusals.add(LayerRefused(ctx.where, name, kind, MASKING), internal=name in internal)
+            failed.add(name)
+            continue
+        if any(source in failed for source, _ in sources):
+            failed.add(name)  # cannot be converted: an input is missing; not a refusal of its own
+            continue
+        try:
+            inputs = [_output(values, ref, name, ctx.where) for ref in call.inputs]
+            keywords = {
+                key: _output(values, value, name, ctx.where) if _is_ref(value) else value
+                for key, value in call.keywords.items()
+            }
+            values[name] = _convert_layer(ctx, kind, name, config, inputs, keywords)
+        except LayerRefused as error:
+            refusals.add(error, internal=name in internal)
+            failed.add(name)
+    if len(values) + len(failed) < len(names):
         # A layer that never became ready uses a name no layer produces, or is on a cycle.
-        kind, name, _, sources = next(item for item in pending if item[1] not in values)
-        missing = [source for source in sources if source not in values]
+        kind, name, _, call = next(item for item in pending if item[1] not in values and item[1] not in failed)
+        missing = [source for source, _ in _sources(call) if source not in values and source not in failed]
         raise ConversionError(f"{ctx.where}: layer `{name}` uses `{missing[0]}`, which no layer produces")
-    outputs = []
-    for name in _endpoints(body.get("output_layers"), "output_layers", ctx.where):
-        if name not in values:
-            raise ConversionError(f"{ctx.where}: output layer `{name}` is not a layer of the model")
-        outputs.append(values[name])
-    return outputs
+    if failed:
+        return []
+    return [
+        _output(values, ref, "output_layers", ctx.where)
+        for ref in _endpoints(body.get("output_layers"), "output_layers", ctx.where)
+    ]
 
 
-Pending = tuple[str, str, Mapping[str, object], list[str]]  # (class, name, config, names of its inputs)
+def _is_ref(value: object) -> bool:
+    return isinstance(value, tuple)
+
+
+def _refs(keywords: Mapping[str, object]) -> dict[str, Ref]:
+    return {key: value for key, value in keywords.items() if isinstance(value, tuple)}
+
+
+def _sources(call: _Call) -> list[Ref]:
+    return [*call.inputs, *_refs(call.keywords).values()]
+
+
+def _output(values: Mapping[str, tuple[Value, ...]], ref: object, user: str, where: str) -> Value:
+    assert isinstance(ref, tuple)
+    source, index = ref
+    if source not in values:
+        raise ConversionError(f"{where}: `{user}` uses `{source}`, which is not a layer of the model")
+    outputs = values[source]
+    if index >= len(outputs):
+        raise ConversionError(f"{where}: `{user}` uses output {index} of `{source}`, which has {len(outputs)}")
+    return outputs[index]
+
+
+Pending = tuple[str, str, Mapping[str, object], _Call]  # (class, name, config, its call)
 
 
 def _in_depth_order(pending: Sequence[Pending], inputs: set[str]) -> list[Pending]:
@@ -251,8 +401,8 @@ def _in_depth_order(pending: Sequence[Pending], inputs: set[str]) -> list[Pendin
     inputs exist at the start of the round. Kahn's algorithm: each layer and each use is visited once."""
     users: dict[str, list[int]] = {}
     waiting = [0] * len(pending)
-    for index, (_, _, _, sources) in enumerate(pending):
-        for source in sources:
+    for index, (_, _, _, call) in enumerate(pending):
+        for source in {source for source, _ in _sources(call)}:
             if source not in inputs:
                 users.setdefault(source, []).append(index)
                 waiting[index] += 1
