@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The op set modelfmt.core version 1 (SPEC.md §10) as data: for each op its ports, its attributes
+ * The op set modelfmt.core versions 1 and 2 (SPEC.md §10) as data: for each op its ports, its attributes
  * (type, default, range), its cross-attribute rules, its parameter slots, and its dtype and shape rules.
  *
  * Attribute values given to the functions below are already type-checked and converted: `int` and `float`
@@ -118,6 +118,7 @@ function op(name, def) {
     name, inputs: def.inputs || [], outputs: def.outputs || Y, attributes: def.attributes || [],
     cross: def.cross || null, postAttributes: def.postAttributes || null, arity: def.arity || null,
     slots: def.slots || (() => []), infer: def.infer,
+    since: def.since || 1, // §9.3: the modelfmt.core version that introduced the op
   });
 }
 

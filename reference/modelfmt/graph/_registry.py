@@ -7,7 +7,7 @@ import or evaluation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Final
 
@@ -16,7 +16,7 @@ from ._spec import REQUIRED, Attr, OpSpec, Port
 from .core import _attention, _basic, _layers, _recurrent, _shape
 
 CORE_DOMAIN: Final = "modelfmt.core"
-CORE_VERSION: Final = 1  # the highest modelfmt.core version this implementation validates and runs
+CORE_VERSION: Final = 2  # the highest modelfmt.core version this implementation validates and runs
 
 # The families in the order of SPEC.md §10; adding an op means adding its definition to one of them.
 FAMILIES: Final = (_basic.OPS, _shape.OPS, _layers.OPS, _recurrent.OPS, _attention.OPS)
@@ -54,3 +54,10 @@ def ops_at(version: int, table: Mapping[str, OpSpec] = CORE_OPS) -> Mapping[str,
 
 COSTS: Final[Mapping[str, CostFunction]] = MappingProxyType({name: spec.cost for name, spec in CORE_OPS.items()})
 """The cost rule of every op (SPEC.md §9.11, the reference cost model), from the definitions."""
+
+
+def lowest_version(ops: Iterable[str]) -> int:
+    """The lowest modelfmt.core version that defines every core op named in `ops` (names that are not core
+    ops, such as extension ops, are ignored): what a writer declares (SPEC.md §9.3, a writer SHOULD declare
+    the lowest version), so that a graph of version 1 ops stays readable by a version 1 reader."""
+    return max((CORE_OPS[op].since for op in ops if op in CORE_OPS), default=1)
