@@ -1,4 +1,4 @@
-"""Every op of modelfmt.core v1 against PyTorch's functional equivalent (SPEC.md §10).
+"""Every op of modelfmt.core (versions 1 and 2) against PyTorch's functional equivalent (SPEC.md §10).
 
 Each case is a one-node graph: the numpy runtime (`modelfmt.run`) and `modelfmt.torch.build` must agree
 with torch to a relative error of 1e-5 (float32) or 1e-10 (float64), and give exactly the dtype and
@@ -418,7 +418,47 @@ def _attention_cases() -> list[Case]:
 
         attributes = {"embed_dim": 8, "num_heads": 2, "batch_first": batch_first}
         cases.append(Case(case_id, "MultiHeadAttention", inputs, reference, attributes, params, 1, order))
-    return cases
+    return cases + _version_2_cases()
+
+
+def _version_2_cases() -> list[Case]:
+    """The ops of modelfmt.core version 2 (SPEC.md §10.14-10.15)."""
+    positive = np.abs(rand(4, 5)) + 0.1
+    ints = RNG.integers(-50, 50, (3, 4)).astype(np.int64)
+    a, b = rand(3, 1, 5), rand(4, 1)
+    flags, other = rand(3, 4) > 0, rand(4) > 0
+    return [
+        Case("neg", "Neg", {"x": rand(3, 4)}, torch.neg),
+        Case("neg-int64", "Neg", {"x": ints}, torch.neg),
+        Case("abs", "Abs", {"x": rand(3, 4)}, torch.abs),
+        Case("abs-int32", "Abs", {"x": ints.astype(np.int32)}, torch.abs),
+        Case("sqrt", "Sqrt", {"x": positive}, torch.sqrt),
+        Case("rsqrt", "Rsqrt", {"x": positive}, torch.rsqrt),
+        Case("exp", "Exp", {"x": rand(4, 5) * 3}, torch.exp),
+        Case("log", "Log", {"x": positive}, torch.log),
+        Case("log-float64", "Log", {"x": positive.astype(np.float64)}, torch.log),
+        Case("sin", "Sin", {"x": rand(4, 5) * 4}, torch.sin),
+        Case("cos", "Cos", {"x": rand(4, 5) * 4}, torch.cos),
+        Case("erf", "Erf", {"x": rand(4, 5) * 2}, torch.erf),
+        Case("erf-float64", "Erf", {"x": rand(4, 5, dtype="float64") * 2}, torch.erf),
+        Case("pow", "Pow", {"a": positive, "b": rand(5)}, torch.pow),
+        Case("min", "Min", {"a": a, "b": b}, torch.minimum),
+        Case("max", "Max", {"a": a, "b": b}, torch.maximum),
+        Case("max-int64", "Max", {"a": ints, "b": ints.T[:1].T.copy()}, torch.maximum),
+        Case("clip", "Clip", {"x": rand(4, 5) * 3}, lambda x: torch.clamp(x, -1.5, 2.0), {"min": -1.5, "max": 2.0}),
+        Case("clip-relu6", "Clip", {"x": rand(4, 5) * 8}, F.relu6, {"min": 0, "max": 6}),
+        Case("equal", "Equal", {"a": ints, "b": ints[:, :1].copy()}, torch.eq),
+        Case("less", "Less", {"a": a, "b": b}, torch.lt),
+        Case("less-or-equal", "LessOrEqual", {"a": ints, "b": np.array(0, np.int64)}, torch.le),
+        Case("greater", "Greater", {"a": a, "b": b}, torch.gt),
+        Case("greater-or-equal", "GreaterOrEqual", {"a": a, "b": a[:1].copy()}, torch.ge),
+        Case("and", "And", {"a": flags, "b": other}, torch.logical_and),
+        Case("or", "Or", {"a": flags, "b": other}, torch.logical_or),
+        Case("xor", "Xor", {"a": flags, "b": other}, torch.logical_xor),
+        Case("not", "Not", {"x": flags}, torch.logical_not),
+        Case("where", "Where", {"c": flags, "x": rand(3, 4), "y": rand(4)}, torch.where),
+        Case("where-int64", "Where", {"c": other, "x": ints, "y": np.array(-1, np.int64)}, torch.where),
+    ]
 
 
 CASES = _cases()

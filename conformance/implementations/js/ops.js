@@ -118,7 +118,7 @@ function op(name, def) {
     name, inputs: def.inputs || [], outputs: def.outputs || Y, attributes: def.attributes || [],
     cross: def.cross || null, postAttributes: def.postAttributes || null, arity: def.arity || null,
     slots: def.slots || (() => []), infer: def.infer,
-    since: def.since || 1, // §9.3: the modelfmt.core version that introduced the op
+    since: def.since || 1, // §9.3: the modelfmt.core version that introduced the op (v2 below)
   });
 }
 
@@ -741,6 +741,50 @@ op('MultiHeadAttention', {
       eqDim(c, am.shape[off + 1], Sk, "attn_mask's key length differs");
     }
     return [q];
+  },
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Version 2 (SPEC.md §10.13): each op below carries `since: 2`; a graph declaring version 1 does not know it.
+
+const BOOL = new Set(['bool']);
+const BOOLEAN = 'bool';
+const v2 = (name, def) => op(name, { ...def, since: 2 });
+
+// 10.14 Elementwise math
+const unary = (set, setName) => (c) => { needs(c, set, c.ins[0], 'X', setName); return [c.ins[0]]; };
+for (const name of ['Neg', 'Abs']) v2(name, { inputs: X, infer: unary(N, NUMERIC) });
+for (const name of ['Sqrt', 'Rsqrt', 'Exp', 'Log', 'Sin', 'Cos', 'Erf']) v2(name, { inputs: X, infer: unary(T, FLOAT) });
+v2('Pow', { inputs: AB, infer: binary(T, FLOAT) });
+v2('Min', { inputs: AB, infer: binary(N, NUMERIC) });
+v2('Max', { inputs: AB, infer: binary(N, NUMERIC) });
+v2('Clip', {
+  inputs: X,
+  attributes: [attr('min', 'float', ABSENT, any), attr('max', 'float', ABSENT, any)],
+  cross: (a) => (a.min !== undefined && a.max !== undefined && a.min > a.max
+    ? `min ${a.min} is greater than max ${a.max}` : null),
+  infer: unary(T, FLOAT),
+});
+
+// 10.15 Comparisons, logic and selection
+const toBool = (infer) => (c) => [type(c, 'bool', infer(c)[0].shape)];
+for (const name of ['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual']) {
+  v2(name, { inputs: AB, infer: toBool(binary(N, NUMERIC)) });
+}
+for (const name of ['And', 'Or', 'Xor']) v2(name, { inputs: AB, infer: binary(BOOL, BOOLEAN) });
+v2('Not', { inputs: X, infer: unary(BOOL, BOOLEAN) });
+v2('Where', {
+  inputs: [port('condition'), port('X'), port('Y')],
+  outputs: [port('Z')],
+  infer: (c) => {
+    const [cond, x, y] = c.ins;
+    needs(c, BOOL, cond, 'condition', BOOLEAN);
+    needs(c, V, x, 'X', VALUE);
+    sameDtype(c, x, y, 'Y');
+    const xy = S.broadcastShapes(cond.shape, x.shape);
+    const shape = xy === undefined ? undefined : S.broadcastShapes(xy, y.shape);
+    if (shape === undefined) c.shapeErr(`shapes [${cond.shape}], [${x.shape}] and [${y.shape}] do not broadcast`);
+    return [type(c, x.dtype, shape)];
   },
 });
 

@@ -127,6 +127,12 @@ def gelu(ctx: CostContext) -> NodeCost:
     return NodeCost(n * (PYTHON_ELEMENT_BYTES + 3 * size), CALL + (PYTHON_ELEMENT + 6) * n)
 
 
+def erf(ctx: CostContext) -> NodeCost:
+    """erf element by element: the float64 copy, its temporaries and the result."""
+    n, size = ctx.out_numel(), ctx.itemsize
+    return NodeCost(n * (PYTHON_ELEMENT_BYTES + size), CALL + PYTHON_ELEMENT * n)
+
+
 def softmax(ctx: CostContext) -> NodeCost:
     shape, n, size = ctx.shape(), ctx.numel(), ctx.itemsize
     along = shape[ctx.int_attr("axis") % len(shape)]

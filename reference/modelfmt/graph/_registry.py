@@ -13,13 +13,13 @@ from typing import Final
 
 from ._cost import CostFunction
 from ._spec import REQUIRED, Attr, OpSpec, Port
-from .core import _attention, _basic, _layers, _recurrent, _shape
+from .core import _attention, _basic, _elementwise, _layers, _recurrent, _shape
 
 CORE_DOMAIN: Final = "modelfmt.core"
 CORE_VERSION: Final = 2  # the highest modelfmt.core version this implementation validates and runs
 
 # The families in the order of SPEC.md §10; adding an op means adding its definition to one of them.
-FAMILIES: Final = (_basic.OPS, _shape.OPS, _layers.OPS, _recurrent.OPS, _attention.OPS)
+FAMILIES: Final = (_basic.OPS, _shape.OPS, _layers.OPS, _recurrent.OPS, _attention.OPS, _elementwise.OPS)
 
 
 def _table(*families: tuple[OpSpec, ...]) -> Mapping[str, OpSpec]:
@@ -30,9 +30,11 @@ def _table(*families: tuple[OpSpec, ...]) -> Mapping[str, OpSpec]:
             assert 1 <= spec.since <= CORE_VERSION, f"op {spec.name} is from version {spec.since}"
             parts: tuple[Attr | Port, ...] = (*spec.attributes, *spec.inputs, *spec.outputs)
             for part in parts:
-                # §9.3: what a later version adds to an op is optional, so earlier graphs stay valid.
-                assert spec.since <= part.since <= CORE_VERSION, f"{spec.name}.{part.name} is from {part.since}"
-                assert part.since == spec.since or not _required(part), f"{spec.name}.{part.name} is required"
+                # §9.3: what a later version adds to an op is optional, so earlier graphs stay valid. A part
+                # left at the default `since` of 1 belongs to its op's version.
+                since = max(part.since, spec.since)
+                assert since <= CORE_VERSION, f"{spec.name}.{part.name} is from {part.since}"
+                assert since == spec.since or not _required(part), f"{spec.name}.{part.name} is required"
             table[spec.name] = spec
     return MappingProxyType(table)
 

@@ -1,4 +1,4 @@
-"""torch implementations of modelfmt.core v1 (for `build`): one function per op, found in a dict."""
+"""torch implementations of modelfmt.core (for `build`): one function per op, found in a dict."""
 
 from __future__ import annotations
 
@@ -243,6 +243,17 @@ def _split(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     return list(torch.split(_x(inputs), list(node.ints_attr("split")), dim=node.int_attr("axis")))
 
 
+def _clip(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    low, high = node.attributes["min"], node.attributes["max"]
+    # SPEC.md §10.14.10: the bounds are rounded to X's dtype; maximum and minimum keep NaN.
+    if isinstance(low, float):
+        x = torch.maximum(x, torch.tensor(low, dtype=x.dtype, device=x.device))
+    if isinstance(high, float):
+        x = torch.minimum(x, torch.tensor(high, dtype=x.dtype, device=x.device))
+    return [x]
+
+
 KERNELS: Final[Mapping[str, TorchKernel]] = {
     "Identity": _unary(lambda x: x),
     "Constant": lambda node, inputs, params: [params["value"]],
@@ -292,4 +303,27 @@ KERNELS: Final[Mapping[str, TorchKernel]] = {
     "LSTM": _recurrent,
     "GRU": _recurrent,
     "MultiHeadAttention": _attention,
+    "Neg": _unary(torch.neg),
+    "Abs": _unary(torch.abs),
+    "Sqrt": _unary(torch.sqrt),
+    "Rsqrt": _unary(torch.rsqrt),
+    "Exp": _unary(torch.exp),
+    "Log": _unary(torch.log),
+    "Sin": _unary(torch.sin),
+    "Cos": _unary(torch.cos),
+    "Erf": _unary(torch.erf),
+    "Pow": _binary(torch.pow),
+    "Min": _binary(torch.minimum),
+    "Max": _binary(torch.maximum),
+    "Clip": _clip,
+    "Equal": _binary(torch.eq),
+    "Less": _binary(torch.lt),
+    "LessOrEqual": _binary(torch.le),
+    "Greater": _binary(torch.gt),
+    "GreaterOrEqual": _binary(torch.ge),
+    "And": _binary(torch.logical_and),
+    "Or": _binary(torch.logical_or),
+    "Xor": _binary(torch.logical_xor),
+    "Not": _unary(torch.logical_not),
+    "Where": lambda node, inputs, params: [torch.where(_x(inputs, 0), _x(inputs, 1), _x(inputs, 2))],
 }

@@ -1,0 +1,180 @@
+"""Vectors for the ops of modelfmt.core version 2 (SPEC.md §10.13 onward): one valid vector per op, whose
+declared outputs were worked out by hand from §10 (a reader must infer the same), and one invalid vector
+per rule an op states (dtype, shape, attribute), plus the version rule of §9.3: a graph declaring version 1
+does not know an op of version 2."""
+
+from __future__ import annotations
+
+from .model import Vector, invalid, valid
+from .ops import op_file
+
+F = "float32"
+
+# (op, what the vector shows, file)
+_VALID: list[tuple[str, str, bytes]] = [
+    ("Neg", "int32 (wraps around)", op_file("Neg", [("x", "int32", [3])], [("y", "int32", [3])], opset=2)),
+    ("Abs", "a symbolic batch", op_file("Abs", [("x", F, ["n", 2])], [("y", F, ["n", 2])], opset=2)),
+    ("Sqrt", "float64", op_file("Sqrt", [("x", "float64", [4])], [("y", "float64", [4])], opset=2)),
+    ("Rsqrt", "float16", op_file("Rsqrt", [("x", "float16", [2, 2])], [("y", "float16", [2, 2])], opset=2)),
+    ("Exp", "rank 0", op_file("Exp", [("x", F, [])], [("y", F, [])], opset=2)),
+    ("Log", "bfloat16", op_file("Log", [("x", "bfloat16", [3])], [("y", "bfloat16", [3])], opset=2)),
+    ("Sin", "float32", op_file("Sin", [("x", F, [2, 3])], [("y", F, [2, 3])], opset=2)),
+    ("Cos", "float32", op_file("Cos", [("x", F, [5])], [("y", F, [5])], opset=2)),
+    ("Erf", "a zero-size axis", op_file("Erf", [("x", F, [0, 3])], [("y", F, [0, 3])], opset=2)),
+    ("Pow", "broadcast", op_file("Pow", [("a", F, [2, 1]), ("b", F, [3])], [("y", F, [2, 3])], opset=2)),
+    (
+        "Min",
+        "int64, broadcast",
+        op_file("Min", [("a", "int64", [4]), ("b", "int64", [])], [("y", "int64", [4])], opset=2),
+    ),
+    (
+        "Max",
+        "a symbol against 1",
+        op_file("Max", [("a", F, ["n", 1]), ("b", F, [1, 3])], [("y", F, ["n", 3])], opset=2),
+    ),
+    (
+        "Clip",
+        "min equal to max (allowed), given as integer-form numbers",
+        op_file("Clip", [("x", F, [3])], [("y", F, [3])], attributes={"min": 1, "max": 1}, opset=2),
+    ),
+    (
+        "Equal",
+        "int32 to bool",
+        op_file("Equal", [("a", "int32", [3]), ("b", "int32", [3])], [("y", "bool", [3])], opset=2),
+    ),
+    ("Less", "broadcast", op_file("Less", [("a", F, [2, 1]), ("b", F, [4])], [("y", "bool", [2, 4])], opset=2)),
+    (
+        "LessOrEqual",
+        "float64",
+        op_file("LessOrEqual", [("a", "float64", [2]), ("b", "float64", [2])], [("y", "bool", [2])], opset=2),
+    ),
+    ("Greater", "int64", op_file("Greater", [("a", "int64", [2]), ("b", "int64", [1])], [("y", "bool", [2])], opset=2)),
+    ("GreaterOrEqual", "rank 0", op_file("GreaterOrEqual", [("a", F, []), ("b", F, [])], [("y", "bool", [])], opset=2)),
+    ("And", "broadcast", op_file("And", [("a", "bool", [3, 1]), ("b", "bool", [2])], [("y", "bool", [3, 2])], opset=2)),
+    ("Or", "bool", op_file("Or", [("a", "bool", [2]), ("b", "bool", [2])], [("y", "bool", [2])], opset=2)),
+    ("Xor", "bool", op_file("Xor", [("a", "bool", [2]), ("b", "bool", [2])], [("y", "bool", [2])], opset=2)),
+    ("Not", "bool", op_file("Not", [("x", "bool", [2, 2])], [("y", "bool", [2, 2])], opset=2)),
+    (
+        "Where",
+        "the three inputs broadcast together, int64 values",
+        op_file(
+            "Where",
+            [("c", "bool", [2, 1, 1]), ("x", "int64", [3, 1]), ("y", "int64", [4])],
+            [("z", "int64", [2, 3, 4])],
+            opset=2,
+        ),
+    ),
+]
+
+# (name, file, code, description, section)
+_INVALID: list[tuple[str, bytes, str, str, str]] = [
+    (
+        "v2-op-in-v1-graph",
+        op_file("Neg", [("x", F, [3])], [("y", F, [3])], opset=1),
+        "GRAPH_OP_UNKNOWN",
+        "an op of version 2 in a graph declaring version 1 is unknown, whatever the reader implements",
+        "9.3",
+    ),
+    (
+        "sqrt-integer",
+        op_file("Sqrt", [("x", "int64", [3])], [("y", "int64", [3])], opset=2),
+        "GRAPH_DTYPE",
+        "Sqrt takes T (a floating dtype)",
+        "10.14.3",
+    ),
+    (
+        "neg-bool",
+        op_file("Neg", [("x", "bool", [3])], [("y", "bool", [3])], opset=2),
+        "GRAPH_DTYPE",
+        "Neg takes N (bool is not N)",
+        "10.14.1",
+    ),
+    (
+        "pow-integer",
+        op_file("Pow", [("a", "int32", [3]), ("b", "int32", [3])], [("y", "int32", [3])], opset=2),
+        "GRAPH_DTYPE",
+        "Pow takes T",
+        "10.14.10",
+    ),
+    (
+        "min-mixed-dtypes",
+        op_file("Min", [("a", F, [3]), ("b", "float64", [3])], [("y", F, [3])], opset=2),
+        "GRAPH_DTYPE",
+        "Min's inputs have the same dtype",
+        "10.14.11",
+    ),
+    (
+        "max-not-broadcastable",
+        op_file("Max", [("a", F, [3]), ("b", F, [4])], [("y", F, [4])], opset=2),
+        "GRAPH_SHAPE",
+        "3 and 4 do not broadcast",
+        "10.14.12",
+    ),
+    (
+        "clip-min-above-max",
+        op_file("Clip", [("x", F, [3])], [("y", F, [3])], attributes={"min": 2, "max": 1}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "Clip's min is at most its max",
+        "10.14.13",
+    ),
+    (
+        "clip-bound-string",
+        op_file("Clip", [("x", F, [3])], [("y", F, [3])], attributes={"max": "6"}, opset=2),
+        "GRAPH_ATTRIBUTE_TYPE",
+        "Clip's bounds are numbers",
+        "10.14.13",
+    ),
+    (
+        "equal-bool",
+        op_file("Equal", [("a", "bool", [3]), ("b", "bool", [3])], [("y", "bool", [3])], opset=2),
+        "GRAPH_DTYPE",
+        "comparisons take N (Xor and Not compare bools)",
+        "10.15.1",
+    ),
+    (
+        "less-output-declared-float",
+        op_file("Less", [("a", F, [3]), ("b", F, [3])], [("y", F, [3])], opset=2),
+        "GRAPH_DTYPE",
+        "a comparison's output is bool (the declared output differs from the inferred one)",
+        "10.15.2",
+    ),
+    (
+        "and-float",
+        op_file("And", [("a", F, [3]), ("b", F, [3])], [("y", "bool", [3])], opset=2),
+        "GRAPH_DTYPE",
+        "And takes bool",
+        "10.15.6",
+    ),
+    (
+        "where-condition-float",
+        op_file("Where", [("c", F, [3]), ("x", F, [3]), ("y", F, [3])], [("z", F, [3])], opset=2),
+        "GRAPH_DTYPE",
+        "Where's condition is bool",
+        "10.15.10",
+    ),
+    (
+        "where-mixed-dtypes",
+        op_file("Where", [("c", "bool", [3]), ("x", F, [3]), ("y", "int64", [3])], [("z", F, [3])], opset=2),
+        "GRAPH_DTYPE",
+        "Where's X and Y have the same dtype",
+        "10.15.10",
+    ),
+    (
+        "where-not-broadcastable",
+        op_file("Where", [("c", "bool", [2]), ("x", F, [3]), ("y", F, [3])], [("z", F, [3])], opset=2),
+        "GRAPH_SHAPE",
+        "the condition broadcasts with X and Y",
+        "10.15.10",
+    ),
+]
+
+
+def vectors() -> list[Vector]:
+    result = [
+        valid(f"valid.op.{op.lower()}", content, f"{op}: {what}", ("9.3", "10"), tags=(f"op:{op}",))
+        for op, what, content in _VALID
+    ]
+    for name, content, code, description, section in _INVALID:
+        tags = (f"graph-rule:{name}",)
+        result.append(invalid(f"invalid.graph.{name}", content, code, description, section, tags=tags))
+    return result
