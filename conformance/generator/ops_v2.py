@@ -66,6 +66,65 @@ _VALID: list[tuple[str, str, bytes]] = [
     ),
 ]
 
+_VALID += [
+    (
+        "ReduceMax",
+        "axes [1], keepdims",
+        op_file(
+            "ReduceMax", [("x", F, [2, 3])], [("y", F, [2, 1])], attributes={"axes": [1], "keepdims": True}, opset=2
+        ),
+    ),
+    (
+        "ReduceMin",
+        "all axes of an int32",
+        op_file("ReduceMin", [("x", "int32", [2, 3])], [("y", "int32", [])], opset=2),
+    ),
+    (
+        "ArgMax",
+        "int64 out, symbolic batch kept",
+        op_file("ArgMax", [("x", F, ["n", 5])], [("y", "int64", ["n"])], attributes={"axis": -1}, opset=2),
+    ),
+    (
+        "CumSum",
+        "exclusive and reverse",
+        op_file(
+            "CumSum",
+            [("x", "int64", [4])],
+            [("y", "int64", [4])],
+            attributes={"axis": 0, "exclusive": True, "reverse": True},
+            opset=2,
+        ),
+    ),
+    (
+        "Expand",
+        "both ways",
+        op_file("Expand", [("x", F, [3, 1])], [("y", F, [2, 3, 4])], attributes={"shape": [2, 1, 4]}, opset=2),
+    ),
+    (
+        "Tile",
+        "a symbol times 1 stays the symbol",
+        op_file("Tile", [("x", "bool", ["n", 2])], [("y", "bool", ["n", 6])], attributes={"repeats": [1, 3]}, opset=2),
+    ),
+    (
+        "Pad",
+        "reflect by the largest count allowed",
+        op_file(
+            "Pad", [("x", F, [2, 3])], [("y", F, [2, 7])], attributes={"pads": [0, 2, 0, 2], "mode": "reflect"}, opset=2
+        ),
+    ),
+    (
+        "Range",
+        "float32 with a fractional delta",
+        op_file(
+            "Range",
+            [],
+            [("y", F, [4])],
+            attributes={"start": 0, "limit": 1, "delta": 0.25, "dtype": "float32"},
+            opset=2,
+        ),
+    ),
+]
+
 # (name, file, code, description, section)
 _INVALID: list[tuple[str, bytes, str, str, str]] = [
     (
@@ -168,6 +227,153 @@ _INVALID: list[tuple[str, bytes, str, str, str]] = [
     ),
 ]
 
+_INVALID += [
+    (
+        "reducemax-axes-twice",
+        op_file("ReduceMax", [("x", F, [2, 3])], [("y", F, [2])], attributes={"axes": [1, -1]}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "axes name an axis once",
+        "10.16.1",
+    ),
+    (
+        "reducemin-bool",
+        op_file("ReduceMin", [("x", "bool", [2])], [("y", "bool", [])], opset=2),
+        "GRAPH_DTYPE",
+        "ReduceMin takes N",
+        "10.16.2",
+    ),
+    (
+        "argmax-empty-axis",
+        op_file("ArgMax", [("x", F, [2, 0])], [("y", "int64", [2])], attributes={"axis": 1}, opset=2),
+        "GRAPH_SHAPE",
+        "an empty axis has no largest element",
+        "10.16.3",
+    ),
+    (
+        "argmax-axis-out-of-range",
+        op_file("ArgMax", [("x", F, [2, 3])], [("y", "int64", [2])], attributes={"axis": 2}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "axis is an axis of X",
+        "10.16.3",
+    ),
+    (
+        "argmax-axis-missing",
+        op_file("ArgMax", [("x", F, [2, 3])], [("y", "int64", [2])], opset=2),
+        "GRAPH_ATTRIBUTE_MISSING",
+        "axis is required",
+        "10.16.3",
+    ),
+    (
+        "cumsum-rank-0",
+        op_file("CumSum", [("x", F, [])], [("y", F, [])], attributes={"axis": 0}, opset=2),
+        "GRAPH_SHAPE",
+        "CumSum's X has rank >= 1",
+        "10.16.4",
+    ),
+    (
+        "expand-not-broadcastable",
+        op_file("Expand", [("x", F, [3])], [("y", F, [4])], attributes={"shape": [4]}, opset=2),
+        "GRAPH_SHAPE",
+        "3 does not broadcast with 4",
+        "10.17.1",
+    ),
+    (
+        "expand-negative",
+        op_file("Expand", [("x", F, [1])], [("y", F, [1])], attributes={"shape": [-1]}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "target sizes are >= 0 (no -1 as in PyTorch's expand)",
+        "10.17.1",
+    ),
+    (
+        "tile-repeats-length",
+        op_file("Tile", [("x", F, [2, 2])], [("y", F, [4, 2])], attributes={"repeats": [2]}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "repeats has one item per axis",
+        "10.17.2",
+    ),
+    (
+        "pad-pads-length",
+        op_file("Pad", [("x", F, [2, 2])], [("y", F, [4, 2])], attributes={"pads": [1, 1]}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "pads has 2r items",
+        "10.17.3",
+    ),
+    (
+        "pad-reflect-too-wide",
+        op_file("Pad", [("x", F, [3])], [("y", F, [6])], attributes={"pads": [3, 0], "mode": "reflect"}, opset=2),
+        "GRAPH_SHAPE",
+        "reflect counts stay below the axis size",
+        "10.17.3",
+    ),
+    (
+        "pad-replicate-empty",
+        op_file("Pad", [("x", F, [0])], [("y", F, [1])], attributes={"pads": [1, 0], "mode": "replicate"}, opset=2),
+        "GRAPH_SHAPE",
+        "replicate has no border element on an empty axis",
+        "10.17.3",
+    ),
+    (
+        "pad-mode-unknown",
+        op_file("Pad", [("x", F, [3])], [("y", F, [5])], attributes={"pads": [1, 1], "mode": "wrap"}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "modes are constant, reflect, replicate",
+        "10.17.3",
+    ),
+    (
+        "pad-integer",
+        op_file("Pad", [("x", "int64", [3])], [("y", "int64", [5])], attributes={"pads": [1, 1]}, opset=2),
+        "GRAPH_DTYPE",
+        "Pad takes T",
+        "10.17.3",
+    ),
+    (
+        "range-delta-zero",
+        op_file("Range", [], [("y", "int64", [0])], attributes={"start": 0, "limit": 4, "delta": 0}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "delta is not 0",
+        "10.17.4",
+    ),
+    (
+        "range-int-fraction",
+        op_file("Range", [], [("y", "int64", [2])], attributes={"start": 0, "limit": 1.5}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "integer dtypes take integer-form attributes",
+        "10.17.4",
+    ),
+    (
+        "range-int32-overflow",
+        op_file(
+            "Range", [], [("y", "int32", [0])], attributes={"start": 2147483648, "limit": 0, "dtype": "int32"}, opset=2
+        ),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "the attributes fit the dtype",
+        "10.17.4",
+    ),
+    (
+        "range-declared-length-wrong",
+        op_file("Range", [], [("y", "int64", [3])], attributes={"start": 0, "limit": 10, "delta": 3}, opset=2),
+        "GRAPH_SHAPE",
+        "ceil((10 - 0) / 3) is 4, not the declared 3",
+        "10.17.4",
+    ),
+]
+
+
+def _huge_range() -> Vector:
+    """SPEC.md §10.17.4: a Range of 2^53 elements is a valid graph (its size is unknown) that no runtime
+    budget admits."""
+    content = op_file(
+        "Range", [], [("y", "int64", ["n"])], attributes={"start": -1, "limit": 2**53 - 1, "delta": 1}, opset=2
+    )
+    return valid(
+        "valid.runtime.memory-budget-range-of-2-53",
+        content,
+        "a Range of 2^53 elements (-1 to 2^53-1): valid, its length is unknown, and no runtime may allocate it",
+        ("10.17.4", "9.11"),
+        runtime={"inputs": {}, "error": "RUN_MEMORY_BUDGET"},
+        tags=("runtime:RUN_MEMORY_BUDGET", "op:Range"),
+    )
+
 
 def vectors() -> list[Vector]:
     result = [
@@ -177,4 +383,5 @@ def vectors() -> list[Vector]:
     for name, content, code, description, section in _INVALID:
         tags = (f"graph-rule:{name}",)
         result.append(invalid(f"invalid.graph.{name}", content, code, description, section, tags=tags))
+    result.append(_huge_range())
     return result

@@ -458,6 +458,77 @@ def _version_2_cases() -> list[Case]:
         Case("not", "Not", {"x": flags}, torch.logical_not),
         Case("where", "Where", {"c": flags, "x": rand(3, 4), "y": rand(4)}, torch.where),
         Case("where-int64", "Where", {"c": other, "x": ints, "y": np.array(-1, np.int64)}, torch.where),
+        *_version_2_tensor_cases(ints),
+    ]
+
+
+def _version_2_tensor_cases(ints: np.ndarray) -> list[Case]:
+    """SPEC.md §10.16-10.17 against torch's own functions."""
+    x = rand(3, 4, 5)
+    ties = np.array([[1, 3, 3, 0], [2, 2, 1, 2], [0, 0, 0, 0]], np.float32)
+
+    def exclusive_reverse(t: torch.Tensor) -> torch.Tensor:
+        sums = torch.flip(torch.cumsum(torch.flip(t, (1,)), 1), (1,))
+        return sums - t
+
+    return [
+        Case("reduce-max", "ReduceMax", {"x": x}, lambda t: torch.amax(t, (0, 2)), {"axes": [0, -1]}),
+        Case("reduce-max-all", "ReduceMax", {"x": ints}, torch.max),
+        Case(
+            "reduce-min-kept",
+            "ReduceMin",
+            {"x": x},
+            lambda t: torch.amin(t, 1, keepdim=True),
+            {"axes": [1], "keepdims": True},
+        ),
+        Case("argmax", "ArgMax", {"x": x}, lambda t: torch.argmax(t, 1), {"axis": 1}),
+        Case(
+            "argmax-ties",
+            "ArgMax",
+            {"x": ties},
+            lambda t: torch.argmax(t, 1, keepdim=True),
+            {"axis": -1, "keepdims": True},
+        ),
+        Case("cumsum", "CumSum", {"x": x}, lambda t: torch.cumsum(t, 2), {"axis": 2}),
+        Case("cumsum-int64", "CumSum", {"x": ints}, lambda t: torch.cumsum(t, 0), {"axis": 0}),
+        Case(
+            "cumsum-exclusive-reverse",
+            "CumSum",
+            {"x": ints},
+            exclusive_reverse,
+            {"axis": 1, "exclusive": True, "reverse": True},
+        ),
+        Case("expand", "Expand", {"x": rand(3, 1)}, lambda t: t.expand(2, 3, 4), {"shape": [2, 3, 4]}),
+        Case("tile", "Tile", {"x": x}, lambda t: t.repeat(2, 1, 3), {"repeats": [2, 1, 3]}),
+        Case(
+            "pad-constant",
+            "Pad",
+            {"x": x},
+            lambda t: F.pad(t, (1, 2, 0, 0, 3, 1), value=0.5),
+            {"pads": [3, 0, 1, 1, 0, 2], "value": 0.5},
+        ),
+        Case(
+            "pad-reflect",
+            "Pad",
+            {"x": x},
+            lambda t: F.pad(t, (2, 3), mode="reflect"),
+            {"pads": [0, 0, 2, 0, 0, 3], "mode": "reflect"},
+        ),
+        Case(
+            "pad-replicate",
+            "Pad",
+            {"x": x},
+            lambda t: F.pad(t, (0, 2, 1, 0), mode="replicate"),
+            {"pads": [0, 1, 0, 0, 0, 2], "mode": "replicate"},
+        ),
+        Case("range", "Range", {}, lambda: torch.arange(-3, 17, 4), {"start": -3, "limit": 17, "delta": 4}),
+        Case(
+            "range-float64",
+            "Range",
+            {},
+            lambda: torch.arange(0.5, -1, -0.125, dtype=torch.float64),
+            {"start": 0.5, "limit": -1, "delta": -0.125, "dtype": "float64"},
+        ),
     ]
 
 

@@ -11,6 +11,7 @@ import pytest
 from arch_helpers import declare, node, with_inferred_outputs, write
 from modelfmt.format._errors import FormatError
 from modelfmt.graph._validate import validate_architecture
+from modelfmt.graph.core._tensor import range_length
 
 NAN, INF = float("nan"), float("inf")
 
@@ -105,3 +106,55 @@ def test_a_graph_declaring_version_3_is_unsupported() -> None:
     with pytest.raises(FormatError) as caught:
         validate_architecture(_graph(3, "ReLU"), {})
     assert caught.value.code == "GRAPH_OPSET_VERSION"
+
+
+# ---- §10.16-10.17 -------------------------------------------------------------------------------------
+
+
+def test_reduce_max_and_argmax_with_nan(tmp_path: Path) -> None:
+    x = np.array([[1, NAN, 3], [2, 5, 5]], np.float32)
+    got = run(tmp_path, "ReduceMax", x, axes=[1])
+    assert np.isnan(got[0]) and got[1] == 5
+    assert run(tmp_path, "ArgMax", x, axis=1).tolist() == [1, 1]  # NaN is the largest; ties take the first
+
+
+def test_cumsum_of_integers_wraps_around(tmp_path: Path) -> None:
+    top = np.iinfo(np.int32).max
+    assert run(tmp_path, "CumSum", np.array([top, 1], np.int32), axis=0).tolist() == [top, -top - 1]
+
+
+@pytest.mark.parametrize(
+    ("start", "limit", "delta", "length"),
+    [
+        (0, 10, 3, 4),
+        (10, 0, -3, 4),
+        (0, 0, 1, 0),
+        (5, 0, 1, 0),
+        (0, 1, 0.1, 10),
+        (0, 0.3, 0.1, 3),
+        (-1, 2**53 - 1, 1, 2**53),
+    ],
+)
+def test_range_length_is_exact(start: float, limit: float, delta: float, length: int) -> None:
+    """0.1 is a little more than 1/10 and 0.3 a little less than 3/10: counted exactly, 0.3/0.1 gives 3,
+    where floating-point division gives 3.0000000000000004 and ceil 4."""
+    assert range_length(start, limit, delta) == length
+
+
+def test_a_range_of_2_53_elements_is_refused_by_the_budget_not_allocated(tmp_path: Path) -> None:
+    the_node = node("n", "Range", [], ["y"], attributes={"start": -1, "limit": 2**53 - 1})
+    architecture = {
+        "opset": {"modelfmt.core": 2},
+        "inputs": [],
+        "outputs": [{"name": "y", "dtype": "int64", "shape": ["n"]}],
+        "nodes": [the_node],
+    }
+    path = write(tmp_path / "range.mft", architecture, {})
+    with pytest.raises(FormatError) as caught:
+        modelfmt.run(path, {})
+    assert caught.value.code == "RUN_MEMORY_BUDGET"
+    architecture["nodes"] = [node("n", "Range", [], ["y"], attributes={"start": 0, "limit": 2**40})]
+    path = write(tmp_path / "range-2-40.mft", architecture, {})
+    with pytest.raises(FormatError) as caught:
+        modelfmt.run(path, {})
+    assert caught.value.code == "RUN_MEMORY_BUDGET"

@@ -788,4 +788,133 @@ v2('Where', {
   },
 });
 
+// 10.16 Reductions and scans
+v2('ReduceMax', { inputs: X, attributes: reduceAttrs(), infer: reduce(N, NUMERIC) });
+v2('ReduceMin', { inputs: X, attributes: reduceAttrs(), infer: reduce(N, NUMERIC) });
+v2('ArgMax', {
+  inputs: X,
+  attributes: [attr('axis', 'int', REQUIRED), attr('keepdims', 'bool', false)],
+  infer: (c) => {
+    const x = c.ins[0];
+    needs(c, N, x, 'X', NUMERIC);
+    rankAtLeast(c, x, 1, 'X');
+    const a = axis(c, c.attrs.axis, x.shape.length, 'axis');
+    if (x.shape[a] === 0) c.shapeErr(`axis ${a} is empty: it has no largest element`);
+    const shape = [];
+    x.shape.forEach((d, i) => { if (i !== a) shape.push(d); else if (c.attrs.keepdims) shape.push(1); });
+    return [type(c, 'int64', shape)];
+  },
+});
+v2('CumSum', {
+  inputs: X,
+  attributes: [attr('axis', 'int', REQUIRED), attr('exclusive', 'bool', false), attr('reverse', 'bool', false)],
+  infer: (c) => {
+    const x = c.ins[0];
+    needs(c, N, x, 'X', NUMERIC);
+    rankAtLeast(c, x, 1, 'X');
+    axis(c, c.attrs.axis, x.shape.length, 'axis');
+    return [x];
+  },
+});
+
+// 10.17 Shape and fill ops
+v2('Expand', {
+  inputs: X,
+  attributes: [attr('shape', 'ints', REQUIRED, ints({}, ge(0)))],
+  infer: (c) => {
+    const x = c.ins[0];
+    needs(c, V, x, 'X', VALUE);
+    if (c.attrs.shape.length > 16) c.shapeErr(`the target rank ${c.attrs.shape.length} exceeds 16`);
+    const shape = S.broadcastShapes(x.shape, c.attrs.shape);
+    if (shape === undefined) c.shapeErr(`[${x.shape}] does not broadcast with shape [${c.attrs.shape}]`);
+    return [type(c, x.dtype, shape)];
+  },
+});
+v2('Tile', {
+  inputs: X,
+  attributes: [attr('repeats', 'ints', REQUIRED, ints({}, ge(0)))],
+  infer: (c) => {
+    const x = c.ins[0];
+    const reps = c.attrs.repeats;
+    needs(c, V, x, 'X', VALUE);
+    if (reps.length !== x.shape.length) c.attrErr(`repeats has ${reps.length} items, X has rank ${x.shape.length}`);
+    return [type(c, x.dtype, x.shape.map((d, i) => S.product([d, reps[i]])))];
+  },
+});
+v2('Pad', {
+  inputs: X,
+  attributes: [
+    attr('pads', 'ints', REQUIRED, ints({}, ge(0))),
+    attr('mode', 'string', 'constant', oneOf('constant', 'reflect', 'replicate')),
+    attr('value', 'float', 0.0, any),
+  ],
+  infer: (c) => {
+    const x = c.ins[0];
+    const { pads, mode } = c.attrs;
+    needs(c, T, x, 'X', FLOAT);
+    const r = x.shape.length;
+    if (pads.length !== 2 * r) c.attrErr(`pads has ${pads.length} items, X has rank ${r} (needs ${2 * r})`);
+    const shape = x.shape.map((d, i) => {
+      const [before, after] = [pads[i], pads[r + i]];
+      if (S.known(d) && (before || after)) {
+        if (mode === 'reflect' && Math.max(before, after) >= d) c.shapeErr(`reflect pads of axis ${i} reach its size ${d}`);
+        if (mode === 'replicate' && d === 0) c.shapeErr(`replicate cannot pad the empty axis ${i}`);
+      }
+      return S.sum([d, before, after]);
+    });
+    return [type(c, x.dtype, shape)];
+  },
+});
+
+/**
+ * The exact value of a binary64 as a fraction of BigInts (§10.17.4 counts Range's length exactly).
+ * @param {number} x a finite number
+ * @returns {[bigint, bigint]} numerator, positive denominator
+ */
+function exact(x) {
+  if (Number.isInteger(x)) return [BigInt(x), 1n];
+  let den = 1n;
+  let v = x;
+  while (!Number.isInteger(v)) { v *= 2; den *= 2n; } // exact: doubling a binary64 only moves its exponent
+  return [BigInt(v), den];
+}
+const INT_RANGE = { int32: [-(2 ** 31), 2 ** 31 - 1], int64: [-(2 ** 63), 2 ** 63] };
+v2('Range', {
+  inputs: [],
+  attributes: [
+    attr('start', 'number', REQUIRED),
+    attr('limit', 'number', REQUIRED),
+    attr('delta', 'number', 1),
+    attr('dtype', 'string', 'int64', oneOf('int32', 'int64', 'float32', 'float64')),
+  ],
+  cross: (a) => {
+    const value = (v) => (typeof v === 'number' ? v : v.value);
+    for (const name of ['start', 'limit', 'delta']) {
+      const v = a[name];
+      const isInt = typeof v === 'number' ? Number.isInteger(v) : v.isInt;
+      if (a.dtype in INT_RANGE) {
+        if (!isInt) return `${name} must be an integer (integer-form) for dtype ${a.dtype}`;
+        const [lo, hi] = INT_RANGE[a.dtype];
+        if (value(v) < lo || (a.dtype === 'int32' ? value(v) > hi : value(v) >= hi)) return `${name} does not fit ${a.dtype}`;
+      } else if (a.dtype === 'float32' && Math.abs(value(v)) > 3.4028234663852886e38) {
+        return `${name} is beyond the float32 range`;
+      }
+    }
+    return value(a.delta) === 0 ? 'delta is 0' : null;
+  },
+  infer: (c) => {
+    const value = (v) => (typeof v === 'number' ? v : v.value);
+    const [sn, sd] = exact(value(c.attrs.start));
+    const [ln, ld] = exact(value(c.attrs.limit));
+    const [dn, dd] = exact(value(c.attrs.delta));
+    // n = ceil((limit - start) / delta) = ceil(p / q)
+    let p = (ln * sd - sn * ld) * dd;
+    let q = ld * sd * dn;
+    if (q < 0n) { p = -p; q = -q; }
+    let n = p / q; // truncates toward zero
+    if (p > 0n && p % q !== 0n) n += 1n;
+    return [type(c, c.attrs.dtype, [S.fromBig(n > 0n ? n : 0n)])];
+  },
+});
+
 module.exports = { OPS, REQUIRED, ABSENT };

@@ -21,6 +21,7 @@ from . import (
     _kernels_layers,
     _kernels_recurrent,
     _kernels_shape,
+    _kernels_tensor,
 )
 from ._kernel_api import Kernel, KernelCall
 from ._run_errors import run_error
@@ -35,6 +36,7 @@ KERNELS: Final[Mapping[str, Kernel]] = MappingProxyType(
         **_kernels_recurrent.KERNELS,
         **_kernels_attention.KERNELS,
         **_kernels_elementwise.KERNELS,
+        **_kernels_tensor.KERNELS,
     }
 )
 

@@ -10,6 +10,7 @@ import torch.nn.functional as F  # noqa: N812 - PyTorch's own convention
 
 from ..graph._types import Node
 from ..graph.core._recurrent import directions, layer_suffixes
+from ..graph.core._tensor import range_length
 from ..runtime._run_errors import run_error
 from ._dtypes import TORCH_DTYPES
 
@@ -254,6 +255,76 @@ def _clip(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     return [x]
 
 
+def _extreme(largest: bool) -> TorchKernel:
+    def kernel(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+        x = _x(inputs)
+        raw = node.attributes["axes"]
+        dims = tuple(axis % x.ndim for axis in raw) if isinstance(raw, tuple) else tuple(range(x.ndim))
+        keep = node.bool_attr("keepdims")
+        if any(x.shape[dim] == 0 for dim in dims):  # SPEC.md §10.16.1: the identity of the reduction
+            shape = [1 if i in dims else size for i, size in enumerate(x.shape) if keep or i not in dims]
+            info = torch.finfo(x.dtype) if x.dtype.is_floating_point else torch.iinfo(x.dtype)
+            fill = (
+                (-torch.inf if largest else torch.inf)
+                if x.dtype.is_floating_point
+                else (info.min if largest else info.max)
+            )
+            return [torch.full(shape, fill, dtype=x.dtype, device=x.device)]
+        function = torch.amax if largest else torch.amin
+        return [function(x, dim=dims, keepdim=keep) if dims else x.clone()]
+
+    return kernel
+
+
+def _cumsum(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    axis = node.int_attr("axis") % x.ndim
+    reverse = node.bool_attr("reverse")
+    source = torch.flip(x, (axis,)) if reverse else x
+    sums = torch.cumsum(source, axis, dtype=x.dtype)
+    if node.bool_attr("exclusive") and x.shape[axis]:
+        zero = torch.zeros_like(sums.narrow(axis, 0, 1))
+        sums = torch.cat([zero, sums.narrow(axis, 0, x.shape[axis] - 1)], axis)
+    return [torch.flip(sums, (axis,)) if reverse else sums]
+
+
+def _expand(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    shape = torch.broadcast_shapes(x.shape, tuple(node.ints_attr("shape")))  # type: ignore[no-untyped-call]
+    return [x.expand(shape).clone()]
+
+
+def _pad(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    pads = list(node.ints_attr("pads"))
+    mode = node.str_attr("mode")
+    if mode == "constant":
+        pairs = [size for axis in reversed(range(x.ndim)) for size in (pads[axis], pads[x.ndim + axis])]
+        return [F.pad(x, pairs, value=node.float_attr("value"))]
+    # reflect and replicate on any axis (F.pad supports them on the last axes of batched inputs only).
+    for axis in range(x.ndim):
+        before, after, size = pads[axis], pads[x.ndim + axis], x.shape[axis]
+        if before or after:
+            positions = torch.arange(-before, size + after, device=x.device)
+            if mode == "replicate":
+                positions = positions.clamp(0, size - 1)
+            else:
+                positions = positions.abs()
+                positions = torch.where(positions > size - 1, 2 * (size - 1) - positions, positions)
+            x = x.index_select(axis, positions)
+    return [x]
+
+
+def _range(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    attrs = node.attributes
+    length = range_length(attrs["start"], attrs["limit"], attrs["delta"])
+    dtype = TORCH_DTYPES[node.str_attr("dtype")]
+    start, delta = attrs["start"], attrs["delta"]
+    assert isinstance(start, int | float) and isinstance(delta, int | float)
+    wide = torch.int64 if not dtype.is_floating_point else torch.float64
+    return [(torch.arange(length, dtype=wide) * delta + start).to(dtype)]
+
+
 KERNELS: Final[Mapping[str, TorchKernel]] = {
     "Identity": _unary(lambda x: x),
     "Constant": lambda node, inputs, params: [params["value"]],
@@ -325,5 +396,17 @@ KERNELS: Final[Mapping[str, TorchKernel]] = {
     "Or": _binary(torch.logical_or),
     "Xor": _binary(torch.logical_xor),
     "Not": _unary(torch.logical_not),
+    "ReduceMax": _extreme(largest=True),
+    "ReduceMin": _extreme(largest=False),
+    "ArgMax": lambda node, inputs, params: [
+        torch.argmax(_x(inputs), dim=node.int_attr("axis"), keepdim=node.bool_attr("keepdims"))
+    ],
+    "CumSum": _cumsum,
+    "Expand": _expand,
+    "Tile": lambda node, inputs, params: [
+        _x(inputs).repeat(list(node.ints_attr("repeats"))) if _x(inputs).ndim else _x(inputs).clone()
+    ],
+    "Pad": _pad,
+    "Range": _range,
     "Where": lambda node, inputs, params: [torch.where(_x(inputs, 0), _x(inputs, 1), _x(inputs, 2))],
 }
