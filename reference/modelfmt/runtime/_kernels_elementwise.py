@@ -12,8 +12,8 @@ from typing import Final
 
 import numpy as np
 
+from ._erf import erf
 from ._kernel_api import Array, Kernel, KernelCall
-from ._kernels_basic import erf
 
 
 def _unary(function: Callable[[Array], Array]) -> Kernel:
