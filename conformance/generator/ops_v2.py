@@ -6,7 +6,7 @@ does not know an op of version 2."""
 from __future__ import annotations
 
 from .model import Vector, invalid, valid
-from .ops import op_file
+from .ops import op_file, w32
 
 F = "float32"
 
@@ -124,6 +124,36 @@ _VALID += [
         ),
     ),
 ]
+
+_ROPE = {"rotary_dim": 4, "scaling": "llama3", "factor": 8, "base": 500000}
+_VALID += [
+    (
+        "RMSNorm",
+        "Gemma's unit_offset with a bound weight",
+        op_file(
+            "RMSNorm",
+            [("x", F, ["n", 4])],
+            [("y", F, ["n", 4])],
+            attributes={"normalized_shape": [4], "unit_offset": True},
+            parameters={"weight": w32("norm.weight", [4])},
+            opset=2,
+        ),
+    ),
+    (
+        "RotaryEmbedding",
+        "partial rotary with llama3 scaling, int32 positions, symbolic sequence",
+        op_file(
+            "RotaryEmbedding",
+            [("q", F, [1, 2, "s", 8]), ("pos", "int32", [1, "s"])],
+            [("y", F, [1, 2, "s", 8])],
+            attributes=_ROPE,
+            opset=2,
+        ),
+    ),
+]
+
+_Q = [("q", F, [1, 2, 3, 8]), ("pos", "int64", [1, 3])]
+_QY = [("y", F, [1, 2, 3, 8])]
 
 # (name, file, code, description, section)
 _INVALID: list[tuple[str, bytes, str, str, str]] = [
@@ -355,6 +385,92 @@ _INVALID += [
         "GRAPH_SHAPE",
         "ceil((10 - 0) / 3) is 4, not the declared 3",
         "10.17.4",
+    ),
+]
+
+_INVALID += [
+    (
+        "rmsnorm-shape",
+        op_file("RMSNorm", [("x", F, [2, 3])], [("y", F, [2, 3])], attributes={"normalized_shape": [4]}, opset=2),
+        "GRAPH_SHAPE",
+        "X ends with normalized_shape",
+        "10.18.1",
+    ),
+    (
+        "rmsnorm-weight-shape",
+        op_file(
+            "RMSNorm",
+            [("x", F, [2, 4])],
+            [("y", F, [2, 4])],
+            attributes={"normalized_shape": [4]},
+            parameters={"weight": w32("norm.weight", [3])},
+            opset=2,
+        ),
+        "GRAPH_PARAMETER_SHAPE",
+        "the weight has normalized_shape",
+        "10.18.1",
+    ),
+    (
+        "rotary-rank-3",
+        op_file("RotaryEmbedding", [("q", F, [2, 3, 8]), ("pos", "int64", [2, 3])], [("y", F, [2, 3, 8])], opset=2),
+        "GRAPH_SHAPE",
+        "X is [batch, heads, seq, head_dim]",
+        "10.18.2",
+    ),
+    (
+        "rotary-positions-float",
+        op_file("RotaryEmbedding", [_Q[0], ("pos", F, [1, 3])], _QY, opset=2),
+        "GRAPH_DTYPE",
+        "position_ids is I",
+        "10.18.2",
+    ),
+    (
+        "rotary-positions-seq",
+        op_file("RotaryEmbedding", [_Q[0], ("pos", "int64", [1, 4])], _QY, opset=2),
+        "GRAPH_SHAPE",
+        "position_ids is [batch, seq] of X",
+        "10.18.2",
+    ),
+    (
+        "rotary-dim-odd",
+        op_file("RotaryEmbedding", _Q, _QY, attributes={"rotary_dim": 3}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "rotary_dim is even",
+        "10.18.2",
+    ),
+    (
+        "rotary-dim-too-large",
+        op_file("RotaryEmbedding", _Q, _QY, attributes={"rotary_dim": 10}, opset=2),
+        "GRAPH_SHAPE",
+        "rotary_dim is at most head_dim",
+        "10.18.2",
+    ),
+    (
+        "rotary-head-dim-odd",
+        op_file("RotaryEmbedding", [("q", F, [1, 2, 3, 7]), _Q[1]], [("y", F, [1, 2, 3, 7])], opset=2),
+        "GRAPH_SHAPE",
+        "without rotary_dim, the head size is even",
+        "10.18.2",
+    ),
+    (
+        "rotary-llama3-factors",
+        op_file(
+            "RotaryEmbedding",
+            _Q,
+            _QY,
+            attributes={"scaling": "llama3", "low_freq_factor": 4, "high_freq_factor": 1},
+            opset=2,
+        ),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "llama3: low_freq_factor < high_freq_factor",
+        "10.18.2",
+    ),
+    (
+        "rotary-scaling-yarn",
+        op_file("RotaryEmbedding", _Q, _QY, attributes={"scaling": "yarn"}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "version 2 scalings are none, linear and llama3",
+        "10.18.2",
     ),
 ]
 

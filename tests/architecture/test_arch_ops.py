@@ -418,7 +418,112 @@ def _attention_cases() -> list[Case]:
 
         attributes = {"embed_dim": 8, "num_heads": 2, "batch_first": batch_first}
         cases.append(Case(case_id, "MultiHeadAttention", inputs, reference, attributes, params, 1, order))
-    return cases + _version_2_cases()
+    return cases + _version_2_cases() + _decoder_cases()
+
+
+def _llama_rms_norm(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """transformers' LlamaRMSNorm.forward, as Llama code writes it."""
+    h = x.to(torch.float32)
+    h = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + 1e-6)
+    return weight * h.to(x.dtype)
+
+
+def _llama_rotary(parameters: dict[str, object], head_dim: int) -> Callable[..., object]:
+    """transformers' LlamaRotaryEmbedding and apply_rotary_pos_emb (half rotation) with its own rope
+    parameters, on the first `rotary` features (Llama with a partial rotary factor)."""
+    from transformers import LlamaConfig  # noqa: PLC0415 - transformers only where it is the reference
+    from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding, apply_rotary_pos_emb  # noqa: PLC0415 - transformers only where it is the reference
+
+    rotary = int(parameters.pop("rotary", head_dim))  # type: ignore[call-overload]
+    # Llama's rotary embedding covers its whole head: a head of `rotary` features gives the frequencies
+    # of a partial rotation (GPT-NeoX's rotary_pct).
+    config = LlamaConfig(
+        hidden_size=rotary * 2,
+        num_attention_heads=2,
+        head_dim=rotary,
+        max_position_embeddings=16384,
+        rope_parameters=parameters,
+    )
+    embedding = LlamaRotaryEmbedding(config)
+
+    def reference(x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+        cos, sin = embedding(x, positions)
+        turned, _ = apply_rotary_pos_emb(x[..., :rotary], x[..., :rotary], cos, sin)
+        return torch.cat([turned, x[..., rotary:]], dim=-1)
+
+    return reference
+
+
+def _gptj_rotary(x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    """GPT-J's interleaved rotation of the first 4 features, written out."""
+    inverse = 1.0 / (10000 ** (torch.arange(0, 4, 2, dtype=torch.int64).float() / 4))
+    angles = positions.float()[:, :, None] * inverse
+    cos, sin = torch.cos(angles)[:, None], torch.sin(angles)[:, None]
+    even, odd = x[..., 0:4:2], x[..., 1:4:2]
+    turned = torch.stack((even * cos - odd * sin, odd * cos + even * sin), dim=-1).flatten(-2)
+    return torch.cat([turned, x[..., 4:]], dim=-1)
+
+
+def _decoder_cases() -> list[Case]:
+    """SPEC.md §10.18 against transformers' Llama code (RMSNorm, rotary embedding and its rope
+    parameters) and GPT-J's interleaved rotation."""
+    x = rand(2, 3, 5, 8)
+    positions = np.array([[0, 1, 2, 3, 4], [7, 3, 11, 0, 15]], np.int64)
+    llama3 = {
+        "rope_type": "llama3",
+        "rope_theta": 500000.0,
+        "factor": 8.0,
+        "low_freq_factor": 1.0,
+        "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 8192,
+    }
+    llama3_attributes = {"base": 500000.0, "scaling": "llama3", "factor": 8.0}
+    weight = rand(8) + 1
+    return [
+        Case("rms-norm", "RMSNorm", {"x": x}, _llama_rms_norm, {"normalized_shape": [8]}, {"weight": weight}),
+        Case(
+            "rms-norm-unit-offset",
+            "RMSNorm",
+            {"x": x},
+            lambda t, w: _llama_rms_norm(t, 1 + w),
+            {"normalized_shape": [8], "unit_offset": True},
+            {"weight": weight},
+        ),
+        Case(
+            "rotary",
+            "RotaryEmbedding",
+            {"x": x, "p": positions},
+            _llama_rotary({"rope_type": "default", "rope_theta": 10000.0}, 8),
+        ),
+        Case(
+            "rotary-linear",
+            "RotaryEmbedding",
+            {"x": x, "p": positions},
+            _llama_rotary({"rope_type": "linear", "rope_theta": 10000.0, "factor": 4.0}, 8),
+            {"scaling": "linear", "factor": 4.0},
+        ),
+        Case(
+            "rotary-llama3",
+            "RotaryEmbedding",
+            {"x": rand(2, 3, 5, 128), "p": positions * 4},
+            _llama_rotary(dict(llama3), 128),
+            llama3_attributes,
+        ),
+        Case(
+            "rotary-partial",
+            "RotaryEmbedding",
+            {"x": x, "p": positions.astype(np.int32)},
+            _llama_rotary({"rope_type": "default", "rope_theta": 10000.0, "rotary": 4}, 8),
+            {"rotary_dim": 4},
+        ),
+        Case(
+            "rotary-interleaved",
+            "RotaryEmbedding",
+            {"x": x, "p": positions},
+            _gptj_rotary,
+            {"rotary_dim": 4, "interleaved": True},
+        ),
+    ]
 
 
 def _version_2_cases() -> list[Case]:
@@ -571,3 +676,44 @@ def test_op_matches_torch(case: Case, tmp_path: Path) -> None:
 def test_every_core_op_has_a_kernel_and_a_case() -> None:
     assert set(KERNELS) == set(CORE_OPS) == set(TORCH_KERNELS)
     assert {case.op for case in CASES} == set(CORE_OPS)
+
+
+@pytest.mark.parametrize("scaling", ["default", "linear", "llama3"])
+def test_rotary_frequencies_are_transformers_rope_parameters(scaling: str) -> None:
+    """SPEC.md §10.18.2's inv_freq against transformers' own rope functions, to one float32 rounding
+    (numpy's and torch's float32 powers may differ in the last bit)."""
+    from modelfmt.runtime._kernels_decoder import inverse_frequencies  # noqa: PLC0415 - transformers only where it is the reference
+    from transformers import LlamaConfig  # noqa: PLC0415 - transformers only where it is the reference
+    from transformers import modeling_rope_utils as rope  # noqa: PLC0415 - transformers only where it is the reference
+
+    parameters: dict[str, object] = {"rope_type": scaling, "rope_theta": 500000.0, "factor": 8.0}
+    if scaling == "llama3":
+        parameters.update(low_freq_factor=1.0, high_freq_factor=4.0, original_max_position_embeddings=8192)
+    config = LlamaConfig(
+        hidden_size=256, num_attention_heads=2, max_position_embeddings=16384, rope_parameters=parameters
+    )
+    compute = {
+        "default": lambda: mft_rope_default(config),
+        "linear": lambda: rope._compute_linear_scaling_rope_parameters(config, "cpu"),
+        "llama3": lambda: rope._compute_llama3_parameters(config, "cpu"),
+    }[scaling]
+    expected, attention_factor = compute()
+    attributes = {
+        "base": 500000.0,
+        "scaling": "none" if scaling == "default" else scaling,
+        "factor": 8.0,
+        "low_freq_factor": 1.0,
+        "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 8192,
+    }
+    got = inverse_frequencies(attributes, 128)
+    assert attention_factor in (None, 1.0), attention_factor
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, expected.numpy(), rtol=2**-22, atol=0)  # one float32 ulp
+
+
+def mft_rope_default(config: object) -> tuple[torch.Tensor, float]:
+    from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding  # noqa: PLC0415 - transformers only where it is the reference
+
+    result: tuple[torch.Tensor, float] = LlamaRotaryEmbedding.compute_default_rope_parameters(config)
+    return result

@@ -917,4 +917,58 @@ v2('Range', {
   },
 });
 
+// 10.18 Decoder layers
+v2('RMSNorm', {
+  inputs: X,
+  attributes: [
+    attr('normalized_shape', 'ints', REQUIRED, ints({ min: 1 }, ge(1))),
+    attr('eps', 'float', 0.000001, ge(0)),
+    attr('unit_offset', 'bool', false),
+  ],
+  slots: (a) => [{ name: 'weight', shape: a.normalized_shape.slice(), dtype: 'T', required: false }],
+  infer: (c) => {
+    const x = c.ins[0];
+    const ns = c.attrs.normalized_shape;
+    needs(c, T, x, 'X', FLOAT);
+    const r = x.shape.length;
+    if (r < ns.length) c.shapeErr(`X has rank ${r}, less than the ${ns.length} normalized axes`);
+    ns.forEach((d, i) => eqDim(c, x.shape[r - ns.length + i], d, `X's axis ${r - ns.length + i} differs from normalized_shape`));
+    return [x];
+  },
+});
+v2('RotaryEmbedding', {
+  inputs: [port('X'), port('position_ids')],
+  attributes: [
+    attr('rotary_dim', 'int', ABSENT, ge(2)),
+    attr('interleaved', 'bool', false),
+    attr('base', 'float', 10000.0, ge(0)),
+    attr('scaling', 'string', 'none', oneOf('none', 'linear', 'llama3')),
+    attr('factor', 'float', 1.0, ge(0)),
+    attr('low_freq_factor', 'float', 1.0, ge(0)),
+    attr('high_freq_factor', 'float', 4.0, ge(0)),
+    attr('original_max_position_embeddings', 'int', 8192, ge(1)),
+  ],
+  cross: (a) => {
+    if (a.rotary_dim !== undefined && a.rotary_dim % 2 !== 0) return `rotary_dim ${a.rotary_dim} is odd`;
+    if (a.scaling === 'llama3' && !(a.low_freq_factor < a.high_freq_factor)) {
+      return 'low_freq_factor is not below high_freq_factor';
+    }
+    return null;
+  },
+  infer: (c) => {
+    const [x, pos] = c.ins;
+    needs(c, T, x, 'X', FLOAT);
+    needs(c, I, pos, 'position_ids', INDEX);
+    rankIn(c, x, [4], 'X');
+    rankIn(c, pos, [2], 'position_ids');
+    eqDim(c, pos.shape[0], x.shape[0], "position_ids' batch size differs from X's");
+    eqDim(c, pos.shape[1], x.shape[2], "position_ids' sequence length differs from X's");
+    const headDim = x.shape[3];
+    const rd = c.attrs.rotary_dim;
+    if (rd !== undefined && S.known(headDim) && rd > headDim) c.shapeErr(`rotary_dim ${rd} exceeds the head size ${headDim}`);
+    if (rd === undefined && S.known(headDim) && headDim % 2 !== 0) c.shapeErr(`the head size ${headDim} is odd`);
+    return [x];
+  },
+});
+
 module.exports = { OPS, REQUIRED, ABSENT };

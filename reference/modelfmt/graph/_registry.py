@@ -13,13 +13,22 @@ from typing import Final
 
 from ._cost import CostFunction
 from ._spec import REQUIRED, Attr, OpSpec, Port
-from .core import _attention, _basic, _elementwise, _layers, _recurrent, _shape, _tensor
+from .core import _attention, _basic, _decoder, _elementwise, _layers, _recurrent, _shape, _tensor
 
 CORE_DOMAIN: Final = "modelfmt.core"
 CORE_VERSION: Final = 2  # the highest modelfmt.core version this implementation validates and runs
 
 # The families in the order of SPEC.md §10; adding an op means adding its definition to one of them.
-FAMILIES: Final = (_basic.OPS, _shape.OPS, _layers.OPS, _recurrent.OPS, _attention.OPS, _elementwise.OPS, _tensor.OPS)
+FAMILIES: Final = (
+    _basic.OPS,
+    _shape.OPS,
+    _layers.OPS,
+    _recurrent.OPS,
+    _attention.OPS,
+    _elementwise.OPS,
+    _tensor.OPS,
+    _decoder.OPS,
+)
 
 
 def _table(*families: tuple[OpSpec, ...]) -> Mapping[str, OpSpec]:

@@ -17,6 +17,7 @@ from ..graph._types import Graph, Node, ValueType
 from . import (
     _kernels_attention,
     _kernels_basic,
+    _kernels_decoder,
     _kernels_elementwise,
     _kernels_layers,
     _kernels_recurrent,
@@ -37,6 +38,7 @@ KERNELS: Final[Mapping[str, Kernel]] = MappingProxyType(
         **_kernels_attention.KERNELS,
         **_kernels_elementwise.KERNELS,
         **_kernels_tensor.KERNELS,
+        **_kernels_decoder.KERNELS,
     }
 )
 

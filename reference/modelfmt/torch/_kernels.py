@@ -11,6 +11,7 @@ import torch.nn.functional as F  # noqa: N812 - PyTorch's own convention
 from ..graph._types import Node
 from ..graph.core._recurrent import directions, layer_suffixes
 from ..graph.core._tensor import range_length
+from ..runtime._kernels_decoder import inverse_frequencies, rotary_dim_of
 from ..runtime._run_errors import run_error
 from ._dtypes import TORCH_DTYPES
 
@@ -325,6 +326,37 @@ def _range(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     return [(torch.arange(length, dtype=wide) * delta + start).to(dtype)]
 
 
+def _rms_norm(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    """As transformers' LlamaRMSNorm (Gemma's with unit_offset), computed in float32 at least."""
+    x = _x(inputs)
+    wide = torch.float64 if x.dtype == torch.float64 else torch.float32
+    dims = tuple(range(x.ndim - len(node.ints_attr("normalized_shape")), x.ndim))
+    h = x.to(wide)
+    h = h * torch.rsqrt(h.pow(2).mean(dims, keepdim=True) + node.float_attr("eps"))
+    weight = params.get("weight")
+    if weight is not None:
+        h = h * (1 + weight.to(wide) if node.bool_attr("unit_offset") else weight.to(wide))
+    return [h.to(x.dtype)]
+
+
+def _rotary(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    """As transformers' apply_rotary_pos_emb: cos and sin in float32, the rotation in X's dtype."""
+    x, positions = _x(inputs, 0), _x(inputs, 1)
+    d = rotary_dim_of(node.attributes, x.shape[-1])
+    half = d // 2
+    inverse = torch.from_numpy(inverse_frequencies(node.attributes, d)).to(x.device)
+    angles = positions.to(torch.float32)[:, :, None] * inverse
+    cos, sin = torch.cos(angles).to(x.dtype)[:, None], torch.sin(angles).to(x.dtype)[:, None]
+    interleaved = node.bool_attr("interleaved")
+    first, second = (x[..., 0:d:2], x[..., 1:d:2]) if interleaved else (x[..., :half], x[..., half:d])
+    new_first, new_second = first * cos - second * sin, second * cos + first * sin
+    if interleaved:
+        rotated = torch.stack((new_first, new_second), dim=-1).flatten(-2)
+    else:
+        rotated = torch.cat((new_first, new_second), dim=-1)
+    return [torch.cat((rotated, x[..., d:]), dim=-1)]
+
+
 KERNELS: Final[Mapping[str, TorchKernel]] = {
     "Identity": _unary(lambda x: x),
     "Constant": lambda node, inputs, params: [params["value"]],
@@ -408,5 +440,7 @@ KERNELS: Final[Mapping[str, TorchKernel]] = {
     ],
     "Pad": _pad,
     "Range": _range,
+    "RMSNorm": _rms_norm,
+    "RotaryEmbedding": _rotary,
     "Where": lambda node, inputs, params: [torch.where(_x(inputs, 0), _x(inputs, 1), _x(inputs, 2))],
 }

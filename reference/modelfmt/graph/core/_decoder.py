@@ -1,0 +1,172 @@
+"""modelfmt.core v2, SPEC.md §10.18: the layers of decoder-only transformers that version 1 lacks,
+RMSNorm and RotaryEmbedding, defined as Hugging Face transformers computes them (Llama, Gemma)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from .. import _cost as cost
+from .._examples import Example, tensor
+from .._shapes import conflict, show
+from .._spec import INDEX_DTYPES, Attr, InferContext, OpSpec, Port, Slot
+from .._types import ValueType, ints_of
+
+VERSION = 2
+SECTION = "10.18"
+F32 = "float32"
+ROPE_SCALINGS = ("none", "linear", "llama3")
+
+
+# ---- RMSNorm -------------------------------------------------------------------------------------------
+
+
+def _rms_norm_slots(attrs: Mapping[str, object]) -> Sequence[Slot]:
+    return (Slot("weight", ints_of(attrs, "normalized_shape"), required=False, doc="normalized_shape, the scale"),)
+
+
+def _infer_rms_norm(ctx: InferContext) -> Sequence[ValueType]:
+    dtype = ctx.require_float(0)
+    normalized = ctx.ints_attr("normalized_shape")
+    shape = ctx.require_min_rank(0, len(normalized))
+    for dim, expected in zip(shape[len(shape) - len(normalized) :], normalized, strict=True):
+        if conflict(dim, expected):
+            ctx.fail("GRAPH_SHAPE", f"input {show(shape)} does not end with normalized_shape {list(normalized)}")
+    return [ValueType(dtype, shape)]
+
+
+_RMS_NORM = OpSpec(
+    "RMSNorm",
+    "Y = X / sqrt(mean(X^2) + eps) * weight (or * (1 + weight)) over the trailing normalized_shape axes",
+    (Port("X", "input", types="T"),),
+    (Port("Y", "output"),),
+    _infer_rms_norm,
+    attributes=(
+        Attr("normalized_shape", "ints", min_length=1, minimum=1),
+        Attr("eps", "float", 1e-6, minimum=0.0),
+        Attr("unit_offset", "bool", False, doc="scale by (1 + weight), as Gemma"),
+    ),
+    slots=_rms_norm_slots,
+    section=SECTION,
+    cost=cost.normalization(3, 6),
+    since=VERSION,
+    examples=(
+        Example(
+            "weight",
+            (tensor(F32, [[3, 4], [1, 1]]),),
+            (tensor(F32, [[0.8485281374238571, 2.2627416997969522], [1, 2]]),),
+            {"normalized_shape": [2], "eps": 0},
+            {"weight": tensor(F32, [1, 2])},
+        ),
+        Example(
+            "unit-offset",
+            (tensor(F32, [[3, 4]]),),
+            (tensor(F32, [[0.8485281374238571, 0.8485281374238571]]),),
+            {"normalized_shape": [2], "eps": 0, "unit_offset": True},
+            {"weight": tensor(F32, [0, -0.25])},
+        ),
+        Example("plain-eps", (tensor(F32, [[0, 0]]),), (tensor(F32, [[0, 0]]),), {"normalized_shape": [2]}),
+    ),
+)
+
+
+# ---- RotaryEmbedding -----------------------------------------------------------------------------------
+
+
+def _check_rotary(attrs: Mapping[str, object]) -> str | None:
+    rotary = attrs["rotary_dim"]
+    if isinstance(rotary, int) and rotary % 2:
+        return f"rotary_dim {rotary} is odd: rotation works on pairs"
+    low, high = attrs["low_freq_factor"], attrs["high_freq_factor"]
+    if attrs["scaling"] == "llama3" and isinstance(low, float) and isinstance(high, float) and not low < high:
+        return f"low_freq_factor {low} is not below high_freq_factor {high}"
+    return None
+
+
+def _infer_rotary(ctx: InferContext) -> Sequence[ValueType]:
+    dtype = ctx.require_float(0)
+    ctx.require_dtype(1, INDEX_DTYPES, "position_ids")
+    x = ctx.require_rank(0, 4)
+    positions = ctx.require_rank(1, 2)
+    batch, _heads, seq, head_dim = x
+    if conflict(positions[0], batch) or conflict(positions[1], seq):
+        ctx.fail("GRAPH_SHAPE", f"position_ids {show(positions)} is not [batch, seq] of X {show(x)}")
+    rotary = ctx.attrs["rotary_dim"]
+    if isinstance(rotary, int) and isinstance(head_dim, int) and rotary > head_dim:
+        ctx.fail("GRAPH_SHAPE", f"rotary_dim {rotary} exceeds X's head size {head_dim}")
+    if rotary is None and isinstance(head_dim, int) and head_dim % 2:
+        ctx.fail("GRAPH_SHAPE", f"X's head size {head_dim} is odd: give an even rotary_dim")
+    return [ValueType(dtype, x)]
+
+
+def _rotary_cost(ctx: cost.CostContext) -> cost.NodeCost:
+    """cos and sin tables per position (float32 and the dtype), the two halves and their products."""
+    n, size = ctx.out_numel(), ctx.itemsize
+    positions = ctx.numel(1)
+    head_dim = ctx.shape(0)[3]
+    table = positions * head_dim * (4 + size) * 4
+    return cost.NodeCost(table + 6 * n * size, cost.CALL + 8 * n + 4 * positions * head_dim)
+
+
+def _half_example() -> Example:
+    # head_dim 4, base 1: inv_freq = [1, 1]; position 1 rotates by 1 radian, position 0 not at all.
+    c, s = math.cos(1), math.sin(1)
+    x = [[[[1, 2, 3, 4], [1, 2, 3, 4]]]]
+    rotated = [1 * c - 3 * s, 2 * c - 4 * s, 3 * c + 1 * s, 4 * c + 2 * s]
+    return Example(
+        "half",
+        (tensor(F32, x), tensor("int64", [[0, 1]])),
+        (tensor(F32, [[[[1, 2, 3, 4], rotated]]]),),
+        {"base": 1},
+        tolerance=1e-6,
+    )
+
+
+def _interleaved_partial_example() -> Example:
+    # rotary_dim 2 of head_dim 4: only the pair (x0, x1) turns, by position * 1 radian.
+    c, s = math.cos(2), math.sin(2)
+    return Example(
+        "interleaved-partial",
+        (tensor(F32, [[[[1, 2, 3, 4]]]]), tensor("int32", [[2]])),
+        (tensor(F32, [[[[1 * c - 2 * s, 2 * c + 1 * s, 3, 4]]]]),),
+        {"rotary_dim": 2, "interleaved": True},
+        tolerance=1e-6,
+    )
+
+
+def _linear_example() -> Example:
+    # factor 2 halves every frequency: position 2 turns by 1 radian.
+    c, s = math.cos(1), math.sin(1)
+    return Example(
+        "linear",
+        (tensor(F32, [[[[1, 0]]]]), tensor("int64", [[2]])),
+        (tensor(F32, [[[[c, s]]]]),),
+        {"scaling": "linear", "factor": 2},
+        tolerance=1e-6,
+    )
+
+
+_ROTARY = OpSpec(
+    "RotaryEmbedding",
+    "Y = X with pairs of its first rotary_dim features rotated by position * inv_freq (RoPE)",
+    (Port("X", "[batch, heads, seq, head_dim]", types="T"), Port("position_ids", "[batch, seq]", types="I")),
+    (Port("Y", "output"),),
+    _infer_rotary,
+    attributes=(
+        Attr("rotary_dim", "int", None, doc="features rotated; absent: head_dim", minimum=2),
+        Attr("interleaved", "bool", False, doc="pairs (2i, 2i+1) as GPT-J; else (i, i + d/2) as Llama"),
+        Attr("base", "float", 10000.0, minimum=0.0),
+        Attr("scaling", "string", "none", choices=ROPE_SCALINGS),
+        Attr("factor", "float", 1.0, minimum=0.0),
+        Attr("low_freq_factor", "float", 1.0, minimum=0.0),
+        Attr("high_freq_factor", "float", 4.0, minimum=0.0),
+        Attr("original_max_position_embeddings", "int", 8192, minimum=1),
+    ),
+    check=_check_rotary,
+    section=SECTION,
+    cost=_rotary_cost,
+    since=VERSION,
+    examples=(_half_example(), _interleaved_partial_example(), _linear_example()),
+)
+
+OPS: tuple[OpSpec, ...] = (_RMS_NORM, _ROTARY)
