@@ -152,6 +152,23 @@ _VALID += [
     ),
 ]
 
+_ATT_IN = [("q", F, [1, 4, 1, 8]), ("k", F, [1, 2, 1, 8]), ("v", F, [1, 2, 1, 6])]
+_PAST = [("pk", F, [1, 2, "past", 8]), ("pv", F, [1, 2, "past", 6])]
+_VALID += [
+    (
+        "Attention",
+        "one decoding step: grouped heads (4 on 2), a cache of symbolic length, an additive mask, causal, "
+        "a window and soft-capping; Y and both presents",
+        op_file(
+            "Attention",
+            [*_ATT_IN, ("m", F, [1, 1, 1, "total"]), *_PAST],
+            [("y", F, [1, 4, 1, 6]), ("pk2", F, [1, 2, "t", 8]), ("pv2", F, [1, 2, "t", 6])],
+            attributes={"causal": True, "window": 4, "softcap": 50, "scale": 0.125},
+            opset=2,
+        ),
+    ),
+]
+
 _Q = [("q", F, [1, 2, 3, 8]), ("pos", "int64", [1, 3])]
 _QY = [("y", F, [1, 2, 3, 8])]
 
@@ -471,6 +488,85 @@ _INVALID += [
         "GRAPH_ATTRIBUTE_VALUE",
         "version 2 scalings are none, linear and llama3",
         "10.18.2",
+    ),
+]
+
+_ATT_Y = [("y", F, [1, 4, 1, 6])]
+_INVALID += [
+    (
+        "attention-heads-not-multiple",
+        op_file("Attention", [("q", F, [1, 3, 1, 8]), *_ATT_IN[1:]], [("y", F, [1, 3, 1, 6])], opset=2),
+        "GRAPH_SHAPE",
+        "query heads are a multiple of key/value heads",
+        "10.18.3",
+    ),
+    (
+        "attention-window-without-causal",
+        op_file("Attention", _ATT_IN, _ATT_Y, attributes={"window": 2}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "a window counts back from each query: it needs causal",
+        "10.18.3",
+    ),
+    (
+        "attention-past-key-alone",
+        op_file("Attention", [*_ATT_IN, _PAST[0]], _ATT_Y, node_inputs=["q", "k", "v", None, "pk"], opset=2),
+        "GRAPH_ARITY",
+        "past_key and past_value are given together",
+        "10.18.3",
+    ),
+    (
+        "attention-mask-shape",
+        op_file("Attention", [*_ATT_IN, ("m", "bool", [1, 1, 2, 1])], _ATT_Y, opset=2),
+        "GRAPH_SHAPE",
+        "the mask does not enlarge the logits [1, 4, 1, 1]",
+        "10.18.3",
+    ),
+    (
+        "attention-mask-dtype",
+        op_file("Attention", [*_ATT_IN, ("m", "int64", [1, 1])], _ATT_Y, opset=2),
+        "GRAPH_DTYPE",
+        "the mask is bool or the query's dtype",
+        "10.18.3",
+    ),
+    (
+        "attention-rank-3",
+        op_file("Attention", [("q", F, [4, 1, 8]), *_ATT_IN[1:]], [("y", F, [4, 1, 6])], opset=2),
+        "GRAPH_SHAPE",
+        "query is [batch, heads, length, head_dim]",
+        "10.18.3",
+    ),
+    (
+        "attention-key-head-size",
+        op_file("Attention", [_ATT_IN[0], ("k", F, [1, 2, 1, 4]), _ATT_IN[2]], _ATT_Y, opset=2),
+        "GRAPH_SHAPE",
+        "key's head size is query's",
+        "10.18.3",
+    ),
+    (
+        "attention-past-heads",
+        op_file(
+            "Attention",
+            [*_ATT_IN, ("pk", F, [1, 4, 3, 8]), ("pv", F, [1, 4, 3, 6])],
+            _ATT_Y,
+            node_inputs=["q", "k", "v", None, "pk", "pv"],
+            opset=2,
+        ),
+        "GRAPH_SHAPE",
+        "the past has the key/value heads",
+        "10.18.3",
+    ),
+    (
+        "attention-present-length",
+        op_file(
+            "Attention",
+            [*_ATT_IN, ("pk", F, [1, 2, 3, 8]), ("pv", F, [1, 2, 3, 6])],
+            [*_ATT_Y, ("pk2", F, [1, 2, 3, 8])],
+            node_inputs=["q", "k", "v", None, "pk", "pv"],
+            opset=2,
+        ),
+        "GRAPH_SHAPE",
+        "present_key holds past and current keys: 3 + 1, not the declared 3",
+        "10.18.3",
     ),
 ]
 

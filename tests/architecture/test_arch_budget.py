@@ -314,6 +314,21 @@ def _cost_cases() -> list[tuple[str, str, dict[str, np.ndarray], dict[str, objec
         ("range", "Range", {}, {"start": 0, "limit": 300000}, {}, 1),
         ("rms-norm", "RMSNorm", {"x": x}, {"normalized_shape": [128]}, {"weight": rand(128)}, 1),
         (
+            "decoder-attention",
+            "Attention",
+            {
+                "q": rand(2, 8, 64, 32),
+                "k": rand(2, 2, 64, 32),
+                "v": rand(2, 2, 64, 32),
+                "m": rand(2, 1, 64, 96) > -1,
+                "pk": rand(2, 2, 32, 32),
+                "pv": rand(2, 2, 32, 32),
+            },
+            {"causal": True, "window": 40, "softcap": 30.0},
+            {},
+            3,
+        ),
+        (
             "rotary",
             "RotaryEmbedding",
             {"x": rand(2, 8, 128, 64), "p": np.tile(np.arange(128, dtype=np.int64), (2, 1))},

@@ -418,7 +418,84 @@ def _attention_cases() -> list[Case]:
 
         attributes = {"embed_dim": 8, "num_heads": 2, "batch_first": batch_first}
         cases.append(Case(case_id, "MultiHeadAttention", inputs, reference, attributes, params, 1, order))
-    return cases + _version_2_cases() + _decoder_cases()
+    return cases + _version_2_cases() + _decoder_cases() + _decoder_attention_cases()
+
+
+def _bottom_right(length: int, total: int, window: int | None = None) -> torch.Tensor:
+    """Which keys each query sees when the queries are the last positions (SPEC.md §10.18.3 step 4)."""
+    positions = torch.arange(total - length, total)[:, None]
+    keys = torch.arange(total)[None, :]
+    visible = keys <= positions
+    return visible & (keys > positions - window) if window is not None else visible
+
+
+def _gemma_softcap(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Gemma 2's eager attention with logit soft-capping 30 and a causal mask, grouped heads repeated."""
+    k, v = k.repeat_interleave(2, dim=1), v.repeat_interleave(2, dim=1)
+    logits = q @ k.transpose(-1, -2) * 0.25
+    logits = 30.0 * torch.tanh(logits / 30.0)
+    logits = logits.masked_fill(~_bottom_right(q.shape[2], k.shape[2]), -torch.inf)
+    return torch.softmax(logits, -1) @ v
+
+
+def _decoder_attention_cases() -> list[Case]:
+    """SPEC.md §10.18.3 against torch's scaled_dot_product_attention (and Gemma's eager soft-capping)."""
+    sdpa = F.scaled_dot_product_attention
+    q, k, v = rand(2, 4, 5, 8), rand(2, 4, 5, 8), rand(2, 4, 5, 6)
+    k2, v2 = rand(2, 2, 5, 8), rand(2, 2, 5, 6)
+    bool_mask = rand(2, 1, 5, 5) > -0.5
+    bool_mask[..., 0] = True  # no query without a key
+    additive = rand(2, 4, 1, 5)
+    step_q, step_k, step_v = rand(2, 4, 2, 8), rand(2, 2, 2, 8), rand(2, 2, 2, 6)
+    past_k, past_v = rand(2, 2, 3, 8), rand(2, 2, 3, 6)
+
+    def cached(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, pk: torch.Tensor, pv: torch.Tensor) -> object:
+        keys, values = torch.cat([pk, k], 2), torch.cat([pv, v], 2)
+        mask = _bottom_right(q.shape[2], keys.shape[2], window=3)
+        return sdpa(q, keys, values, attn_mask=mask, enable_gqa=True), keys, values
+
+    cache_order = ["q", "k", "v", None, "pk", "pv"]
+    cache_inputs = {"q": step_q, "k": step_k, "v": step_v, "pk": past_k, "pv": past_v}
+    return [
+        Case("attention", "Attention", {"q": q, "k": k, "v": v}, sdpa),
+        Case("attention-gqa", "Attention", {"q": q, "k": k2, "v": v2}, lambda *t: sdpa(*t, enable_gqa=True)),
+        Case(
+            "attention-mqa-causal",
+            "Attention",
+            {"q": q, "k": k2[:, :1].copy(), "v": v2[:, :1].copy()},
+            lambda *t: sdpa(*t, is_causal=True, enable_gqa=True),
+            {"causal": True},
+        ),
+        Case(
+            "attention-bool-mask",
+            "Attention",
+            {"q": q, "k": k, "v": v, "m": bool_mask},
+            lambda q, k, v, m: sdpa(q, k, v, attn_mask=m),
+        ),
+        Case(
+            "attention-additive-scale",
+            "Attention",
+            {"q": q, "k": k, "v": v, "m": additive},
+            lambda q, k, v, m: sdpa(q, k, v, attn_mask=m, scale=0.3),
+            {"scale": 0.3},
+        ),
+        Case(
+            "attention-cache-window",
+            "Attention",
+            cache_inputs,
+            cached,
+            {"causal": True, "window": 3},
+            outputs=3,
+            input_order=cache_order,
+        ),
+        Case(
+            "attention-softcap",
+            "Attention",
+            {"q": q, "k": k2, "v": v2},
+            _gemma_softcap,
+            {"causal": True, "softcap": 30.0, "scale": 0.25},
+        ),
+    ]
 
 
 def _llama_rms_norm(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:

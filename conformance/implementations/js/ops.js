@@ -971,4 +971,56 @@ v2('RotaryEmbedding', {
   },
 });
 
+v2('Attention', {
+  inputs: [port('query'), port('key'), port('value'), port('mask', true), port('past_key', true), port('past_value', true)],
+  outputs: [port('Y'), port('present_key', true), port('present_value', true)],
+  attributes: [
+    attr('scale', 'float', ABSENT, any),
+    attr('causal', 'bool', false),
+    attr('window', 'int', ABSENT, ge(1)),
+    attr('softcap', 'float', ABSENT, ge(0)),
+  ],
+  cross: (a) => (a.window !== undefined && !a.causal ? 'window needs causal' : null),
+  infer: (c) => {
+    const [q, k, v, m, pk, pv] = c.ins;
+    needs(c, T, q, 'query', FLOAT);
+    for (const [t, what] of [[k, 'key'], [v, 'value'], [pk, 'past_key'], [pv, 'past_value']]) {
+      if (t) sameDtype(c, q, t, what);
+    }
+    if (m && m.dtype !== 'bool' && m.dtype !== q.dtype) c.dtypeErr(`mask has dtype ${m.dtype}, expected bool or ${q.dtype}`);
+    if (!pk !== !pv) c.arityErr('past_key and past_value must be given together or not at all');
+    rankIn(c, q, [4], 'query');
+    rankIn(c, k, [4], 'key');
+    rankIn(c, v, [4], 'value');
+    const [B, H, L] = q.shape;
+    const [Bk, G, Sk, Dk] = k.shape;
+    const [Bv, Gv, Sv, Dv] = v.shape;
+    eqDim(c, Bk, B, "key's batch size differs from query's");
+    eqDim(c, Bv, B, "value's batch size differs from query's");
+    eqDim(c, Dk, q.shape[3], "key's head size differs from query's");
+    eqDim(c, Gv, G, "value's heads differ from key's");
+    eqDim(c, Sv, Sk, "value's length differs from key's");
+    if (S.known(H) && S.known(G) && (G === 0 || H % G !== 0)) c.shapeErr(`query's ${H} heads are not a multiple of key's ${G}`);
+    let total = Sk;
+    if (pk) {
+      for (const [t, last, what] of [[pk, Dk, 'past_key'], [pv, Dv, 'past_value']]) {
+        rankIn(c, t, [4], what);
+        eqDim(c, t.shape[0], B, `${what}'s batch size differs`);
+        eqDim(c, t.shape[1], G, `${what}'s heads differ from key's`);
+        eqDim(c, t.shape[3], last, `${what}'s head size differs`);
+      }
+      eqDim(c, pk.shape[2], pv.shape[2], 'past_key and past_value have different lengths');
+      total = S.sum([pk.shape[2], Sk]);
+    }
+    if (m) {
+      const full = [B, H, L, total];
+      if (m.shape.length > 4) c.shapeErr('mask has more than 4 axes');
+      m.shape.slice().reverse().forEach((d, i) => {
+        if (d !== 1 && S.differ(d, full[3 - i])) c.shapeErr(`mask does not broadcast to the logits`);
+      });
+    }
+    return [type(c, q.dtype, [B, H, L, Dv]), type(c, q.dtype, [B, G, total, Dk]), type(c, q.dtype, [B, G, total, Dv])];
+  },
+});
+
 module.exports = { OPS, REQUIRED, ABSENT };

@@ -11,6 +11,7 @@ from typing import Final
 import numpy as np
 
 from ._kernel_api import Array, Kernel, KernelCall
+from ._kernels_basic import softmax
 
 
 def _rms_norm(call: KernelCall) -> Sequence[Array]:
@@ -73,4 +74,40 @@ def _rotary(call: KernelCall) -> Sequence[Array]:
     return [out]
 
 
-KERNELS: Final[Mapping[str, Kernel]] = {"RMSNorm": _rms_norm, "RotaryEmbedding": _rotary}
+def _attention(call: KernelCall) -> Sequence[Array]:
+    """SPEC.md §10.18.3: grouped heads by reshaping the queries, never by copying keys and values."""
+    query, key, value = call.x(0), call.x(1), call.x(2)
+    mask, past_key, past_value = call.optional(3), call.optional(4), call.optional(5)
+    if past_key is not None and past_value is not None:
+        key = np.concatenate([past_key, key], axis=2)
+        value = np.concatenate([past_value, value], axis=2)
+    batch, heads, length, depth = query.shape
+    kv_heads, source = key.shape[1], key.shape[2]
+    group = heads // kv_heads
+    scale = call.attrs["scale"]
+    factor = np.asarray(scale if isinstance(scale, float) else 1 / math.sqrt(depth), query.dtype)
+    grouped = query.reshape(batch, kv_heads, group, length, depth)
+    logits = (grouped @ np.swapaxes(key, -1, -2)[:, :, None]) * factor  # [batch, kv_heads, group, length, source]
+    logits = logits.reshape(batch, heads, length, source)
+    with np.errstate(all="ignore"):  # fully masked rows give NaN, as Softmax does
+        softcap = call.attrs["softcap"]
+        if isinstance(softcap, float) and softcap > 0:
+            cap = np.asarray(softcap, query.dtype)
+            logits = cap * np.tanh(logits / cap)
+        if mask is not None:
+            logits = np.where(mask, logits, -np.inf) if mask.dtype == np.bool_ else logits + mask
+        if call.bool_attr("causal"):
+            # Query i is at position source - length + i: the queries are the last positions.
+            positions = np.arange(source - length, source)[:, None]
+            keys = np.arange(source)[None, :]
+            visible = keys <= positions
+            window = call.attrs["window"]
+            if isinstance(window, int):
+                visible &= keys > positions - window
+            logits = np.where(visible, logits, -np.inf)
+        weights = softmax(logits, -1).astype(query.dtype, copy=False)
+    out = weights.reshape(batch, kv_heads, group, length, source) @ value[:, :, None]
+    return [out.reshape(batch, heads, length, value.shape[-1]), key, value]
+
+
+KERNELS: Final[Mapping[str, Kernel]] = {"RMSNorm": _rms_norm, "RotaryEmbedding": _rotary, "Attention": _attention}

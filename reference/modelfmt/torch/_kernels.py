@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
@@ -357,6 +358,37 @@ def _rotary(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     return [torch.cat((rotated, x[..., d:]), dim=-1)]
 
 
+def _decoder_attention(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    """SPEC.md §10.18.3, written out (SDPA has no soft-capping and aligns causal masks at the top left)."""
+    query, key, value = _x(inputs, 0), _x(inputs, 1), _x(inputs, 2)
+    mask, past_key, past_value = _opt(inputs, 3), _opt(inputs, 4), _opt(inputs, 5)
+    if past_key is not None and past_value is not None:
+        key, value = torch.cat([past_key, key], 2), torch.cat([past_value, value], 2)
+    batch, heads, length, depth = query.shape
+    kv_heads, source = key.shape[1], key.shape[2]
+    group = heads // kv_heads
+    scale = node.attributes["scale"]
+    factor = scale if isinstance(scale, float) else 1 / math.sqrt(depth)
+    grouped = query.reshape(batch, kv_heads, group, length, depth)
+    logits = (grouped @ key.transpose(-1, -2)[:, :, None] * factor).reshape(batch, heads, length, source)
+    softcap = node.attributes["softcap"]
+    if isinstance(softcap, float) and softcap > 0:
+        logits = softcap * torch.tanh(logits / softcap)
+    if mask is not None:
+        logits = logits.masked_fill(~mask, -torch.inf) if mask.dtype == torch.bool else logits + mask
+    if node.bool_attr("causal"):
+        positions = torch.arange(source - length, source, device=query.device)[:, None]
+        keys = torch.arange(source, device=query.device)[None, :]
+        visible = keys <= positions
+        window = node.attributes["window"]
+        if isinstance(window, int):
+            visible &= keys > positions - window
+        logits = logits.masked_fill(~visible, -torch.inf)
+    weights = torch.softmax(logits, -1)
+    out = weights.reshape(batch, kv_heads, group, length, source) @ value[:, :, None]
+    return [out.reshape(batch, heads, length, value.shape[-1]), key, value]
+
+
 KERNELS: Final[Mapping[str, TorchKernel]] = {
     "Identity": _unary(lambda x: x),
     "Constant": lambda node, inputs, params: [params["value"]],
@@ -442,5 +474,6 @@ KERNELS: Final[Mapping[str, TorchKernel]] = {
     "Range": _range,
     "RMSNorm": _rms_norm,
     "RotaryEmbedding": _rotary,
+    "Attention": _decoder_attention,
     "Where": lambda node, inputs, params: [torch.where(_x(inputs, 0), _x(inputs, 1), _x(inputs, 2))],
 }

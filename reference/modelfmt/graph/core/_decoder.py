@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 
 from .. import _cost as cost
 from .._examples import Example, tensor
-from .._shapes import conflict, show
+from .._shapes import conflict, show, total
 from .._spec import INDEX_DTYPES, Attr, InferContext, OpSpec, Port, Slot
-from .._types import ValueType, ints_of
+from .._types import Dim, ValueType, ints_of
 
 VERSION = 2
 SECTION = "10.18"
@@ -169,4 +169,154 @@ _ROTARY = OpSpec(
     examples=(_half_example(), _interleaved_partial_example(), _linear_example()),
 )
 
-OPS: tuple[OpSpec, ...] = (_RMS_NORM, _ROTARY)
+# ---- Attention -----------------------------------------------------------------------------------------
+
+QUERY, KEY, VALUE, MASK, PAST_KEY, PAST_VALUE = range(6)
+
+
+def _check_attention(attrs: Mapping[str, object]) -> str | None:
+    if attrs["window"] is not None and not attrs["causal"]:
+        return "window needs causal: a sliding window counts back from each query's position"
+    return None
+
+
+def _infer_attention(ctx: InferContext) -> Sequence[ValueType]:
+    dtype = ctx.require_float(QUERY)
+    for index in (KEY, VALUE, PAST_KEY, PAST_VALUE):
+        if ctx.optional(index) is not None:
+            ctx.require_same_dtype(index, dtype)
+    if ctx.optional(MASK) is not None:
+        ctx.require_dtype(MASK, ("bool", dtype), "mask")
+    if (ctx.optional(PAST_KEY) is None) != (ctx.optional(PAST_VALUE) is None):
+        ctx.fail("GRAPH_ARITY", "past_key and past_value must be given together or not at all")
+    batch, heads, length, depth = ctx.require_rank(QUERY, 4)
+    key_batch, kv_heads, source, key_depth = ctx.require_rank(KEY, 4)
+    value_batch, value_heads, value_source, value_depth = ctx.require_rank(VALUE, 4)
+    if conflict(key_batch, batch) or conflict(value_batch, batch):
+        ctx.fail("GRAPH_SHAPE", "query, key and value have different batch sizes")
+    if conflict(key_depth, depth):
+        ctx.fail("GRAPH_SHAPE", f"key's head size {show([key_depth])} differs from query's {show([depth])}")
+    if conflict(value_heads, kv_heads) or conflict(value_source, source):
+        ctx.fail(
+            "GRAPH_SHAPE",
+            f"value {show(ctx.shape(VALUE))} does not match key {show(ctx.shape(KEY))} in heads and length",
+        )
+    if isinstance(heads, int) and isinstance(kv_heads, int) and (kv_heads == 0 or heads % kv_heads):
+        ctx.fail("GRAPH_SHAPE", f"query's {heads} heads are not a multiple of key's {kv_heads}")
+    total_source: Dim = source
+    if ctx.optional(PAST_KEY) is not None:
+        for index, last in ((PAST_KEY, key_depth), (PAST_VALUE, value_depth)):
+            shape = ctx.require_rank(index, 4)
+            if conflict(shape[0], batch) or conflict(shape[1], kv_heads) or conflict(shape[3], last):
+                ctx.fail("GRAPH_SHAPE", f"{show(shape)} of input {index} is not [batch, key heads, past, head size]")
+        if conflict(ctx.shape(PAST_KEY)[2], ctx.shape(PAST_VALUE)[2]):
+            ctx.fail("GRAPH_SHAPE", "past_key and past_value have different lengths")
+        total_source = total([ctx.shape(PAST_KEY)[2], source])
+    if ctx.optional(MASK) is not None:
+        mask = ctx.shape(MASK)
+        full = (batch, heads, length, total_source)
+        # The mask broadcasts to the logits without enlarging them: each of its sizes is 1 or the logits'.
+        if len(mask) > 4 or any(
+            size != 1 and conflict(size, want) for size, want in zip(reversed(mask), reversed(full), strict=False)
+        ):
+            ctx.fail("GRAPH_SHAPE", f"mask {show(mask)} does not broadcast to the logits {show(full)}")
+    return [
+        ValueType(dtype, (batch, heads, length, value_depth)),
+        ValueType(dtype, (batch, kv_heads, total_source, key_depth)),
+        ValueType(dtype, (batch, kv_heads, total_source, value_depth)),
+    ]
+
+
+def _attention_cost(ctx: cost.CostContext) -> cost.NodeCost:
+    """The logits and their masked, exponentiated and normalised copies ([batch, heads, length, source]),
+    the causal and window masks, and the concatenated keys and values."""
+    batch, heads, length, depth = ctx.shape(QUERY)
+    key, value = ctx.shape(KEY), ctx.shape(VALUE)
+    past = ctx.shape(PAST_KEY)[2] if ctx.has_input(PAST_KEY) else 0
+    source, value_depth = past + key[2], value[3]
+    present_key, present_value = (*key[:2], source, key[3]), (*value[:2], source, value_depth)
+    logits = batch * heads * length * source
+    size = ctx.itemsize
+    kv = (math.prod(present_key) + math.prod(present_value)) * size
+    scratch = 5 * logits * size + 2 * length * source + kv
+    work = cost.CALL + 10 * logits + cost.macs(logits * (depth + value_depth)) + kv // size
+    return cost.NodeCost(scratch, work)
+
+
+def _attention_example(name: str, attributes: Mapping[str, object], y: list[float], *, heads: int = 1) -> Example:
+    # Keys 0 and ln 3 against queries 1: weights 1/4 and 3/4 over values 0 and 4, so 3; one key: 0.
+    ln3 = math.log(3)
+    q = [[[[1], [1]]] * heads]
+    return Example(
+        name,
+        (tensor(F32, q), tensor(F32, [[[[0], [ln3]]]]), tensor(F32, [[[[0], [4]]]])),
+        (tensor(F32, [[[[value] for value in y]] * heads]),),
+        attributes,
+    )
+
+
+_ATTENTION = OpSpec(
+    "Attention",
+    "Y = softmax(scale * Q K^T (soft-capped, masked)) V with grouped key/value heads and an optional cache",
+    (
+        Port("query", "[batch, heads, length, head_dim]", types="T"),
+        Port("key", "[batch, kv_heads, source, head_dim]", types="T"),
+        Port("value", "[batch, kv_heads, source, value_dim]", types="T"),
+        Port(
+            "mask",
+            "bool (true: attend) or additive, broadcast to [batch, heads, length, total]",
+            optional=True,
+            types="bool or T",
+        ),
+        Port("past_key", "[batch, kv_heads, past, head_dim]", optional=True, types="T"),
+        Port("past_value", "[batch, kv_heads, past, value_dim]", optional=True, types="T"),
+    ),
+    (
+        Port("Y", "[batch, heads, length, value_dim]"),
+        Port("present_key", "past_key and key concatenated", optional=True),
+        Port("present_value", "past_value and value concatenated", optional=True),
+    ),
+    _infer_attention,
+    attributes=(
+        Attr("scale", "float", None, doc="absent: 1 / sqrt(head_dim)"),
+        Attr("causal", "bool", False),
+        Attr("window", "int", None, doc="with causal: each query sees its window most recent keys", minimum=1),
+        Attr("softcap", "float", None, doc="logits become softcap * tanh(logits / softcap)", minimum=0.0),
+    ),
+    check=_check_attention,
+    section=SECTION,
+    cost=_attention_cost,
+    since=VERSION,
+    examples=(
+        _attention_example("plain", {"scale": 1}, [3, 3]),
+        _attention_example("causal", {"scale": 1, "causal": True}, [0, 3]),
+        _attention_example("window-1", {"scale": 1, "causal": True, "window": 1}, [0, 4]),
+        _attention_example("grouped", {"scale": 1}, [3, 3], heads=2),
+        Example(
+            "cache",
+            (
+                tensor(F32, [[[[1]]]]),
+                tensor(F32, [[[[math.log(3)]]]]),
+                tensor(F32, [[[[4]]]]),
+                None,
+                tensor(F32, [[[[0]]]]),
+                tensor(F32, [[[[0]]]]),
+            ),
+            (tensor(F32, [[[[3]]]]), tensor(F32, [[[[0], [math.log(3)]]]]), tensor(F32, [[[[0], [4]]]])),
+            {"scale": 1, "causal": True},
+        ),
+        Example(
+            "bool-mask",
+            (
+                tensor(F32, [[[[1], [1]]]]),
+                tensor(F32, [[[[0], [math.log(3)]]]]),
+                tensor(F32, [[[[0], [4]]]]),
+                tensor("bool", [True, False]),
+            ),
+            (tensor(F32, [[[[0], [0]]]]),),
+            {"scale": 1},
+        ),
+    ),
+)
+
+OPS: tuple[OpSpec, ...] = (_RMS_NORM, _ROTARY, _ATTENTION)
