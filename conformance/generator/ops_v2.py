@@ -583,7 +583,7 @@ def _huge_range() -> Vector:
         "a Range of 2^53 elements (-1 to 2^53-1): valid, its length is unknown, and no runtime may allocate it",
         ("10.17.4", "9.11"),
         runtime={"inputs": {}, "error": "RUN_MEMORY_BUDGET"},
-        tags=("runtime:RUN_MEMORY_BUDGET", "op:Range"),
+        tags=("runtime:RUN_MEMORY_BUDGET", "op:Range", "pitfall:17.17"),
     )
 
 

@@ -158,3 +158,8 @@ def test_a_range_of_2_53_elements_is_refused_by_the_budget_not_allocated(tmp_pat
     with pytest.raises(FormatError) as caught:
         modelfmt.run(path, {})
     assert caught.value.code == "RUN_MEMORY_BUDGET"
+
+
+def test_pad_of_a_rank_0_value_is_a_copy(tmp_path: Path) -> None:
+    """Found by tests/architecture/test_arch_fuzz.py: numpy's pad refuses the empty `pads` of a scalar."""
+    assert run(tmp_path, "Pad", np.array(2.5, np.float32), pads=[]).tolist() == 2.5

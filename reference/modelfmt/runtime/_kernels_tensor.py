@@ -70,6 +70,8 @@ _PAD_MODES: Final[Mapping[str, Literal["reflect", "edge"]]] = {"reflect": "refle
 
 def _pad(call: KernelCall) -> Sequence[Array]:
     x = call.x()
+    if x.ndim == 0:  # nothing to pad (numpy refuses an empty pad_width)
+        return [x.copy()]
     pads = call.ints_attr("pads")
     widths = list(zip(pads[: x.ndim], pads[x.ndim :], strict=True))
     mode = call.str_attr("mode")

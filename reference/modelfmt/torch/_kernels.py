@@ -298,6 +298,8 @@ def _expand(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
 
 def _pad(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     x = _x(inputs)
+    if x.ndim == 0:
+        return [x.clone()]
     pads = list(node.ints_attr("pads"))
     mode = node.str_attr("mode")
     if mode == "constant":
