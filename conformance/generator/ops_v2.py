@@ -483,10 +483,30 @@ _INVALID += [
         "10.18.2",
     ),
     (
-        "rotary-scaling-yarn",
-        op_file("RotaryEmbedding", _Q, _QY, attributes={"scaling": "yarn"}, opset=2),
+        "rotary-scaling-dynamic",
+        op_file("RotaryEmbedding", _Q, _QY, attributes={"scaling": "dynamic"}, opset=2),
         "GRAPH_ATTRIBUTE_VALUE",
-        "version 2 scalings are none, linear and llama3",
+        "version 2 scalings are none, linear, llama3 and yarn (dynamic NTK depends on values)",
+        "10.18.2",
+    ),
+    (
+        "rotary-yarn-betas",
+        op_file(
+            "RotaryEmbedding",
+            _Q,
+            _QY,
+            attributes={"scaling": "yarn", "factor": 4, "beta_fast": 1, "beta_slow": 32},
+            opset=2,
+        ),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "yarn: 0 < beta_slow < beta_fast",
+        "10.18.2",
+    ),
+    (
+        "rotary-yarn-base-1",
+        op_file("RotaryEmbedding", _Q, _QY, attributes={"scaling": "yarn", "factor": 4, "base": 1}, opset=2),
+        "GRAPH_ATTRIBUTE_VALUE",
+        "yarn divides by ln(base)",
         "10.18.2",
     ),
 ]

@@ -587,6 +587,16 @@ def _decoder_cases() -> list[Case]:
             llama3_attributes,
         ),
         Case(
+            "rotary-yarn",
+            "RotaryEmbedding",
+            {"x": rand(2, 3, 5, 64), "p": positions * 9},
+            _llama_rotary(
+                {"rope_type": "yarn", "rope_theta": 10000.0, "factor": 4.0, "original_max_position_embeddings": 2048},
+                64,
+            ),
+            {"scaling": "yarn", "factor": 4.0, "original_max_position_embeddings": 2048},
+        ),
+        Case(
             "rotary-partial",
             "RotaryEmbedding",
             {"x": x, "p": positions.astype(np.int32)},
@@ -755,10 +765,11 @@ def test_every_core_op_has_a_kernel_and_a_case() -> None:
     assert {case.op for case in CASES} == set(CORE_OPS)
 
 
-@pytest.mark.parametrize("scaling", ["default", "linear", "llama3"])
+@pytest.mark.parametrize("scaling", ["default", "linear", "llama3", "yarn"])
 def test_rotary_frequencies_are_transformers_rope_parameters(scaling: str) -> None:
     """SPEC.md §10.18.2's inv_freq against transformers' own rope functions, to one float32 rounding
     (numpy's and torch's float32 powers may differ in the last bit)."""
+    from modelfmt.runtime._kernels_decoder import attention_factor as rope_attention_factor  # noqa: PLC0415
     from modelfmt.runtime._kernels_decoder import inverse_frequencies  # noqa: PLC0415 - transformers only where it is the reference
     from transformers import LlamaConfig  # noqa: PLC0415 - transformers only where it is the reference
     from transformers import modeling_rope_utils as rope  # noqa: PLC0415 - transformers only where it is the reference
@@ -766,6 +777,8 @@ def test_rotary_frequencies_are_transformers_rope_parameters(scaling: str) -> No
     parameters: dict[str, object] = {"rope_type": scaling, "rope_theta": 500000.0, "factor": 8.0}
     if scaling == "llama3":
         parameters.update(low_freq_factor=1.0, high_freq_factor=4.0, original_max_position_embeddings=8192)
+    if scaling == "yarn":
+        parameters.update(original_max_position_embeddings=8192)
     config = LlamaConfig(
         hidden_size=256, num_attention_heads=2, max_position_embeddings=16384, rope_parameters=parameters
     )
@@ -773,6 +786,7 @@ def test_rotary_frequencies_are_transformers_rope_parameters(scaling: str) -> No
         "default": lambda: mft_rope_default(config),
         "linear": lambda: rope._compute_linear_scaling_rope_parameters(config, "cpu"),
         "llama3": lambda: rope._compute_llama3_parameters(config, "cpu"),
+        "yarn": lambda: rope._compute_yarn_parameters(config, "cpu"),
     }[scaling]
     expected, attention_factor = compute()
     attributes = {
@@ -782,9 +796,13 @@ def test_rotary_frequencies_are_transformers_rope_parameters(scaling: str) -> No
         "low_freq_factor": 1.0,
         "high_freq_factor": 4.0,
         "original_max_position_embeddings": 8192,
+        "beta_fast": 32.0,
+        "beta_slow": 1.0,
+        "truncate": True,
+        "attention_factor": None,
     }
     got = inverse_frequencies(attributes, 128)
-    assert attention_factor in (None, 1.0), attention_factor
+    assert attention_factor == pytest.approx(rope_attention_factor(attributes), rel=1e-15)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, expected.numpy(), rtol=2**-22, atol=0)  # one float32 ulp
 

@@ -942,16 +942,24 @@ v2('RotaryEmbedding', {
     attr('rotary_dim', 'int', ABSENT, ge(2)),
     attr('interleaved', 'bool', false),
     attr('base', 'float', 10000.0, ge(0)),
-    attr('scaling', 'string', 'none', oneOf('none', 'linear', 'llama3')),
+    attr('scaling', 'string', 'none', oneOf('none', 'linear', 'llama3', 'yarn')),
     attr('factor', 'float', 1.0, ge(0)),
     attr('low_freq_factor', 'float', 1.0, ge(0)),
     attr('high_freq_factor', 'float', 4.0, ge(0)),
     attr('original_max_position_embeddings', 'int', 8192, ge(1)),
+    attr('beta_fast', 'float', 32.0, ge(0)),
+    attr('beta_slow', 'float', 1.0, ge(0)),
+    attr('truncate', 'bool', true),
+    attr('attention_factor', 'float', ABSENT, ge(0)),
   ],
   cross: (a) => {
     if (a.rotary_dim !== undefined && a.rotary_dim % 2 !== 0) return `rotary_dim ${a.rotary_dim} is odd`;
     if (a.scaling === 'llama3' && !(a.low_freq_factor < a.high_freq_factor)) {
       return 'low_freq_factor is not below high_freq_factor';
+    }
+    if (a.scaling === 'yarn') {
+      if (!(a.beta_slow > 0 && a.beta_slow < a.beta_fast)) return 'beta_slow is not between 0 and beta_fast';
+      if (!(a.base > 0 && a.base !== 1 && a.factor !== 0)) return 'yarn needs a base above 0 other than 1, and a factor above 0';
     }
     return null;
   },

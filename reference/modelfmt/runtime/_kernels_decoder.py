@@ -49,7 +49,46 @@ def inverse_frequencies(attrs: Mapping[str, object], rotary_dim: int) -> Array:
         smoothed = (1 - smooth) * scaled / np.float32(factor) + smooth * scaled
         medium = ~(wavelength < high_wavelength) & ~(wavelength > low_wavelength)
         return np.where(medium, smoothed, scaled).astype(np.float32)
+    if scaling == "yarn":
+        return _yarn(attrs, rotary_dim, np.float32(base) ** exponent)
     return inverse
+
+
+def _yarn(attrs: Mapping[str, object], rotary_dim: int, wavelengths: Array) -> Array:
+    """transformers' _compute_yarn_parameters: frequencies below the correction range are interpolated
+    (divided by factor), those above it kept, a linear ramp between them."""
+    base, factor, original = attrs["base"], attrs["factor"], attrs["original_max_position_embeddings"]
+    fast, slow = attrs["beta_fast"], attrs["beta_slow"]
+    assert isinstance(base, float) and isinstance(factor, float) and isinstance(original, int)
+    assert isinstance(fast, float) and isinstance(slow, float)
+
+    def correction(rotations: float) -> float:
+        return (rotary_dim * math.log(original / (rotations * 2 * math.pi))) / (2 * math.log(base))
+
+    low, high = correction(fast), correction(slow)
+    if attrs["truncate"]:
+        low, high = math.floor(low), math.ceil(high)
+    low, high = max(low, 0), min(high, rotary_dim - 1)
+    if low == high:
+        high += 0.001  # transformers' guard against a zero-width ramp
+    ramp = np.clip((np.arange(rotary_dim // 2, dtype=np.float32) - np.float32(low)) / np.float32(high - low), 0, 1)
+    extrapolation = np.float32(1) - ramp
+    interpolated = np.float32(1.0) / (np.float32(factor) * wavelengths)
+    kept = np.float32(1.0) / wavelengths
+    result: Array = (interpolated * (1 - extrapolation) + kept * extrapolation).astype(np.float32)
+    return result
+
+
+def attention_factor(attrs: Mapping[str, object]) -> float:
+    """The factor cos and sin are multiplied by: 1, or for yarn `attention_factor`, by default
+    0.1 * ln(factor) + 1 when factor > 1 (transformers' yarn_get_mscale)."""
+    if attrs["scaling"] != "yarn":
+        return 1.0
+    given, factor = attrs["attention_factor"], attrs["factor"]
+    if isinstance(given, float):
+        return given
+    assert isinstance(factor, float)
+    return 0.1 * math.log(factor) + 1.0 if factor > 1 else 1.0
 
 
 def rotary_dim_of(attrs: Mapping[str, object], head_dim: int) -> int:
@@ -62,8 +101,9 @@ def _rotary(call: KernelCall) -> Sequence[Array]:
     d = rotary_dim_of(call.attrs, x.shape[-1])
     half = d // 2
     angles = positions.astype(np.float32)[:, :, None] * inverse_frequencies(call.attrs, d)  # [batch, seq, d/2]
-    cos = np.cos(angles).astype(x.dtype)[:, None]  # [batch, 1, seq, d/2]: every head turns alike
-    sin = np.sin(angles).astype(x.dtype)[:, None]
+    scale = np.float32(attention_factor(call.attrs))
+    cos = (np.cos(angles) * scale).astype(x.dtype)[:, None]  # [batch, 1, seq, d/2]: every head turns alike
+    sin = (np.sin(angles) * scale).astype(x.dtype)[:, None]
     first, second = (x[..., 0:d:2], x[..., 1:d:2]) if call.bool_attr("interleaved") else (x[..., :half], x[..., half:d])
     out = x.copy()
     new_first, new_second = first * cos - second * sin, second * cos + first * sin

@@ -12,7 +12,7 @@ import torch.nn.functional as F  # noqa: N812 - PyTorch's own convention
 from ..graph._types import Node
 from ..graph.core._recurrent import directions, layer_suffixes
 from ..graph.core._tensor import range_length
-from ..runtime._kernels_decoder import inverse_frequencies, rotary_dim_of
+from ..runtime._kernels_decoder import attention_factor, inverse_frequencies, rotary_dim_of
 from ..runtime._run_errors import run_error
 from ._dtypes import TORCH_DTYPES
 
@@ -349,7 +349,8 @@ def _rotary(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     half = d // 2
     inverse = torch.from_numpy(inverse_frequencies(node.attributes, d)).to(x.device)
     angles = positions.to(torch.float32)[:, :, None] * inverse
-    cos, sin = torch.cos(angles).to(x.dtype)[:, None], torch.sin(angles).to(x.dtype)[:, None]
+    scale = attention_factor(node.attributes)
+    cos, sin = (torch.cos(angles) * scale).to(x.dtype)[:, None], (torch.sin(angles) * scale).to(x.dtype)[:, None]
     interleaved = node.bool_attr("interleaved")
     first, second = (x[..., 0:d:2], x[..., 1:d:2]) if interleaved else (x[..., :half], x[..., half:d])
     new_first, new_second = first * cos - second * sin, second * cos + first * sin

@@ -15,7 +15,7 @@ from .._types import Dim, ValueType, ints_of
 VERSION = 2
 SECTION = "10.18"
 F32 = "float32"
-ROPE_SCALINGS = ("none", "linear", "llama3")
+ROPE_SCALINGS = ("none", "linear", "llama3", "yarn")
 
 
 # ---- RMSNorm -------------------------------------------------------------------------------------------
@@ -80,6 +80,12 @@ def _check_rotary(attrs: Mapping[str, object]) -> str | None:
     low, high = attrs["low_freq_factor"], attrs["high_freq_factor"]
     if attrs["scaling"] == "llama3" and isinstance(low, float) and isinstance(high, float) and not low < high:
         return f"low_freq_factor {low} is not below high_freq_factor {high}"
+    fast, slow = attrs["beta_fast"], attrs["beta_slow"]
+    if attrs["scaling"] == "yarn" and isinstance(fast, float) and isinstance(slow, float) and not 0 < slow < fast:
+        return f"beta_slow {slow} is not between 0 and beta_fast {fast}"
+    base, factor = attrs["base"], attrs["factor"]
+    if attrs["scaling"] == "yarn" and not (isinstance(base, float) and base > 0 and base != 1 and factor != 0):
+        return "yarn needs a base above 0 other than 1, and a factor above 0"
     return None
 
 
@@ -161,6 +167,10 @@ _ROTARY = OpSpec(
         Attr("low_freq_factor", "float", 1.0, minimum=0.0),
         Attr("high_freq_factor", "float", 4.0, minimum=0.0),
         Attr("original_max_position_embeddings", "int", 8192, minimum=1),
+        Attr("beta_fast", "float", 32.0, doc="yarn: rotations where the ramp ends", minimum=0.0),
+        Attr("beta_slow", "float", 1.0, doc="yarn: rotations where the ramp starts", minimum=0.0),
+        Attr("truncate", "bool", True, doc="yarn: round the correction range outwards"),
+        Attr("attention_factor", "float", None, doc="yarn: cos and sin scale; absent: 0.1 ln(factor) + 1", minimum=0.0),
     ),
     check=_check_rotary,
     section=SECTION,
