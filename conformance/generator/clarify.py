@@ -49,7 +49,7 @@ def _w(name: str, shape: list[int], dtype: str = F, role: str = "parameter") -> 
 def _versions() -> list[Vector]:
     """Issues 2 and 3: what a newer minor version changes, and what it does not."""
     newer_core = copy.deepcopy(base())
-    newer_core["opset"] = {"modelfmt.core": 2}
+    newer_core["opset"] = {"modelfmt.core": 3}
     unknown_op = copy.deepcopy(base())
     unknown_op["nodes"][1]["op"] = "Swish"
     unknown_attribute = copy.deepcopy(base())

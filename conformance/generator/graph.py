@@ -143,7 +143,7 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
     ("opset-core-zero", at("opset", {"modelfmt.core": 0}), "GRAPH_OPSET", "versions start at 1", "9.3"),
     (
         "opset-core-newer",
-        at("opset", {"modelfmt.core": 2}),
+        at("opset", {"modelfmt.core": 3}),
         "GRAPH_OPSET_VERSION",
         "a version this reader does not implement is never validated by older rules",
         "9.3",

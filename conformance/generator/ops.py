@@ -26,7 +26,9 @@ def op_file(
     node_outputs: Sequence[str | None] | None = None,
     attributes: Mapping[str, object] | None = None,
     parameters: Mapping[str, Tensor] | None = None,
+    opset: int = 1,
 ) -> bytes:
+    """A one-node graph; `opset` is the modelfmt.core version it declares (2 for the ops of version 2)."""
     node: dict[str, object] = {
         "name": op.lower(),
         "op": op,
@@ -40,7 +42,7 @@ def op_file(
         node["parameters"] = {slot: tensor.name for slot, tensor in parameters.items()}
         for tensor in parameters.values():
             tensors.setdefault(tensor.name, tensor)
-    arch = {"opset": {"modelfmt.core": 1}, "inputs": _decl(inputs), "outputs": _decl(outputs), "nodes": [node]}
+    arch = {"opset": {"modelfmt.core": opset}, "inputs": _decl(inputs), "outputs": _decl(outputs), "nodes": [node]}
     return file_bytes(model(list(tensors.values()), {}, architecture=arch))
 
 

@@ -10,10 +10,14 @@ from pathlib import Path
 import modelfmt
 import numpy as np
 from modelfmt.format import _json
+from modelfmt.graph._registry import lowest_version
 from modelfmt.graph._types import TensorEntry, ValueType
 from modelfmt.graph._validate import _NodeWalker
 
-OPSET = {"modelfmt.core": 1}
+
+def opset_of(nodes: Sequence[Mapping[str, object]]) -> dict[str, int]:
+    """The opset a graph of these nodes declares: the lowest modelfmt.core version defining their ops."""
+    return {"modelfmt.core": lowest_version(str(raw["op"]) for raw in nodes)}
 
 
 def node(
@@ -61,7 +65,7 @@ def with_inferred_outputs(
         str(decl["name"]): ValueType(str(decl["dtype"]), tuple(decl["shape"]))  # type: ignore[arg-type]
         for decl in inputs
     }
-    walker = _NodeWalker(OPSET, table(tensors), types)
+    walker = _NodeWalker(opset_of(nodes), table(tensors), types)
     for index, raw in enumerate(nodes):
         walker.visit(index, raw)
     declared = []
@@ -69,7 +73,7 @@ def with_inferred_outputs(
         value = types[name]
         assert value.shape is not None and value.dtype is not None
         declared.append({"name": name, "dtype": value.dtype, "shape": list(value.shape)})
-    return {"opset": OPSET, "inputs": inputs, "outputs": declared, "nodes": nodes}
+    return {"opset": opset_of(nodes), "inputs": inputs, "outputs": declared, "nodes": nodes}
 
 
 def write(

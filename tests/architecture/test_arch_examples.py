@@ -22,7 +22,7 @@ from modelfmt.format._errors import FormatError
 from modelfmt.graph import _validate
 from modelfmt.graph._attributes import complete_attributes
 from modelfmt.graph._examples import Example, Value, tensor
-from modelfmt.graph._registry import CORE_OPS, CORE_VERSION, COSTS, FAMILIES, ops_at
+from modelfmt.graph._registry import CORE_OPS, CORE_VERSION, COSTS, FAMILIES, lowest_version, ops_at
 from modelfmt.graph._spec import TYPE_VARIABLES, Attr, OpSpec, Port
 from modelfmt.graph._types import Node, ValueType
 from modelfmt.runtime._execute import KERNELS
@@ -127,6 +127,19 @@ def test_tensor_reads_nested_lists_row_major() -> None:
 def test_every_op_is_from_a_version_this_implementation_knows() -> None:
     assert all(1 <= spec.since <= CORE_VERSION for spec in CORE_OPS.values())
     assert dict(ops_at(CORE_VERSION)) == dict(CORE_OPS)
+
+
+def test_this_implementation_knows_version_2() -> None:
+    assert CORE_VERSION == 2
+
+
+def test_a_writer_declares_the_lowest_version_that_defines_its_ops() -> None:
+    """SPEC.md §9.3: a graph of version 1 ops declares version 1, whatever the writer knows; an op of
+    version 2 raises it; extension ops do not count."""
+    assert lowest_version([]) == 1
+    assert lowest_version(["Linear", "ReLU", "com.example.Swish"]) == 1
+    newer = [name for name, spec in CORE_OPS.items() if spec.since == 2]
+    assert lowest_version(["Linear", *newer[:1]]) == (2 if newer else 1)
 
 
 def test_an_op_of_a_later_version_is_unknown_to_a_graph_of_an_earlier_one(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -134,7 +134,7 @@ CASES: list[tuple[str, Mutation, str]] = [
     ("no-outputs", _set("outputs", []), "HEADER_TYPE"),
     ("opset-without-core", _set("opset", {"com.example": 1}), "GRAPH_OPSET"),
     ("opset-core-zero", _set("opset", {"modelfmt.core": 0}), "GRAPH_OPSET"),
-    ("opset-core-newer", _set("opset", {"modelfmt.core": 2}), "GRAPH_OPSET_VERSION"),
+    ("opset-core-newer", _set("opset", {"modelfmt.core": 3}), "GRAPH_OPSET_VERSION"),
     ("opset-version-string", _set("opset", {"modelfmt.core": "1"}), "HEADER_TYPE"),
     ("opset-domain-not-reverse-dns", _set("opset", {"modelfmt.core": 1, "Example": 1}), "GRAPH_OPSET"),
     ("opset-reserved-domain", _set("opset", {"modelfmt.core": 1, "modelfmt.extra": 1}), "GRAPH_OPSET"),
@@ -315,7 +315,7 @@ def test_messages_name_the_node() -> None:
 
 def test_newer_op_set_is_an_unsupported_error() -> None:
     with pytest.raises(modelfmt.UnsupportedError):
-        validate_architecture(_set("opset", {"modelfmt.core": 2})(base()), table(TENSORS))
+        validate_architecture(_set("opset", {"modelfmt.core": 3})(base()), table(TENSORS))
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Every op of modelfmt.core v1 against PyTorch's functional equivalent (SPEC.md §10).
+"""Every op of modelfmt.core (versions 1 and 2) against PyTorch's functional equivalent (SPEC.md §10).
 
 Each case is a one-node graph: the numpy runtime (`modelfmt.run`) and `modelfmt.torch.build` must agree
 with torch to a relative error of 1e-5 (float32) or 1e-10 (float64), and give exactly the dtype and
@@ -418,7 +418,310 @@ def _attention_cases() -> list[Case]:
 
         attributes = {"embed_dim": 8, "num_heads": 2, "batch_first": batch_first}
         cases.append(Case(case_id, "MultiHeadAttention", inputs, reference, attributes, params, 1, order))
-    return cases
+    return cases + _version_2_cases() + _decoder_cases() + _decoder_attention_cases()
+
+
+def _bottom_right(length: int, total: int, window: int | None = None) -> torch.Tensor:
+    """Which keys each query sees when the queries are the last positions (SPEC.md §10.18.3 step 4)."""
+    positions = torch.arange(total - length, total)[:, None]
+    keys = torch.arange(total)[None, :]
+    visible = keys <= positions
+    return visible & (keys > positions - window) if window is not None else visible
+
+
+def _gemma_softcap(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Gemma 2's eager attention with logit soft-capping 30 and a causal mask, grouped heads repeated."""
+    k, v = k.repeat_interleave(2, dim=1), v.repeat_interleave(2, dim=1)
+    logits = q @ k.transpose(-1, -2) * 0.25
+    logits = 30.0 * torch.tanh(logits / 30.0)
+    logits = logits.masked_fill(~_bottom_right(q.shape[2], k.shape[2]), -torch.inf)
+    return torch.softmax(logits, -1) @ v
+
+
+def _decoder_attention_cases() -> list[Case]:
+    """SPEC.md §10.18.3 against torch's scaled_dot_product_attention (and Gemma's eager soft-capping)."""
+    sdpa = F.scaled_dot_product_attention
+    q, k, v = rand(2, 4, 5, 8), rand(2, 4, 5, 8), rand(2, 4, 5, 6)
+    k2, v2 = rand(2, 2, 5, 8), rand(2, 2, 5, 6)
+    bool_mask = rand(2, 1, 5, 5) > -0.5
+    bool_mask[..., 0] = True  # no query without a key
+    additive = rand(2, 4, 1, 5)
+    step_q, step_k, step_v = rand(2, 4, 2, 8), rand(2, 2, 2, 8), rand(2, 2, 2, 6)
+    past_k, past_v = rand(2, 2, 3, 8), rand(2, 2, 3, 6)
+
+    def cached(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, pk: torch.Tensor, pv: torch.Tensor) -> object:
+        keys, values = torch.cat([pk, k], 2), torch.cat([pv, v], 2)
+        mask = _bottom_right(q.shape[2], keys.shape[2], window=3)
+        return sdpa(q, keys, values, attn_mask=mask, enable_gqa=True), keys, values
+
+    cache_order = ["q", "k", "v", None, "pk", "pv"]
+    cache_inputs = {"q": step_q, "k": step_k, "v": step_v, "pk": past_k, "pv": past_v}
+    return [
+        Case("attention", "Attention", {"q": q, "k": k, "v": v}, sdpa),
+        Case("attention-gqa", "Attention", {"q": q, "k": k2, "v": v2}, lambda *t: sdpa(*t, enable_gqa=True)),
+        Case(
+            "attention-mqa-causal",
+            "Attention",
+            {"q": q, "k": k2[:, :1].copy(), "v": v2[:, :1].copy()},
+            lambda *t: sdpa(*t, is_causal=True, enable_gqa=True),
+            {"causal": True},
+        ),
+        Case(
+            "attention-bool-mask",
+            "Attention",
+            {"q": q, "k": k, "v": v, "m": bool_mask},
+            lambda q, k, v, m: sdpa(q, k, v, attn_mask=m),
+        ),
+        Case(
+            "attention-additive-scale",
+            "Attention",
+            {"q": q, "k": k, "v": v, "m": additive},
+            lambda q, k, v, m: sdpa(q, k, v, attn_mask=m, scale=0.3),
+            {"scale": 0.3},
+        ),
+        Case(
+            "attention-cache-window",
+            "Attention",
+            cache_inputs,
+            cached,
+            {"causal": True, "window": 3},
+            outputs=3,
+            input_order=cache_order,
+        ),
+        Case(
+            "attention-softcap",
+            "Attention",
+            {"q": q, "k": k2, "v": v2},
+            _gemma_softcap,
+            {"causal": True, "softcap": 30.0, "scale": 0.25},
+        ),
+    ]
+
+
+def _llama_rms_norm(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """transformers' LlamaRMSNorm.forward, as Llama code writes it."""
+    h = x.to(torch.float32)
+    h = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + 1e-6)
+    return weight * h.to(x.dtype)
+
+
+def _llama_rotary(parameters: dict[str, object], head_dim: int) -> Callable[..., object]:
+    """transformers' LlamaRotaryEmbedding and apply_rotary_pos_emb (half rotation) with its own rope
+    parameters, on the first `rotary` features (Llama with a partial rotary factor)."""
+    from transformers import LlamaConfig  # noqa: PLC0415 - transformers only where it is the reference
+    from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding, apply_rotary_pos_emb  # noqa: PLC0415 - transformers only where it is the reference
+
+    rotary = int(parameters.pop("rotary", head_dim))  # type: ignore[call-overload]
+    # Llama's rotary embedding covers its whole head: a head of `rotary` features gives the frequencies
+    # of a partial rotation (GPT-NeoX's rotary_pct).
+    config = LlamaConfig(
+        hidden_size=rotary * 2,
+        num_attention_heads=2,
+        head_dim=rotary,
+        max_position_embeddings=16384,
+        rope_parameters=parameters,
+    )
+    embedding = LlamaRotaryEmbedding(config)
+
+    def reference(x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+        cos, sin = embedding(x, positions)
+        turned, _ = apply_rotary_pos_emb(x[..., :rotary], x[..., :rotary], cos, sin)
+        return torch.cat([turned, x[..., rotary:]], dim=-1)
+
+    return reference
+
+
+def _gptj_rotary(x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    """GPT-J's interleaved rotation of the first 4 features, written out."""
+    inverse = 1.0 / (10000 ** (torch.arange(0, 4, 2, dtype=torch.int64).float() / 4))
+    angles = positions.float()[:, :, None] * inverse
+    cos, sin = torch.cos(angles)[:, None], torch.sin(angles)[:, None]
+    even, odd = x[..., 0:4:2], x[..., 1:4:2]
+    turned = torch.stack((even * cos - odd * sin, odd * cos + even * sin), dim=-1).flatten(-2)
+    return torch.cat([turned, x[..., 4:]], dim=-1)
+
+
+def _decoder_cases() -> list[Case]:
+    """SPEC.md §10.18 against transformers' Llama code (RMSNorm, rotary embedding and its rope
+    parameters) and GPT-J's interleaved rotation."""
+    x = rand(2, 3, 5, 8)
+    positions = np.array([[0, 1, 2, 3, 4], [7, 3, 11, 0, 15]], np.int64)
+    llama3 = {
+        "rope_type": "llama3",
+        "rope_theta": 500000.0,
+        "factor": 8.0,
+        "low_freq_factor": 1.0,
+        "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 8192,
+    }
+    llama3_attributes = {"base": 500000.0, "scaling": "llama3", "factor": 8.0}
+    weight = rand(8) + 1
+    return [
+        Case("rms-norm", "RMSNorm", {"x": x}, _llama_rms_norm, {"normalized_shape": [8]}, {"weight": weight}),
+        Case(
+            "rms-norm-unit-offset",
+            "RMSNorm",
+            {"x": x},
+            lambda t, w: _llama_rms_norm(t, 1 + w),
+            {"normalized_shape": [8], "unit_offset": True},
+            {"weight": weight},
+        ),
+        Case(
+            "rotary",
+            "RotaryEmbedding",
+            {"x": x, "p": positions},
+            _llama_rotary({"rope_type": "default", "rope_theta": 10000.0}, 8),
+        ),
+        Case(
+            "rotary-linear",
+            "RotaryEmbedding",
+            {"x": x, "p": positions},
+            _llama_rotary({"rope_type": "linear", "rope_theta": 10000.0, "factor": 4.0}, 8),
+            {"scaling": "linear", "factor": 4.0},
+        ),
+        Case(
+            "rotary-llama3",
+            "RotaryEmbedding",
+            {"x": rand(2, 3, 5, 128), "p": positions * 4},
+            _llama_rotary(dict(llama3), 128),
+            llama3_attributes,
+        ),
+        Case(
+            "rotary-yarn",
+            "RotaryEmbedding",
+            {"x": rand(2, 3, 5, 64), "p": positions * 9},
+            _llama_rotary(
+                {"rope_type": "yarn", "rope_theta": 10000.0, "factor": 4.0, "original_max_position_embeddings": 2048},
+                64,
+            ),
+            {"scaling": "yarn", "factor": 4.0, "original_max_position_embeddings": 2048},
+        ),
+        Case(
+            "rotary-partial",
+            "RotaryEmbedding",
+            {"x": x, "p": positions.astype(np.int32)},
+            _llama_rotary({"rope_type": "default", "rope_theta": 10000.0, "rotary": 4}, 8),
+            {"rotary_dim": 4},
+        ),
+        Case(
+            "rotary-interleaved",
+            "RotaryEmbedding",
+            {"x": x, "p": positions},
+            _gptj_rotary,
+            {"rotary_dim": 4, "interleaved": True},
+        ),
+    ]
+
+
+def _version_2_cases() -> list[Case]:
+    """The ops of modelfmt.core version 2 (SPEC.md §10.14-10.15)."""
+    positive = np.abs(rand(4, 5)) + 0.1
+    ints = RNG.integers(-50, 50, (3, 4)).astype(np.int64)
+    a, b = rand(3, 1, 5), rand(4, 1)
+    flags, other = rand(3, 4) > 0, rand(4) > 0
+    return [
+        Case("neg", "Neg", {"x": rand(3, 4)}, torch.neg),
+        Case("neg-int64", "Neg", {"x": ints}, torch.neg),
+        Case("abs", "Abs", {"x": rand(3, 4)}, torch.abs),
+        Case("abs-int32", "Abs", {"x": ints.astype(np.int32)}, torch.abs),
+        Case("sqrt", "Sqrt", {"x": positive}, torch.sqrt),
+        Case("rsqrt", "Rsqrt", {"x": positive}, torch.rsqrt),
+        Case("exp", "Exp", {"x": rand(4, 5) * 3}, torch.exp),
+        Case("log", "Log", {"x": positive}, torch.log),
+        Case("log-float64", "Log", {"x": positive.astype(np.float64)}, torch.log),
+        Case("sin", "Sin", {"x": rand(4, 5) * 4}, torch.sin),
+        Case("cos", "Cos", {"x": rand(4, 5) * 4}, torch.cos),
+        Case("erf", "Erf", {"x": rand(4, 5) * 2}, torch.erf),
+        Case("erf-float64", "Erf", {"x": rand(4, 5, dtype="float64") * 2}, torch.erf),
+        Case("pow", "Pow", {"a": positive, "b": rand(5)}, torch.pow),
+        Case("min", "Min", {"a": a, "b": b}, torch.minimum),
+        Case("max", "Max", {"a": a, "b": b}, torch.maximum),
+        Case("max-int64", "Max", {"a": ints, "b": ints.T[:1].T.copy()}, torch.maximum),
+        Case("clip", "Clip", {"x": rand(4, 5) * 3}, lambda x: torch.clamp(x, -1.5, 2.0), {"min": -1.5, "max": 2.0}),
+        Case("clip-relu6", "Clip", {"x": rand(4, 5) * 8}, F.relu6, {"min": 0, "max": 6}),
+        Case("equal", "Equal", {"a": ints, "b": ints[:, :1].copy()}, torch.eq),
+        Case("less", "Less", {"a": a, "b": b}, torch.lt),
+        Case("less-or-equal", "LessOrEqual", {"a": ints, "b": np.array(0, np.int64)}, torch.le),
+        Case("greater", "Greater", {"a": a, "b": b}, torch.gt),
+        Case("greater-or-equal", "GreaterOrEqual", {"a": a, "b": a[:1].copy()}, torch.ge),
+        Case("and", "And", {"a": flags, "b": other}, torch.logical_and),
+        Case("or", "Or", {"a": flags, "b": other}, torch.logical_or),
+        Case("xor", "Xor", {"a": flags, "b": other}, torch.logical_xor),
+        Case("not", "Not", {"x": flags}, torch.logical_not),
+        Case("where", "Where", {"c": flags, "x": rand(3, 4), "y": rand(4)}, torch.where),
+        Case("where-int64", "Where", {"c": other, "x": ints, "y": np.array(-1, np.int64)}, torch.where),
+        *_version_2_tensor_cases(ints),
+    ]
+
+
+def _version_2_tensor_cases(ints: np.ndarray) -> list[Case]:
+    """SPEC.md §10.16-10.17 against torch's own functions."""
+    x = rand(3, 4, 5)
+    ties = np.array([[1, 3, 3, 0], [2, 2, 1, 2], [0, 0, 0, 0]], np.float32)
+
+    def exclusive_reverse(t: torch.Tensor) -> torch.Tensor:
+        sums = torch.flip(torch.cumsum(torch.flip(t, (1,)), 1), (1,))
+        return sums - t
+
+    return [
+        Case("reduce-max", "ReduceMax", {"x": x}, lambda t: torch.amax(t, (0, 2)), {"axes": [0, -1]}),
+        Case("reduce-max-all", "ReduceMax", {"x": ints}, torch.max),
+        Case(
+            "reduce-min-kept",
+            "ReduceMin",
+            {"x": x},
+            lambda t: torch.amin(t, 1, keepdim=True),
+            {"axes": [1], "keepdims": True},
+        ),
+        Case("argmax", "ArgMax", {"x": x}, lambda t: torch.argmax(t, 1), {"axis": 1}),
+        Case(
+            "argmax-ties",
+            "ArgMax",
+            {"x": ties},
+            lambda t: torch.argmax(t, 1, keepdim=True),
+            {"axis": -1, "keepdims": True},
+        ),
+        Case("cumsum", "CumSum", {"x": x}, lambda t: torch.cumsum(t, 2), {"axis": 2}),
+        Case("cumsum-int64", "CumSum", {"x": ints}, lambda t: torch.cumsum(t, 0), {"axis": 0}),
+        Case(
+            "cumsum-exclusive-reverse",
+            "CumSum",
+            {"x": ints},
+            exclusive_reverse,
+            {"axis": 1, "exclusive": True, "reverse": True},
+        ),
+        Case("expand", "Expand", {"x": rand(3, 1)}, lambda t: t.expand(2, 3, 4), {"shape": [2, 3, 4]}),
+        Case("tile", "Tile", {"x": x}, lambda t: t.repeat(2, 1, 3), {"repeats": [2, 1, 3]}),
+        Case(
+            "pad-constant",
+            "Pad",
+            {"x": x},
+            lambda t: F.pad(t, (1, 2, 0, 0, 3, 1), value=0.5),
+            {"pads": [3, 0, 1, 1, 0, 2], "value": 0.5},
+        ),
+        Case(
+            "pad-reflect",
+            "Pad",
+            {"x": x},
+            lambda t: F.pad(t, (2, 3), mode="reflect"),
+            {"pads": [0, 0, 2, 0, 0, 3], "mode": "reflect"},
+        ),
+        Case(
+            "pad-replicate",
+            "Pad",
+            {"x": x},
+            lambda t: F.pad(t, (0, 2, 1, 0), mode="replicate"),
+            {"pads": [0, 1, 0, 0, 0, 2], "mode": "replicate"},
+        ),
+        Case("range", "Range", {}, lambda: torch.arange(-3, 17, 4), {"start": -3, "limit": 17, "delta": 4}),
+        Case(
+            "range-float64",
+            "Range",
+            {},
+            lambda: torch.arange(0.5, -1, -0.125, dtype=torch.float64),
+            {"start": 0.5, "limit": -1, "delta": -0.125, "dtype": "float64"},
+        ),
+    ]
 
 
 CASES = _cases()
@@ -460,3 +763,52 @@ def test_op_matches_torch(case: Case, tmp_path: Path) -> None:
 def test_every_core_op_has_a_kernel_and_a_case() -> None:
     assert set(KERNELS) == set(CORE_OPS) == set(TORCH_KERNELS)
     assert {case.op for case in CASES} == set(CORE_OPS)
+
+
+@pytest.mark.parametrize("scaling", ["default", "linear", "llama3", "yarn"])
+def test_rotary_frequencies_are_transformers_rope_parameters(scaling: str) -> None:
+    """SPEC.md §10.18.2's inv_freq against transformers' own rope functions, to one float32 rounding
+    (numpy's and torch's float32 powers may differ in the last bit)."""
+    from modelfmt.runtime._kernels_decoder import attention_factor as rope_attention_factor  # noqa: PLC0415
+    from modelfmt.runtime._kernels_decoder import inverse_frequencies  # noqa: PLC0415 - transformers only where it is the reference
+    from transformers import LlamaConfig  # noqa: PLC0415 - transformers only where it is the reference
+    from transformers import modeling_rope_utils as rope  # noqa: PLC0415 - transformers only where it is the reference
+
+    parameters: dict[str, object] = {"rope_type": scaling, "rope_theta": 500000.0, "factor": 8.0}
+    if scaling == "llama3":
+        parameters.update(low_freq_factor=1.0, high_freq_factor=4.0, original_max_position_embeddings=8192)
+    if scaling == "yarn":
+        parameters.update(original_max_position_embeddings=8192)
+    config = LlamaConfig(
+        hidden_size=256, num_attention_heads=2, max_position_embeddings=16384, rope_parameters=parameters
+    )
+    compute = {
+        "default": lambda: mft_rope_default(config),
+        "linear": lambda: rope._compute_linear_scaling_rope_parameters(config, "cpu"),
+        "llama3": lambda: rope._compute_llama3_parameters(config, "cpu"),
+        "yarn": lambda: rope._compute_yarn_parameters(config, "cpu"),
+    }[scaling]
+    expected, attention_factor = compute()
+    attributes = {
+        "base": 500000.0,
+        "scaling": "none" if scaling == "default" else scaling,
+        "factor": 8.0,
+        "low_freq_factor": 1.0,
+        "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 8192,
+        "beta_fast": 32.0,
+        "beta_slow": 1.0,
+        "truncate": True,
+        "attention_factor": None,
+    }
+    got = inverse_frequencies(attributes, 128)
+    assert attention_factor == pytest.approx(rope_attention_factor(attributes), rel=1e-15)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, expected.numpy(), rtol=2**-22, atol=0)  # one float32 ulp
+
+
+def mft_rope_default(config: object) -> tuple[torch.Tensor, float]:
+    from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding  # noqa: PLC0415 - transformers only where it is the reference
+
+    result: tuple[torch.Tensor, float] = LlamaRotaryEmbedding.compute_default_rope_parameters(config)
+    return result

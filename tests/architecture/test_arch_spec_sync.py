@@ -263,11 +263,11 @@ def test_ports_match(op: str) -> None:
 
 # ---- input types: the type variable in parentheses after an input's name (§10.1) against Port.types ----
 
-TYPE_OF_PARENTHESIS = re.compile(r"\((T|N|I|V|any dtype)[,;)]")
+TYPE_OF_PARENTHESIS = re.compile(r"\((T|N|I|V|bool|any dtype)[,;)]")
 
 
 def _types_of_clause(clause: str) -> dict[str, str]:
-    """Input name -> type variable, for names followed by `(T`, `(N`, `(I`, `(V` or `(any dtype`; a name
+    """Input name -> type variable, for names followed by `(T`, `(N`, `(I`, `(V`, `(bool` or `(any dtype`; a name
     listed bare just before typed ones (`A`, `B` (N, the same dtype)) takes their type."""
     types: dict[str, str] = {}
     bare: list[str] = []

@@ -1,8 +1,9 @@
 """The JavaScript implementation's op table (`conformance/implementations/js/ops.js`, written by hand on
 purpose: it is the suite's independent second implementation) agrees with the op definitions of the
 reference (`reference/modelfmt/graph/core/`): the same op names, and for each op the same ports (name,
-optional, variadic) and attributes (name, type, default). Ranges, slots and inference are functions in
-ops.js; the conformance vectors compare those by behaviour.
+optional, variadic), attributes (name, type, default) and the modelfmt.core version that introduced it
+(`since`). Ranges, slots and inference are functions in ops.js; the conformance vectors compare those by
+behaviour.
 
 ops.js exports its table (`OPS`); node reads it and prints it as JSON.
 """
@@ -36,6 +37,7 @@ for (const [name, op] of OPS) {
     inputs: ports(op.inputs),
     outputs: ports(op.outputs),
     attributes: op.attributes.map((a) => ({ name: a.name, type: a.type, default: def(a.def) })),
+    since: op.since,
   };
 }
 process.stdout.write(JSON.stringify(table));
@@ -72,6 +74,7 @@ def _python(spec: OpSpec) -> dict[str, list[dict[str, object]]]:
         "inputs": _ports(spec.inputs),
         "outputs": _ports(spec.outputs),
         "attributes": [{"name": a.name, "type": a.kind, "default": _default(a.default)} for a in spec.attributes],
+        "since": spec.since,  # SPEC.md §9.3: the version from which a graph may use the op
     }
 
 

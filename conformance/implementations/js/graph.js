@@ -12,7 +12,7 @@ const { REVERSE_DNS, nameDefect, show, checkKeys, zeroSizeExtentDefect } = requi
 const { OPS, REQUIRED, ABSENT } = require('./ops');
 
 const CORE = 'modelfmt.core';
-const CORE_VERSION = 1;
+const CORE_VERSION = 2; // the highest modelfmt.core version this reader implements
 const MAX_NODES = 262144;
 const MAX_VALUES = 4096; // graph inputs, graph outputs, node inputs, node outputs, ints items
 const MAX_RANK = 16;
@@ -39,7 +39,7 @@ function validateArchitecture(arch, tensors, ctx) {
   // 1. object, keys, opset, array types
   if (!isObject(arch)) fail('HEADER_TYPE', '"architecture" is not an object');
   checkKeys(arch, ARCH_KEYS, ARCH_KEYS, ctx, '"architecture"');
-  const extDomains = checkOpset(arch.get('opset'), ctx);
+  const { domains: extDomains, core: coreVersion } = checkOpset(arch.get('opset'), ctx);
   for (const k of ['inputs', 'outputs', 'nodes']) {
     if (!Array.isArray(arch.get(k))) fail('HEADER_TYPE', `architecture "${k}" is not an array`);
   }
@@ -65,7 +65,7 @@ function validateArchitecture(arch, tensors, ctx) {
   });
   // 4. nodes
   const nodeNames = new Set();
-  nodes.forEach((n, i) => checkNode(n, i, { values, nodeNames, tensors, extDomains, ctx }));
+  nodes.forEach((n, i) => checkNode(n, i, { values, nodeNames, tensors, extDomains, coreVersion, ctx }));
   // 5. graph outputs
   const listed = new Set();
   outputs.forEach((d, i) => {
@@ -87,15 +87,16 @@ function validateArchitecture(arch, tensors, ctx) {
 }
 
 /**
- * §9.3: the opset object. Returns the declared extension domains.
+ * §9.3: the opset object. Returns the declared extension domains and the declared modelfmt.core version.
  * @param {*} opset
  * @param {import('./rules').Context} ctx
- * @returns {Set<string>}
+ * @returns {{domains: Set<string>, core: number}}
  */
 function checkOpset(opset, ctx) {
   if (!isObject(opset)) fail('HEADER_TYPE', 'architecture "opset" is not an object');
   if (!opset.has(CORE)) fail('GRAPH_OPSET', `"opset" lacks "${CORE}"`);
   const domains = new Set();
+  let core = 1;
   for (const k of sortedKeys(opset)) {
     const v = opset.get(k);
     if (k === CORE) {
@@ -106,6 +107,7 @@ function checkOpset(opset, ctx) {
         fail('GRAPH_OPSET_VERSION', `"${CORE}" version ${v.value} is not implemented `
           + `(this reader implements version ${CORE_VERSION})`);
       }
+      core = v.value;
       continue;
     }
     if (!REVERSE_DNS.test(k) || k.startsWith('modelfmt.')) {
@@ -116,7 +118,7 @@ function checkOpset(opset, ctx) {
     if (v.value < 1) fail('GRAPH_OPSET', `the version of op set ${show(k)} is below 1`);
     domains.add(k);
   }
-  return domains;
+  return { domains, core };
 }
 
 /**
@@ -197,10 +199,10 @@ function checkValueList(list, what) {
  * @param {*} n
  * @param {number} index
  * @param {{values: Map<string, ValueType|null>, nodeNames: Set<string>, tensors: Map<string, Tensor>,
- *   extDomains: Set<string>, ctx: import('./rules').Context}} g
+ *   extDomains: Set<string>, coreVersion: number, ctx: import('./rules').Context}} g
  */
 function checkNode(n, index, g) {
-  const { values, nodeNames, tensors, extDomains, ctx } = g;
+  const { values, nodeNames, tensors, extDomains, coreVersion, ctx } = g;
   // 4.1 object and keys
   if (!isObject(n)) fail('HEADER_TYPE', `node ${index} is not an object`);
   checkKeys(n, NODE_KEYS, NODE_REQUIRED, ctx, `node ${index}`);
@@ -215,7 +217,9 @@ function checkNode(n, index, g) {
   // 4.3 op
   const opName = n.get('op');
   if (!isString(opName)) fail('HEADER_TYPE', `${where}: "op" is not a string`);
-  const def = OPS.get(opName);
+  // §9.3: an op exists for the graph only from the modelfmt.core version that introduced it.
+  const known = OPS.get(opName);
+  const def = known && known.since <= coreVersion ? known : undefined;
   let extension = false;
   if (!def) {
     const dot = opName.lastIndexOf('.');

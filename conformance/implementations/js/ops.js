@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The op set modelfmt.core version 1 (SPEC.md §10) as data: for each op its ports, its attributes
+ * The op set modelfmt.core versions 1 and 2 (SPEC.md §10) as data: for each op its ports, its attributes
  * (type, default, range), its cross-attribute rules, its parameter slots, and its dtype and shape rules.
  *
  * Attribute values given to the functions below are already type-checked and converted: `int` and `float`
@@ -118,6 +118,7 @@ function op(name, def) {
     name, inputs: def.inputs || [], outputs: def.outputs || Y, attributes: def.attributes || [],
     cross: def.cross || null, postAttributes: def.postAttributes || null, arity: def.arity || null,
     slots: def.slots || (() => []), infer: def.infer,
+    since: def.since || 1, // §9.3: the modelfmt.core version that introduced the op (v2 below)
   });
 }
 
@@ -740,6 +741,293 @@ op('MultiHeadAttention', {
       eqDim(c, am.shape[off + 1], Sk, "attn_mask's key length differs");
     }
     return [q];
+  },
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Version 2 (SPEC.md §10.13): each op below carries `since: 2`; a graph declaring version 1 does not know it.
+
+const BOOL = new Set(['bool']);
+const BOOLEAN = 'bool';
+const v2 = (name, def) => op(name, { ...def, since: 2 });
+
+// 10.14 Elementwise math
+const unary = (set, setName) => (c) => { needs(c, set, c.ins[0], 'X', setName); return [c.ins[0]]; };
+for (const name of ['Neg', 'Abs']) v2(name, { inputs: X, infer: unary(N, NUMERIC) });
+for (const name of ['Sqrt', 'Rsqrt', 'Exp', 'Log', 'Sin', 'Cos', 'Erf']) v2(name, { inputs: X, infer: unary(T, FLOAT) });
+v2('Pow', { inputs: AB, infer: binary(T, FLOAT) });
+v2('Min', { inputs: AB, infer: binary(N, NUMERIC) });
+v2('Max', { inputs: AB, infer: binary(N, NUMERIC) });
+v2('Clip', {
+  inputs: X,
+  attributes: [attr('min', 'float', ABSENT, any), attr('max', 'float', ABSENT, any)],
+  cross: (a) => (a.min !== undefined && a.max !== undefined && a.min > a.max
+    ? `min ${a.min} is greater than max ${a.max}` : null),
+  infer: unary(T, FLOAT),
+});
+
+// 10.15 Comparisons, logic and selection
+const toBool = (infer) => (c) => [type(c, 'bool', infer(c)[0].shape)];
+for (const name of ['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual']) {
+  v2(name, { inputs: AB, infer: toBool(binary(N, NUMERIC)) });
+}
+for (const name of ['And', 'Or', 'Xor']) v2(name, { inputs: AB, infer: binary(BOOL, BOOLEAN) });
+v2('Not', { inputs: X, infer: unary(BOOL, BOOLEAN) });
+v2('Where', {
+  inputs: [port('condition'), port('X'), port('Y')],
+  outputs: [port('Z')],
+  infer: (c) => {
+    const [cond, x, y] = c.ins;
+    needs(c, BOOL, cond, 'condition', BOOLEAN);
+    needs(c, V, x, 'X', VALUE);
+    sameDtype(c, x, y, 'Y');
+    const xy = S.broadcastShapes(cond.shape, x.shape);
+    const shape = xy === undefined ? undefined : S.broadcastShapes(xy, y.shape);
+    if (shape === undefined) c.shapeErr(`shapes [${cond.shape}], [${x.shape}] and [${y.shape}] do not broadcast`);
+    return [type(c, x.dtype, shape)];
+  },
+});
+
+// 10.16 Reductions and scans
+v2('ReduceMax', { inputs: X, attributes: reduceAttrs(), infer: reduce(N, NUMERIC) });
+v2('ReduceMin', { inputs: X, attributes: reduceAttrs(), infer: reduce(N, NUMERIC) });
+v2('ArgMax', {
+  inputs: X,
+  attributes: [attr('axis', 'int', REQUIRED), attr('keepdims', 'bool', false)],
+  infer: (c) => {
+    const x = c.ins[0];
+    needs(c, N, x, 'X', NUMERIC);
+    rankAtLeast(c, x, 1, 'X');
+    const a = axis(c, c.attrs.axis, x.shape.length, 'axis');
+    if (x.shape[a] === 0) c.shapeErr(`axis ${a} is empty: it has no largest element`);
+    const shape = [];
+    x.shape.forEach((d, i) => { if (i !== a) shape.push(d); else if (c.attrs.keepdims) shape.push(1); });
+    return [type(c, 'int64', shape)];
+  },
+});
+v2('CumSum', {
+  inputs: X,
+  attributes: [attr('axis', 'int', REQUIRED), attr('exclusive', 'bool', false), attr('reverse', 'bool', false)],
+  infer: (c) => {
+    const x = c.ins[0];
+    needs(c, N, x, 'X', NUMERIC);
+    rankAtLeast(c, x, 1, 'X');
+    axis(c, c.attrs.axis, x.shape.length, 'axis');
+    return [x];
+  },
+});
+
+// 10.17 Shape and fill ops
+v2('Expand', {
+  inputs: X,
+  attributes: [attr('shape', 'ints', REQUIRED, ints({}, ge(0)))],
+  infer: (c) => {
+    const x = c.ins[0];
+    needs(c, V, x, 'X', VALUE);
+    if (c.attrs.shape.length > 16) c.shapeErr(`the target rank ${c.attrs.shape.length} exceeds 16`);
+    const shape = S.broadcastShapes(x.shape, c.attrs.shape);
+    if (shape === undefined) c.shapeErr(`[${x.shape}] does not broadcast with shape [${c.attrs.shape}]`);
+    return [type(c, x.dtype, shape)];
+  },
+});
+v2('Tile', {
+  inputs: X,
+  attributes: [attr('repeats', 'ints', REQUIRED, ints({}, ge(0)))],
+  infer: (c) => {
+    const x = c.ins[0];
+    const reps = c.attrs.repeats;
+    needs(c, V, x, 'X', VALUE);
+    if (reps.length !== x.shape.length) c.attrErr(`repeats has ${reps.length} items, X has rank ${x.shape.length}`);
+    return [type(c, x.dtype, x.shape.map((d, i) => S.product([d, reps[i]])))];
+  },
+});
+v2('Pad', {
+  inputs: X,
+  attributes: [
+    attr('pads', 'ints', REQUIRED, ints({}, ge(0))),
+    attr('mode', 'string', 'constant', oneOf('constant', 'reflect', 'replicate')),
+    attr('value', 'float', 0.0, any),
+  ],
+  infer: (c) => {
+    const x = c.ins[0];
+    const { pads, mode } = c.attrs;
+    needs(c, T, x, 'X', FLOAT);
+    const r = x.shape.length;
+    if (pads.length !== 2 * r) c.attrErr(`pads has ${pads.length} items, X has rank ${r} (needs ${2 * r})`);
+    const shape = x.shape.map((d, i) => {
+      const [before, after] = [pads[i], pads[r + i]];
+      if (S.known(d) && (before || after)) {
+        if (mode === 'reflect' && Math.max(before, after) >= d) c.shapeErr(`reflect pads of axis ${i} reach its size ${d}`);
+        if (mode === 'replicate' && d === 0) c.shapeErr(`replicate cannot pad the empty axis ${i}`);
+      }
+      return S.sum([d, before, after]);
+    });
+    return [type(c, x.dtype, shape)];
+  },
+});
+
+/**
+ * The exact value of a binary64 as a fraction of BigInts (§10.17.4 counts Range's length exactly).
+ * @param {number} x a finite number
+ * @returns {[bigint, bigint]} numerator, positive denominator
+ */
+function exact(x) {
+  if (Number.isInteger(x)) return [BigInt(x), 1n];
+  let den = 1n;
+  let v = x;
+  while (!Number.isInteger(v)) { v *= 2; den *= 2n; } // exact: doubling a binary64 only moves its exponent
+  return [BigInt(v), den];
+}
+const INT_RANGE = { int32: [-(2 ** 31), 2 ** 31 - 1], int64: [-(2 ** 63), 2 ** 63] };
+v2('Range', {
+  inputs: [],
+  attributes: [
+    attr('start', 'number', REQUIRED),
+    attr('limit', 'number', REQUIRED),
+    attr('delta', 'number', 1),
+    attr('dtype', 'string', 'int64', oneOf('int32', 'int64', 'float32', 'float64')),
+  ],
+  cross: (a) => {
+    const value = (v) => (typeof v === 'number' ? v : v.value);
+    for (const name of ['start', 'limit', 'delta']) {
+      const v = a[name];
+      const isInt = typeof v === 'number' ? Number.isInteger(v) : v.isInt;
+      if (a.dtype in INT_RANGE) {
+        if (!isInt) return `${name} must be an integer (integer-form) for dtype ${a.dtype}`;
+        const [lo, hi] = INT_RANGE[a.dtype];
+        if (value(v) < lo || (a.dtype === 'int32' ? value(v) > hi : value(v) >= hi)) return `${name} does not fit ${a.dtype}`;
+      } else if (a.dtype === 'float32' && Math.abs(value(v)) > 3.4028234663852886e38) {
+        return `${name} is beyond the float32 range`;
+      }
+    }
+    return value(a.delta) === 0 ? 'delta is 0' : null;
+  },
+  infer: (c) => {
+    const value = (v) => (typeof v === 'number' ? v : v.value);
+    const [sn, sd] = exact(value(c.attrs.start));
+    const [ln, ld] = exact(value(c.attrs.limit));
+    const [dn, dd] = exact(value(c.attrs.delta));
+    // n = ceil((limit - start) / delta) = ceil(p / q)
+    let p = (ln * sd - sn * ld) * dd;
+    let q = ld * sd * dn;
+    if (q < 0n) { p = -p; q = -q; }
+    let n = p / q; // truncates toward zero
+    if (p > 0n && p % q !== 0n) n += 1n;
+    return [type(c, c.attrs.dtype, [S.fromBig(n > 0n ? n : 0n)])];
+  },
+});
+
+// 10.18 Decoder layers
+v2('RMSNorm', {
+  inputs: X,
+  attributes: [
+    attr('normalized_shape', 'ints', REQUIRED, ints({ min: 1 }, ge(1))),
+    attr('eps', 'float', 0.000001, ge(0)),
+    attr('unit_offset', 'bool', false),
+  ],
+  slots: (a) => [{ name: 'weight', shape: a.normalized_shape.slice(), dtype: 'T', required: false }],
+  infer: (c) => {
+    const x = c.ins[0];
+    const ns = c.attrs.normalized_shape;
+    needs(c, T, x, 'X', FLOAT);
+    const r = x.shape.length;
+    if (r < ns.length) c.shapeErr(`X has rank ${r}, less than the ${ns.length} normalized axes`);
+    ns.forEach((d, i) => eqDim(c, x.shape[r - ns.length + i], d, `X's axis ${r - ns.length + i} differs from normalized_shape`));
+    return [x];
+  },
+});
+v2('RotaryEmbedding', {
+  inputs: [port('X'), port('position_ids')],
+  attributes: [
+    attr('rotary_dim', 'int', ABSENT, ge(2)),
+    attr('interleaved', 'bool', false),
+    attr('base', 'float', 10000.0, ge(0)),
+    attr('scaling', 'string', 'none', oneOf('none', 'linear', 'llama3', 'yarn')),
+    attr('factor', 'float', 1.0, ge(0)),
+    attr('low_freq_factor', 'float', 1.0, ge(0)),
+    attr('high_freq_factor', 'float', 4.0, ge(0)),
+    attr('original_max_position_embeddings', 'int', 8192, ge(1)),
+    attr('beta_fast', 'float', 32.0, ge(0)),
+    attr('beta_slow', 'float', 1.0, ge(0)),
+    attr('truncate', 'bool', true),
+    attr('attention_factor', 'float', ABSENT, ge(0)),
+  ],
+  cross: (a) => {
+    if (a.rotary_dim !== undefined && a.rotary_dim % 2 !== 0) return `rotary_dim ${a.rotary_dim} is odd`;
+    if (a.scaling === 'llama3' && !(a.low_freq_factor < a.high_freq_factor)) {
+      return 'low_freq_factor is not below high_freq_factor';
+    }
+    if (a.scaling === 'yarn') {
+      if (!(a.beta_slow > 0 && a.beta_slow < a.beta_fast)) return 'beta_slow is not between 0 and beta_fast';
+      if (!(a.base > 0 && a.base !== 1 && a.factor !== 0)) return 'yarn needs a base above 0 other than 1, and a factor above 0';
+    }
+    return null;
+  },
+  infer: (c) => {
+    const [x, pos] = c.ins;
+    needs(c, T, x, 'X', FLOAT);
+    needs(c, I, pos, 'position_ids', INDEX);
+    rankIn(c, x, [4], 'X');
+    rankIn(c, pos, [2], 'position_ids');
+    eqDim(c, pos.shape[0], x.shape[0], "position_ids' batch size differs from X's");
+    eqDim(c, pos.shape[1], x.shape[2], "position_ids' sequence length differs from X's");
+    const headDim = x.shape[3];
+    const rd = c.attrs.rotary_dim;
+    if (rd !== undefined && S.known(headDim) && rd > headDim) c.shapeErr(`rotary_dim ${rd} exceeds the head size ${headDim}`);
+    if (rd === undefined && S.known(headDim) && headDim % 2 !== 0) c.shapeErr(`the head size ${headDim} is odd`);
+    return [x];
+  },
+});
+
+v2('Attention', {
+  inputs: [port('query'), port('key'), port('value'), port('mask', true), port('past_key', true), port('past_value', true)],
+  outputs: [port('Y'), port('present_key', true), port('present_value', true)],
+  attributes: [
+    attr('scale', 'float', ABSENT, any),
+    attr('causal', 'bool', false),
+    attr('window', 'int', ABSENT, ge(1)),
+    attr('softcap', 'float', ABSENT, ge(0)),
+  ],
+  cross: (a) => (a.window !== undefined && !a.causal ? 'window needs causal' : null),
+  infer: (c) => {
+    const [q, k, v, m, pk, pv] = c.ins;
+    needs(c, T, q, 'query', FLOAT);
+    for (const [t, what] of [[k, 'key'], [v, 'value'], [pk, 'past_key'], [pv, 'past_value']]) {
+      if (t) sameDtype(c, q, t, what);
+    }
+    if (m && m.dtype !== 'bool' && m.dtype !== q.dtype) c.dtypeErr(`mask has dtype ${m.dtype}, expected bool or ${q.dtype}`);
+    if (!pk !== !pv) c.arityErr('past_key and past_value must be given together or not at all');
+    rankIn(c, q, [4], 'query');
+    rankIn(c, k, [4], 'key');
+    rankIn(c, v, [4], 'value');
+    const [B, H, L] = q.shape;
+    const [Bk, G, Sk, Dk] = k.shape;
+    const [Bv, Gv, Sv, Dv] = v.shape;
+    eqDim(c, Bk, B, "key's batch size differs from query's");
+    eqDim(c, Bv, B, "value's batch size differs from query's");
+    eqDim(c, Dk, q.shape[3], "key's head size differs from query's");
+    eqDim(c, Gv, G, "value's heads differ from key's");
+    eqDim(c, Sv, Sk, "value's length differs from key's");
+    if (S.known(H) && S.known(G) && (G === 0 || H % G !== 0)) c.shapeErr(`query's ${H} heads are not a multiple of key's ${G}`);
+    let total = Sk;
+    if (pk) {
+      for (const [t, last, what] of [[pk, Dk, 'past_key'], [pv, Dv, 'past_value']]) {
+        rankIn(c, t, [4], what);
+        eqDim(c, t.shape[0], B, `${what}'s batch size differs`);
+        eqDim(c, t.shape[1], G, `${what}'s heads differ from key's`);
+        eqDim(c, t.shape[3], last, `${what}'s head size differs`);
+      }
+      eqDim(c, pk.shape[2], pv.shape[2], 'past_key and past_value have different lengths');
+      total = S.sum([pk.shape[2], Sk]);
+    }
+    if (m) {
+      const full = [B, H, L, total];
+      if (m.shape.length > 4) c.shapeErr('mask has more than 4 axes');
+      m.shape.slice().reverse().forEach((d, i) => {
+        if (d !== 1 && S.differ(d, full[3 - i])) c.shapeErr(`mask does not broadcast to the logits`);
+      });
+    }
+    return [type(c, q.dtype, [B, H, L, Dv]), type(c, q.dtype, [B, G, total, Dk]), type(c, q.dtype, [B, G, total, Dv])];
   },
 });
 

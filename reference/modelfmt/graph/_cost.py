@@ -8,7 +8,7 @@ bound what they allocate; the PyTorch build uses them too, as a bound on kernels
 
 Work units: one per element a kernel reads or writes in an element-wise pass, one per 8 multiply-adds of
 a matrix product or convolution (those run several times faster per operation than element-wise passes),
-64 per element for a function evaluated element by element in Python (exact GELU), CALL for every kernel
+ERF_ELEMENT per element of erf (the exact GELU and Erf), CALL for every kernel
 call and STEP for every step of a loop the kernel runs in sequence (a recurrent time step), so that a loop
 over zero-size steps still costs what its steps cost. Everything is an exact Python integer.
 """
@@ -31,11 +31,12 @@ CALL: Final = 1024
 STEP: Final = 16 * CALL
 # Multiply-adds per work unit in matrix products and convolutions.
 MACS_PER_UNIT: Final = 8
-# Work units per element of a function evaluated in Python, element by element (the exact GELU's erf).
-PYTHON_ELEMENT: Final = 64
-# Bytes per element of such a function's temporaries: the float64 copy, an object array of Python
-# floats (pointer and object), and the float64 result.
-PYTHON_ELEMENT_BYTES: Final = 48
+# Work units per element of erf (runtime/_erf.py): Cody's rational functions, two exponentials and the
+# selection of the interval, some forty element-wise operations on a part of the array each.
+ERF_ELEMENT: Final = 32
+# Bytes per element of erf's temporaries: the float64 copy and the result, the interval masks, and up to
+# ten float64 temporaries of one interval's elements at a time.
+ERF_ELEMENT_BYTES: Final = 104
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,13 @@ def gelu(ctx: CostContext) -> NodeCost:
     n, size = ctx.out_numel(), ctx.itemsize
     if ctx.str_attr("approximate") == "tanh":
         return NodeCost(4 * n * size, CALL + 8 * n)
-    return NodeCost(n * (PYTHON_ELEMENT_BYTES + 3 * size), CALL + (PYTHON_ELEMENT + 6) * n)
+    return NodeCost(n * (ERF_ELEMENT_BYTES + 3 * size), CALL + (ERF_ELEMENT + 6) * n)
+
+
+def erf(ctx: CostContext) -> NodeCost:
+    """erf over the whole array (runtime/_erf.py), rounded to the dtype."""
+    n, size = ctx.out_numel(), ctx.itemsize
+    return NodeCost(n * (ERF_ELEMENT_BYTES + size), CALL + ERF_ELEMENT * n)
 
 
 def softmax(ctx: CostContext) -> NodeCost:

@@ -35,6 +35,7 @@ TYPE_VARIABLES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         "V": VALUE_DTYPES,
         "any": tuple(DTYPES),
         "bool or T": ("bool", *FLOAT_DTYPES),  # a mask: bool, or the dtype of the op's T
+        "bool": ("bool",),  # a condition or an operand of a logical op (version 2)
     }
 )
 """The type variables of SPEC.md §10.1 a port's `types` names. Input ports of one op that name the same

@@ -14,7 +14,16 @@ import numpy as np
 
 from ..format._errors import ModelfmtError
 from ..graph._types import Graph, Node, ValueType
-from . import _kernels_attention, _kernels_basic, _kernels_layers, _kernels_recurrent, _kernels_shape
+from . import (
+    _kernels_attention,
+    _kernels_basic,
+    _kernels_decoder,
+    _kernels_elementwise,
+    _kernels_layers,
+    _kernels_recurrent,
+    _kernels_shape,
+    _kernels_tensor,
+)
 from ._kernel_api import Kernel, KernelCall
 from ._run_errors import run_error
 
@@ -27,6 +36,9 @@ KERNELS: Final[Mapping[str, Kernel]] = MappingProxyType(
         **_kernels_layers.KERNELS,
         **_kernels_recurrent.KERNELS,
         **_kernels_attention.KERNELS,
+        **_kernels_elementwise.KERNELS,
+        **_kernels_tensor.KERNELS,
+        **_kernels_decoder.KERNELS,
     }
 )
 

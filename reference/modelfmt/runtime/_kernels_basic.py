@@ -9,14 +9,8 @@ from typing import Final
 import numpy as np
 
 from ..format._dtypes import DTYPES
+from ._erf import erf
 from ._kernel_api import Array, Kernel, KernelCall
-
-_erf_object: Final = np.frompyfunc(math.erf, 1, 1)
-
-
-def erf(x: Array) -> Array:
-    """Correctly rounded erf via the C library (numpy has none); a reference runtime favours exactness."""
-    return np.asarray(_erf_object(x.astype(np.float64)), dtype=np.float64).astype(x.dtype)
 
 
 def sigmoid(x: Array) -> Array:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..format._errors import ToolError
-from ..graph._registry import CORE_DOMAIN, CORE_VERSION
+from ..graph._registry import CORE_DOMAIN, CORE_VERSION, lowest_version
 from ..graph._types import DeclaredDim, Dim, ValueType
 from ..graph._validate import _NodeWalker
 
@@ -143,7 +143,7 @@ class GraphBuilder:
 
     def architecture(self, outputs: Sequence[tuple[str, Sequence[DeclaredDim]]]) -> dict[str, object]:
         return {
-            "opset": {CORE_DOMAIN: CORE_VERSION},
+            "opset": {CORE_DOMAIN: lowest_version(str(raw["op"]) for raw in self.nodes)},
             "inputs": self.inputs,
             "outputs": [{"name": name, "dtype": self.dtype(name), "shape": list(shape)} for name, shape in outputs],
             "nodes": self.nodes,

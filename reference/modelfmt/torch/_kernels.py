@@ -1,7 +1,8 @@
-"""torch implementations of modelfmt.core v1 (for `build`): one function per op, found in a dict."""
+"""torch implementations of modelfmt.core (for `build`): one function per op, found in a dict."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
@@ -10,6 +11,8 @@ import torch.nn.functional as F  # noqa: N812 - PyTorch's own convention
 
 from ..graph._types import Node
 from ..graph.core._recurrent import directions, layer_suffixes
+from ..graph.core._tensor import range_length
+from ..runtime._kernels_decoder import attention_factor, inverse_frequencies, rotary_dim_of
 from ..runtime._run_errors import run_error
 from ._dtypes import TORCH_DTYPES
 
@@ -243,6 +246,152 @@ def _split(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
     return list(torch.split(_x(inputs), list(node.ints_attr("split")), dim=node.int_attr("axis")))
 
 
+def _clip(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    low, high = node.attributes["min"], node.attributes["max"]
+    # SPEC.md §10.14.10: the bounds are rounded to X's dtype; maximum and minimum keep NaN.
+    if isinstance(low, float):
+        x = torch.maximum(x, torch.tensor(low, dtype=x.dtype, device=x.device))
+    if isinstance(high, float):
+        x = torch.minimum(x, torch.tensor(high, dtype=x.dtype, device=x.device))
+    return [x]
+
+
+def _extreme(largest: bool) -> TorchKernel:
+    def kernel(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+        x = _x(inputs)
+        raw = node.attributes["axes"]
+        dims = tuple(axis % x.ndim for axis in raw) if isinstance(raw, tuple) else tuple(range(x.ndim))
+        keep = node.bool_attr("keepdims")
+        if any(x.shape[dim] == 0 for dim in dims):  # SPEC.md §10.16.1: the identity of the reduction
+            shape = [1 if i in dims else size for i, size in enumerate(x.shape) if keep or i not in dims]
+            info = torch.finfo(x.dtype) if x.dtype.is_floating_point else torch.iinfo(x.dtype)
+            fill = (
+                (-torch.inf if largest else torch.inf)
+                if x.dtype.is_floating_point
+                else (info.min if largest else info.max)
+            )
+            return [torch.full(shape, fill, dtype=x.dtype, device=x.device)]
+        function = torch.amax if largest else torch.amin
+        return [function(x, dim=dims, keepdim=keep) if dims else x.clone()]
+
+    return kernel
+
+
+def _cumsum(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    axis = node.int_attr("axis") % x.ndim
+    reverse = node.bool_attr("reverse")
+    source = torch.flip(x, (axis,)) if reverse else x
+    sums = torch.cumsum(source, axis, dtype=x.dtype)
+    if node.bool_attr("exclusive") and x.shape[axis]:
+        zero = torch.zeros_like(sums.narrow(axis, 0, 1))
+        sums = torch.cat([zero, sums.narrow(axis, 0, x.shape[axis] - 1)], axis)
+    return [torch.flip(sums, (axis,)) if reverse else sums]
+
+
+def _expand(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    shape = torch.broadcast_shapes(x.shape, tuple(node.ints_attr("shape")))  # type: ignore[no-untyped-call]
+    return [x.expand(shape).clone()]
+
+
+def _pad(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    x = _x(inputs)
+    if x.ndim == 0:
+        return [x.clone()]
+    pads = list(node.ints_attr("pads"))
+    mode = node.str_attr("mode")
+    if mode == "constant":
+        pairs = [size for axis in reversed(range(x.ndim)) for size in (pads[axis], pads[x.ndim + axis])]
+        return [F.pad(x, pairs, value=node.float_attr("value"))]
+    # reflect and replicate on any axis (F.pad supports them on the last axes of batched inputs only).
+    for axis in range(x.ndim):
+        before, after, size = pads[axis], pads[x.ndim + axis], x.shape[axis]
+        if before or after:
+            positions = torch.arange(-before, size + after, device=x.device)
+            if mode == "replicate":
+                positions = positions.clamp(0, size - 1)
+            else:
+                positions = positions.abs()
+                positions = torch.where(positions > size - 1, 2 * (size - 1) - positions, positions)
+            x = x.index_select(axis, positions)
+    return [x]
+
+
+def _range(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    attrs = node.attributes
+    length = range_length(attrs["start"], attrs["limit"], attrs["delta"])
+    dtype = TORCH_DTYPES[node.str_attr("dtype")]
+    start, delta = attrs["start"], attrs["delta"]
+    assert isinstance(start, int | float) and isinstance(delta, int | float)
+    wide = torch.int64 if not dtype.is_floating_point else torch.float64
+    return [(torch.arange(length, dtype=wide) * delta + start).to(dtype)]
+
+
+def _rms_norm(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    """As transformers' LlamaRMSNorm (Gemma's with unit_offset), computed in float32 at least."""
+    x = _x(inputs)
+    wide = torch.float64 if x.dtype == torch.float64 else torch.float32
+    dims = tuple(range(x.ndim - len(node.ints_attr("normalized_shape")), x.ndim))
+    h = x.to(wide)
+    h = h * torch.rsqrt(h.pow(2).mean(dims, keepdim=True) + node.float_attr("eps"))
+    weight = params.get("weight")
+    if weight is not None:
+        h = h * (1 + weight.to(wide) if node.bool_attr("unit_offset") else weight.to(wide))
+    return [h.to(x.dtype)]
+
+
+def _rotary(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    """As transformers' apply_rotary_pos_emb: cos and sin in float32, the rotation in X's dtype."""
+    x, positions = _x(inputs, 0), _x(inputs, 1)
+    d = rotary_dim_of(node.attributes, x.shape[-1])
+    half = d // 2
+    inverse = torch.from_numpy(inverse_frequencies(node.attributes, d)).to(x.device)
+    angles = positions.to(torch.float32)[:, :, None] * inverse
+    scale = attention_factor(node.attributes)
+    cos, sin = (torch.cos(angles) * scale).to(x.dtype)[:, None], (torch.sin(angles) * scale).to(x.dtype)[:, None]
+    interleaved = node.bool_attr("interleaved")
+    first, second = (x[..., 0:d:2], x[..., 1:d:2]) if interleaved else (x[..., :half], x[..., half:d])
+    new_first, new_second = first * cos - second * sin, second * cos + first * sin
+    if interleaved:
+        rotated = torch.stack((new_first, new_second), dim=-1).flatten(-2)
+    else:
+        rotated = torch.cat((new_first, new_second), dim=-1)
+    return [torch.cat((rotated, x[..., d:]), dim=-1)]
+
+
+def _decoder_attention(node: Node, inputs: Inputs, params: Params) -> Sequence[Tensor]:
+    """SPEC.md §10.18.3, written out (SDPA has no soft-capping and aligns causal masks at the top left)."""
+    query, key, value = _x(inputs, 0), _x(inputs, 1), _x(inputs, 2)
+    mask, past_key, past_value = _opt(inputs, 3), _opt(inputs, 4), _opt(inputs, 5)
+    if past_key is not None and past_value is not None:
+        key, value = torch.cat([past_key, key], 2), torch.cat([past_value, value], 2)
+    batch, heads, length, depth = query.shape
+    kv_heads, source = key.shape[1], key.shape[2]
+    group = heads // kv_heads
+    scale = node.attributes["scale"]
+    factor = scale if isinstance(scale, float) else 1 / math.sqrt(depth)
+    grouped = query.reshape(batch, kv_heads, group, length, depth)
+    logits = (grouped @ key.transpose(-1, -2)[:, :, None] * factor).reshape(batch, heads, length, source)
+    softcap = node.attributes["softcap"]
+    if isinstance(softcap, float) and softcap > 0:
+        logits = softcap * torch.tanh(logits / softcap)
+    if mask is not None:
+        logits = logits.masked_fill(~mask, -torch.inf) if mask.dtype == torch.bool else logits + mask
+    if node.bool_attr("causal"):
+        positions = torch.arange(source - length, source, device=query.device)[:, None]
+        keys = torch.arange(source, device=query.device)[None, :]
+        visible = keys <= positions
+        window = node.attributes["window"]
+        if isinstance(window, int):
+            visible &= keys > positions - window
+        logits = logits.masked_fill(~visible, -torch.inf)
+    weights = torch.softmax(logits, -1)
+    out = weights.reshape(batch, kv_heads, group, length, source) @ value[:, :, None]
+    return [out.reshape(batch, heads, length, value.shape[-1]), key, value]
+
+
 KERNELS: Final[Mapping[str, TorchKernel]] = {
     "Identity": _unary(lambda x: x),
     "Constant": lambda node, inputs, params: [params["value"]],
@@ -292,4 +441,42 @@ KERNELS: Final[Mapping[str, TorchKernel]] = {
     "LSTM": _recurrent,
     "GRU": _recurrent,
     "MultiHeadAttention": _attention,
+    "Neg": _unary(torch.neg),
+    "Abs": _unary(torch.abs),
+    "Sqrt": _unary(torch.sqrt),
+    "Rsqrt": _unary(torch.rsqrt),
+    "Exp": _unary(torch.exp),
+    "Log": _unary(torch.log),
+    "Sin": _unary(torch.sin),
+    "Cos": _unary(torch.cos),
+    "Erf": _unary(torch.erf),
+    "Pow": _binary(torch.pow),
+    "Min": _binary(torch.minimum),
+    "Max": _binary(torch.maximum),
+    "Clip": _clip,
+    "Equal": _binary(torch.eq),
+    "Less": _binary(torch.lt),
+    "LessOrEqual": _binary(torch.le),
+    "Greater": _binary(torch.gt),
+    "GreaterOrEqual": _binary(torch.ge),
+    "And": _binary(torch.logical_and),
+    "Or": _binary(torch.logical_or),
+    "Xor": _binary(torch.logical_xor),
+    "Not": _unary(torch.logical_not),
+    "ReduceMax": _extreme(largest=True),
+    "ReduceMin": _extreme(largest=False),
+    "ArgMax": lambda node, inputs, params: [
+        torch.argmax(_x(inputs), dim=node.int_attr("axis"), keepdim=node.bool_attr("keepdims"))
+    ],
+    "CumSum": _cumsum,
+    "Expand": _expand,
+    "Tile": lambda node, inputs, params: [
+        _x(inputs).repeat(list(node.ints_attr("repeats"))) if _x(inputs).ndim else _x(inputs).clone()
+    ],
+    "Pad": _pad,
+    "Range": _range,
+    "RMSNorm": _rms_norm,
+    "RotaryEmbedding": _rotary,
+    "Attention": _decoder_attention,
+    "Where": lambda node, inputs, params: [torch.where(_x(inputs, 0), _x(inputs, 1), _x(inputs, 2))],
 }

@@ -36,7 +36,7 @@ test('architecture object and opset (§9.2, §9.3)', () => {
   assert.strictEqual(g({ ...MLP, opset: {} }), 'GRAPH_OPSET');
   assert.strictEqual(g({ ...MLP, opset: { 'modelfmt.core': 0 } }), 'GRAPH_OPSET');
   assert.strictEqual(g({ ...MLP, opset: { 'modelfmt.core': '1' } }), 'HEADER_TYPE');
-  assert.strictEqual(g({ ...MLP, opset: { 'modelfmt.core': 2 } }), 'GRAPH_OPSET_VERSION');
+  assert.strictEqual(g({ ...MLP, opset: { 'modelfmt.core': 3 } }), 'GRAPH_OPSET_VERSION');
   assert.strictEqual(g({ ...MLP, opset: { 'modelfmt.core': 1, 'com.example': 3 } }), 'OK');
   assert.strictEqual(g({ ...MLP, opset: { 'modelfmt.core': 1, 'modelfmt.extra': 1 } }), 'GRAPH_OPSET');
   assert.strictEqual(g({ ...MLP, opset: { 'modelfmt.core': 1, example: 1 } }), 'GRAPH_OPSET');
@@ -44,7 +44,7 @@ test('architecture object and opset (§9.2, §9.3)', () => {
   assert.strictEqual(g({ ...MLP, opset: { 'modelfmt.core': 1, 'com.example': '1' } }), 'HEADER_TYPE');
   assert.strictEqual(g({ ...MLP, opset: { 'com.example': '1' } }), 'GRAPH_OPSET');
   // op sets are versioned by opset alone, also in a newer minor's file (§9.3, §15.4)
-  assert.strictEqual(g({ ...MLP, opset: { 'modelfmt.core': 2 } }, { minor: 1 }), 'GRAPH_OPSET_VERSION');
+  assert.strictEqual(g({ ...MLP, opset: { 'modelfmt.core': 3 } }, { minor: 1 }), 'GRAPH_OPSET_VERSION');
   const unknownOp = clone(MLP);
   unknownOp.nodes[1].op = 'Swish';
   assert.strictEqual(g(unknownOp, { minor: 1 }), 'GRAPH_OP_UNKNOWN');
