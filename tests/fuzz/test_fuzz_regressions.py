@@ -134,3 +134,31 @@ def test_a_zip_member_of_an_unsupported_compression_method_is_refused(
     source.write_bytes(bytes(data))
     with pytest.raises(ConversionError, match="compression method"):
         convert(source, tmp_path / "out.mf")
+
+
+# fuzz_convert: an npz whose local header marks its name UTF-8 but holds bytes that are not; zipfile's open
+# raised UnicodeDecodeError. Every entry's local header is now checked against the directory up front.
+def test_a_zip_entry_whose_local_name_is_not_valid_utf8_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConversionError, match="local"):
+        convert(DATA / "npz-local-name-not-utf8.npz", tmp_path / "out.mf")
+
+
+def test_a_zip_entry_named_otherwise_in_its_local_header_is_refused(tmp_path: Path) -> None:
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w") as archive:
+        archive.writestr("x.npy", _npy(b"{'descr': '<f8', 'fortran_order': False, 'shape': (0,), }"))
+    data = stream.getvalue()
+    local_name = data.index(b"x.npy")  # the first occurrence is the local header's copy
+    source = tmp_path / "renamed.npz"
+    source.write_bytes(data[:local_name] + b"y" + data[local_name + 1 :])
+    with pytest.raises(ConversionError, match="local header"):
+        convert(source, tmp_path / "out.mf")
+
+
+# fuzz_convert_parts: an npy header whose dict mixes a bytes key with str keys; numpy's sorted() of the keys
+# raised TypeError.
+def test_an_npy_header_with_a_bytes_key_is_a_conversion_error(tmp_path: Path) -> None:
+    source = tmp_path / "array.npy"
+    source.write_bytes(_npy(b"{'descr': '>i4',b'fortran_order': False, 'shape': (3,), }") + b"\0" * 12)
+    with pytest.raises(ConversionError, match="not a valid npy header"):
+        convert(source, tmp_path / "out.mf")

@@ -75,8 +75,10 @@ def _read_header(stream: IO[bytes], what: str) -> _Array:
         else:  # 3.0 exists only for non-ASCII field names of structured dtypes
             raise ConversionError(f"{what}: npy format version {version[0]}.{version[1]} is not supported")
     # ValueError: numpy's error for a bad magic, a short read or a malformed header. A header that is no
-    # Python literal is re-read as a Python 2 one by the tokenizer, whose own errors numpy lets through.
-    except (ValueError, SyntaxError, tokenize.TokenError) as exc:
+    # Python literal is re-read as a Python 2 one by the tokenizer, whose own errors numpy lets through;
+    # a literal with keys of two types (b'shape' beside 'descr') fails numpy's sorted() with TypeError, and
+    # a deeply nested one fails literal_eval with RecursionError.
+    except (ValueError, SyntaxError, tokenize.TokenError, TypeError, RecursionError) as exc:
         raise ConversionError(f"{what}: not a valid npy header: {exc}") from None
     _modelfmt_dtype(dtype, what)
     return _Array(tuple(shape), bool(fortran), dtype, stream.tell())

@@ -16,6 +16,7 @@ bound what is read. Weights compress poorly (float32 weights by about 1.1x), so 
 from __future__ import annotations
 
 import itertools
+import struct
 import zipfile
 from typing import Final
 
@@ -25,9 +26,34 @@ from ._errors import EXPANSION, STRUCTURE, ConversionError
 DEFAULT_MAX_RATIO: Final = 100
 RATIO_FLOOR_BYTES: Final = 256 * 1024 * 1024
 _LOCAL_HEADER_BYTES: Final = 30  # the fixed part of a zip local file header
+_LOCAL_SIGNATURE: Final = b"PK\x03\x04"
+_UTF8_NAME_FLAG: Final = 0x800
 
 
 _METHODS: Final = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+
+
+def _check_local_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> None:
+    """The local header `zipfile` reads when the entry is opened: its signature, and its name equal to the
+    directory's. zipfile decodes that name before comparing, so a name that is not valid in its encoding
+    would surface as UnicodeDecodeError from `open`, not as BadZipFile."""
+    stream = archive.fp
+    assert stream is not None  # an archive open for reading
+    stream.seek(info.header_offset)
+    fixed = stream.read(_LOCAL_HEADER_BYTES)
+    if len(fixed) != _LOCAL_HEADER_BYTES or not fixed.startswith(_LOCAL_SIGNATURE):
+        raise ConversionError(f"{where}: entry {info.filename!r} has no local header where the directory says")
+    (flags,) = struct.unpack_from("<H", fixed, 6)
+    (name_length,) = struct.unpack_from("<H", fixed, 26)
+    raw_name = stream.read(name_length)
+    try:
+        name = raw_name.decode("utf-8" if flags & _UTF8_NAME_FLAG else "cp437")
+    except UnicodeDecodeError:
+        raise ConversionError(f"{where}: entry {info.filename!r} has a local name that is not valid UTF-8") from None
+    if name != info.orig_filename:
+        raise ConversionError(
+            f"{where}: entry {info.filename!r} is named {name!r} in its local header (a damaged or forged archive)"
+        )
 
 
 def check_archive(archive: zipfile.ZipFile, archive_size: int, *, where: str, max_ratio: int) -> None:
@@ -55,6 +81,8 @@ def check_archive(archive: zipfile.ZipFile, archive_size: int, *, where: str, ma
             raise ConversionError(
                 f"{where}: entry {info.filename!r} starts at byte {info.header_offset}, outside the archive"
             )
+    for info in infos:
+        _check_local_header(archive, info, where)
     total = sum(info.file_size for info in infos)
     allowed = max(RATIO_FLOOR_BYTES, archive_size * max_ratio)
     if total > allowed:
