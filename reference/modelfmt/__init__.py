@@ -41,6 +41,7 @@ from .format._errors import (
 )
 from .format._framing import MAJOR_VERSION, MINOR_VERSION
 from .format._limits import DEFAULT_LIMITS, Limits
+from .format._version import PACKAGE_VERSION
 from .signing._keys import (
     KeyFileError,
     TrustedKeys,
@@ -68,7 +69,7 @@ def __getattr__(name: str) -> object:
         return runtime_run
     raise AttributeError(f"module 'modelfmt' has no attribute {name!r}")
 
-__version__ = "1.0.0.dev0"
+__version__ = PACKAGE_VERSION
 
 
 @overload

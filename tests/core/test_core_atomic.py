@@ -294,3 +294,11 @@ def test_sigkill_mid_stream_leaves_the_previous_file(previous: tuple[Path, bytes
         for entry in path.parent.iterdir():
             if entry.name.endswith(".partial"):
                 entry.unlink()
+
+
+def test_a_missing_destination_folder_is_named_not_a_temporary_file(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such"
+    with pytest.raises(FileNotFoundError) as raised:
+        modelfmt.save_file({"w": np.zeros(2, np.float32)}, missing / "model.mf")
+    assert raised.value.filename == str(missing) and ".partial" not in str(raised.value)
+    assert not missing.exists()

@@ -31,6 +31,8 @@ from ..format._display import terminal_line as one_line
 from ..format._display import terminal_text as shown
 from ..format._errors import ModelfmtError
 from ..format._exit_codes import ExitCode
+from ..format._framing import MAJOR_VERSION, MINOR_VERSION
+from ..format._version import PACKAGE_VERSION
 from . import _convert as _cli_convert
 from . import _graph as _cli_graph
 from . import _signing as _cli_signing
@@ -275,6 +277,11 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="modelfmt", description="Check, inspect and work with modelfmt files (SPEC.md)."
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"modelfmt {PACKAGE_VERSION} (reads format {MAJOR_VERSION}.0 to {MAJOR_VERSION}.{MINOR_VERSION})",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

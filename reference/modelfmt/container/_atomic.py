@@ -7,6 +7,7 @@ never a partial one. A killed process may leave its `.NAME.*.partial` temporary 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -45,6 +46,10 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     destination = Path(path)
     directory = destination.parent
     mode = _default_mode(destination)
+    if not directory.is_dir():  # else mkstemp's error would name a temporary file the caller never chose
+        raise FileNotFoundError(
+            errno.ENOENT, f"the folder to write {destination.name} into does not exist", str(directory)
+        )
     fd, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".partial", dir=directory)
     try:
         with os.fdopen(fd, "w+b") as stream:
