@@ -21,13 +21,14 @@ import hashlib
 import mmap
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
 import numpy as np
 
 from ..format import _json
-from ..format._errors import error
+from ..format._errors import ModelfmtError, error
 from ..format._framing import PREAMBLE_SIZE, SIGNATURE_TRAILER_SIZE, Layout, Preamble, locate_end, parse_preamble
 from ..format._limits import DEFAULT_LIMITS, Limits
 from ..signing import _signatures
@@ -35,6 +36,7 @@ from ..signing._keys import TrustedKeys
 from ..signing._signatures import SignatureEntry, SignatureInfo
 from . import _digests
 from ._header import Header, validate
+from ._sniff import SNIFF_BYTES, identify
 from ._tensors import TensorInfo
 from ._trust import Verification
 
@@ -133,6 +135,24 @@ _Source = _Memory | _File
 # ---- the opened file ----------------------------------------------------------------------------------------
 
 
+def _explained(exc: ModelfmtError, path: PathLike) -> ModelfmtError:
+    """`exc`, or for a file that is not modelfmt at all (BAD_MAGIC, or TRUNCATED shorter than a preamble) the
+    same error naming what the file is instead (a git-lfs pointer, an HTML page, a safetensors file...), as
+    `check` names it (SPEC.md §13.7)."""
+    if exc.code not in ("BAD_MAGIC", "TRUNCATED"):
+        return exc
+    with contextlib.suppress(OSError), open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if exc.code == "TRUNCATED" and size >= PREAMBLE_SIZE:
+            return exc
+        finding = identify(stream.read(SNIFF_BYTES), size, Path(os.fsdecode(path)))
+        if finding is not None:
+            explained = type(exc)(exc.code, f"{exc}: {finding.description}", hint=exc.hint)
+            explained.offset = exc.offset  # already in the message, which it extends
+            return explained
+    return exc
+
+
 class OpenedFile:
     """A structurally valid file (phases 1-4 of §13 passed) and what those phases established.
 
@@ -205,15 +225,19 @@ class OpenedFile:
 
     @classmethod
     def open(cls, path: PathLike, limits: Limits = DEFAULT_LIMITS, *, mapped: bool) -> OpenedFile:
-        """The file at `path`, memory-mapped or read with pread (see `from_stream`)."""
-        if mapped:
-            with open(path, "rb") as stream:
-                return cls.from_stream(stream, limits, mapped=True)
-        with contextlib.ExitStack() as on_failure:
-            stream = on_failure.enter_context(open(path, "rb"))
-            opened = cls._over(_File(stream, owned=True), limits)
-            on_failure.pop_all()  # from here the stream is the opened file's, closed by `close`
-            return opened
+        """The file at `path`, memory-mapped or read with pread (see `from_stream`). A file that is not
+        modelfmt at all gets the real cause as its error's hint, as `check` names it (SPEC.md §13.7)."""
+        try:
+            if mapped:
+                with open(path, "rb") as stream:
+                    return cls.from_stream(stream, limits, mapped=True)
+            with contextlib.ExitStack() as on_failure:
+                stream = on_failure.enter_context(open(path, "rb"))
+                opened = cls._over(_File(stream, owned=True), limits)
+                on_failure.pop_all()  # from here the stream is the opened file's, closed by `close`
+                return opened
+        except ModelfmtError as exc:
+            raise _explained(exc, path) from None
 
     # -- phase 5 and the signatures, from what phases 1-4 read
 

@@ -1,6 +1,6 @@
 """Which format a conversion source is, from its content (magic bytes), never from its name.
 
-Files are named by `modelfmt.diagnose._sniff.identify`, the detector `check` also uses to explain a file
+Files are named by `modelfmt.container._sniff.identify`, the detector `check` also uses to explain a file
 that is not modelfmt, so the two never disagree. A directory is a Hugging Face model folder when it holds a
 `config.json`.
 """
@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Final
 
-from ..diagnose._sniff import SNIFF_BYTES, identify
+from ..container._sniff import SNIFF_BYTES, identify
 from ..format._framing import MAGIC
 from ._errors import ConversionError
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..container._digests import Progress
 from ..container._header import Header
 from ..container._opened import OpenedFile
+from ..container._sniff import SNIFF_BYTES, Finding, identify
 from ..container._trust import Verification
 from ..format._errors import ModelfmtError
 from ..format._framing import PREAMBLE_SIZE
@@ -18,7 +19,6 @@ from ..graph._growth import Growth, estimate_growth
 from ..signing._keys import TrustedKeys, TrustInput, as_trusted
 from ..signing._signatures import SignatureInfo, VerificationError
 from . import _strict
-from ._sniff import SNIFF_BYTES, Finding, identify
 
 
 @dataclass
