@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
 
 from ..convert._api import convert
@@ -46,7 +48,18 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="N",
         help=f"refuse zip sources that expand more than N times (zip bombs; default {DEFAULT_MAX_RATIO})",
     )
+    parser.add_argument(
+        "--json", action="store_true", help="print the report (or the failure) as one JSON object on stdout"
+    )
     parser.set_defaults(run=run)
+
+
+def _fail(args: argparse.Namespace, text: str, code: str | None) -> int:
+    """A failure: on stderr as a line, or with --json also as a JSON object on stdout (ASCII, SPEC.md §17.18)."""
+    print(text, file=sys.stderr)
+    if args.json:
+        print(json.dumps({"source": args.source, "destination": args.destination, "ok": False, "code": code}))
+    return ExitCode.FAILED
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,15 +74,16 @@ def run(args: argparse.Namespace) -> int:
         )
     # Messages name layers, keys and members of the source: each is printed as one escaped value.
     except ConversionError as exc:
-        print(f"{shown(args.source)}: cannot convert: {one_line(str(exc))}", file=sys.stderr)
-        return ExitCode.FAILED
+        return _fail(args, f"{shown(args.source)}: cannot convert: {one_line(str(exc))}", exc.code)
     except ModelfmtError as exc:  # a modelfmt source that is itself invalid
-        print(f"{shown(args.source)}: cannot convert: {exc.code}: {one_line(str(exc))}", file=sys.stderr)
-        return ExitCode.FAILED
+        return _fail(args, f"{shown(args.source)}: cannot convert: {exc.code}: {one_line(str(exc))}", exc.code)
     except OSError as exc:
         where = shown(str(exc.filename or args.source))
-        print(f"cannot convert: {where}: {one_line(str(exc.strerror or exc))}", file=sys.stderr)
-        return ExitCode.FAILED
+        return _fail(args, f"cannot convert: {where}: {one_line(str(exc.strerror or exc))}", None)
+    if args.json:
+        document = {"source": args.source, "destination": args.destination, "ok": True, **dataclasses.asdict(report)}
+        print(json.dumps(document))
+        return ExitCode.OK
     architecture = ", with architecture" if report.architecture else ""
     print(
         f"{shown(args.source)} ({shown(report.source_format)}) -> {shown(args.destination)} "
