@@ -26,7 +26,7 @@ from .model import Vector
 MANIFEST_HEAD: dict[str, object] = {
     "format": "modelfmt-conformance",
     "manifest_version": 1,
-    "spec_version": "1.0",
+    "spec_version": "1.1",
     "protocol_version": 1,
     "generator": "python conformance/generate.py",
 }
