@@ -162,3 +162,37 @@ def test_an_npy_header_with_a_bytes_key_is_a_conversion_error(tmp_path: Path) ->
     source.write_bytes(_npy(b"{'descr': '>i4',b'fortran_order': False, 'shape': (3,), }") + b"\0" * 12)
     with pytest.raises(ConversionError, match="not a valid npy header"):
         convert(source, tmp_path / "out.mf")
+
+
+# fuzz_convert (third campaign): a PyTorch checkpoint whose deflated data.pkl is corrupt; zlib.error escaped
+# zipfile's read. Every reader of a zip member now treats zlib.error and EOFError as a damaged entry.
+@pytest.mark.parametrize(
+    ("suffix", "members"),
+    [
+        (".pt", ["archive/data.pkl", "archive/version"]),
+        (".npz", ["x.npy"]),
+        (".keras", ["config.json", "metadata.json", "model.weights.h5"]),
+    ],
+)
+@pytest.mark.parametrize("damage", ["corrupt", "cut"])
+def test_a_damaged_deflate_stream_is_a_conversion_error(
+    suffix: str, members: list[str], damage: str, tmp_path: Path
+) -> None:
+    header = _npy(b"{'descr': '<f8', 'fortran_order': False, 'shape': (64,), }")
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for member in members:
+            archive.writestr(member, header + bytes(512) if member.endswith(".npy") else b'{"a": 1}' * 64)
+    data = bytearray(stream.getvalue())
+    first = data.index(b"PK\x03\x04")
+    (name_length, extra_length) = struct.unpack_from("<HH", data, first + 26)
+    (compressed,) = struct.unpack_from("<I", data, first + 18)
+    start = first + 30 + name_length + extra_length
+    if damage == "corrupt":
+        data[start] = 0x07  # a reserved deflate block type: "invalid block type"
+    else:  # the stream's last bytes removed, sizes in the headers unchanged
+        data[start + compressed // 2 : start + compressed] = bytes(compressed - compressed // 2)
+    source = tmp_path / f"archive{suffix}"
+    source.write_bytes(bytes(data))
+    with pytest.raises(ConversionError):
+        convert(source, tmp_path / "out.mf")

@@ -26,7 +26,7 @@ from ._jsonfile import MAX_JSON_BYTES, parse_json
 from ._keras_model import convert_model
 from ._source import CHUNK_BYTES, ChunkSource, Source, SourceTensor, array_chunks
 from ._window import stored_entry
-from ._zipguard import check_archive
+from ._zipguard import DAMAGED_ENTRY, check_archive
 
 CONFIG: Final = "config.json"
 METADATA: Final = "metadata.json"
@@ -67,7 +67,7 @@ def open_keras(path: Path, *, weights_only: bool, max_compression_ratio: int) ->
             tensors, architecture = convert_model(config, weights, where=where)
             source.tensors.extend(tensors)
             source.architecture = architecture
-    except zipfile.BadZipFile as exc:
+    except DAMAGED_ENTRY as exc:
         source.close()
         raise ConversionError(f"{where}: damaged zip archive: {exc}") from None
     except BaseException:

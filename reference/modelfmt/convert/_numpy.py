@@ -30,7 +30,7 @@ from ._checked import checked_chunks
 from ._errors import ConversionError
 from ._npz import array_name, member_name
 from ._source import CHUNK_BYTES, Chunk, ChunkSource, Source, SourceTensor, array_chunks, file_chunks
-from ._zipguard import check_archive
+from ._zipguard import DAMAGED_ENTRY, check_archive
 
 # The modelfmt dtypes a .npy header can name. bfloat16 and float8 arrays saved by numpy lose their type
 # (ml_dtypes types, user-defined in numpy's terms, are written as raw void, '<V2'), so they cannot be
@@ -154,7 +154,7 @@ def open_npz(path: Path, *, max_compression_ratio: int) -> Source:
                 )
             dtype = _modelfmt_dtype(array.dtype, what)
             source.tensors.append(SourceTensor(name, dtype, array.shape, _npz_reader(archive, info, array, what)))
-    except zipfile.BadZipFile as exc:
+    except DAMAGED_ENTRY as exc:
         source.close()
         raise ConversionError(f"{where}: damaged zip archive: {exc}") from None
     except BaseException:
@@ -180,7 +180,7 @@ def _npz_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo, array: _Array, 
                         yield _little_endian_bytes(chunk, array.dtype)
                 if member.read(1):  # also makes zipfile check the entry's CRC-32
                     raise ConversionError(f"{what}: the entry holds more bytes than its header declares")
-        except zipfile.BadZipFile as exc:
+        except DAMAGED_ENTRY as exc:
             raise ConversionError(f"{what}: damaged archive entry: {exc}") from None
 
     return chunks

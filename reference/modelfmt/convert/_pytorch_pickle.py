@@ -28,7 +28,7 @@ from typing import Final
 
 from ..format._limits import MAX_TENSORS
 from ._errors import EXPANSION, ConversionError
-from ._zipguard import check_archive
+from ._zipguard import DAMAGED_ENTRY, check_archive
 
 # 16 opcodes per tensor at the tensor limit: about 140k tensors of a state dict (the largest published
 # checkpoints hold under 100k), and at most ~330 MB of objects for a pickle of nothing but containers.
@@ -56,7 +56,7 @@ def check_zip_checkpoint(path: Path, *, where: str, max_ratio: int) -> None:
                 if info.file_size > MAX_PICKLE_BYTES:
                     raise _too_large(where, f"`{info.filename}` is {info.file_size} bytes")
                 opcodes = _scan(io.BytesIO(archive.read(info)), opcodes, 1, where)
-    except (zipfile.BadZipFile, ValueError) as exc:
+    except (*DAMAGED_ENTRY, ValueError) as exc:
         raise ConversionError(f"{where}: not a readable PyTorch checkpoint: {exc}") from None
 
 

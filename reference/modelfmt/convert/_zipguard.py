@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import struct
 import zipfile
+import zlib
 from typing import Final
 
 from ..format._limits import MAX_TENSORS
@@ -31,6 +32,10 @@ _UTF8_NAME_FLAG: Final = 0x800
 
 
 _METHODS: Final = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+
+# What reading a damaged entry raises: zipfile's BadZipFile (CRC, headers), zlib.error (a corrupt deflate
+# stream) and EOFError (a deflate stream that ends early). Every reader of a zip member catches all three.
+DAMAGED_ENTRY: Final = (zipfile.BadZipFile, zlib.error, EOFError)
 
 
 def _check_local_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> None:
