@@ -36,7 +36,7 @@ from ..format._version import PACKAGE_VERSION
 from . import _convert as _cli_convert
 from . import _graph as _cli_graph
 from . import _signing as _cli_signing
-from ._terminal import raw_stream, terminal_output
+from ._terminal import print_json, raw_stream, terminal_output
 
 # Files above this size get a progress indicator when stderr is a terminal.
 _PROGRESS_MIN_BYTES = 256 * 1024 * 1024
@@ -111,13 +111,6 @@ def _progress_for(path: str) -> tuple[Callable[[int], None] | None, _ProgressLin
     return line, line
 
 
-def _print_json(value: object, *, ensure_ascii: bool) -> None:
-    """Print `value` as indented JSON, written as it is encoded: json.dumps would first hold every token
-    of it in a list, 1.5 GB for the 33 MB header of numbers `inspect --json` prints (SPEC.md §17.19)."""
-    json.dump(value, sys.stdout, indent=2, ensure_ascii=ensure_ascii)
-    sys.stdout.write("\n")
-
-
 def _cmd_check(args: argparse.Namespace) -> int:
     usage = _cli_signing.require_signature_usage(args)
     if usage is not None:
@@ -133,7 +126,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if not args.json:
             print(_verdict_line(result) + _cli_signing.signature_lines(result))
     if args.json:
-        _print_json([result.as_json() for result in results], ensure_ascii=True)
+        print_json([result.as_json() for result in results])
     return ExitCode.OK if all(result.valid for result in results) else ExitCode.FAILED
 
 
@@ -261,8 +254,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
             ],
             "signatures": _cli_signing.signatures_json(signatures),
         }
-        # ASCII JSON (SPEC.md §17.18): every control, direction and invisible character is a \u escape.
-        _print_json(report, ensure_ascii=True)
+        print_json(report)
     else:
         _print_inspection(args.file, header, size, sys.stdout)
         _cli_signing.print_signatures(signatures, sys.stdout)

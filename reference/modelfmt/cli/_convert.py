@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 
 from ..convert._api import convert
@@ -15,6 +14,7 @@ from ..format._display import terminal_line as one_line
 from ..format._display import terminal_text as shown
 from ..format._errors import ModelfmtError
 from ..format._exit_codes import ExitCode
+from ._terminal import print_json
 
 
 def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,7 +58,7 @@ def _fail(args: argparse.Namespace, text: str, code: str | None) -> int:
     """A failure: on stderr as a line, or with --json also as a JSON object on stdout (ASCII, SPEC.md §17.18)."""
     print(text, file=sys.stderr)
     if args.json:
-        print(json.dumps({"source": args.source, "destination": args.destination, "ok": False, "code": code}))
+        print_json({"source": args.source, "destination": args.destination, "ok": False, "code": code})
     return ExitCode.FAILED
 
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(args, f"cannot convert: {where}: {one_line(str(exc.strerror or exc))}", None)
     if args.json:
         document = {"source": args.source, "destination": args.destination, "ok": True, **dataclasses.asdict(report)}
-        print(json.dumps(document))
+        print_json(document)
         return ExitCode.OK
     architecture = ", with architecture" if report.architecture else ""
     print(

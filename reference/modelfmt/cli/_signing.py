@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from ..format._exit_codes import ExitCode
 from ..signing import _keys
 from ..signing._keys import KeyFileError, PublicKey, TrustedKeys
 from ..signing._signatures import SignatureInfo, check_attributes, unsupported_text, utc_time
+from ._terminal import print_json
 
 
 class ProgressLine(Protocol):
@@ -274,9 +274,8 @@ def _cmd_verify(args: argparse.Namespace, progress_for: ProgressFor) -> int:
             _print_verdict(path, result)
     if args.json:
         # The report of `check --json` with keys: `signature` for the one that verified, `signatures` for
-        # every entry's verdict (success or failure), `error` for the reason a file failed. ASCII JSON, so that
-        # no control character of a file reaches the terminal (SPEC.md §17.18).
-        print(json.dumps([result.as_json() for result in results], indent=2))
+        # every entry's verdict (success or failure), `error` for the reason a file failed.
+        print_json([result.as_json() for result in results])
     return ExitCode.OK if all(result.valid for result in results) else ExitCode.FAILED
 
 
